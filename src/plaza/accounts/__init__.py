@@ -1,0 +1,1 @@
+"""Accounts: people, their sessions, friends and blocks."""

@@ -1,0 +1,161 @@
+"""JSON routes of the accounts domain: registration, sessions, profiles, friends, blocks."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from plaza.accounts.limits import limit_login, limit_registration
+from plaza.accounts.schemas import (
+    BlockIn,
+    Credentials,
+    FriendRequestIn,
+    FriendRequestOut,
+    MeOut,
+    ProfileOut,
+    ProfileUpdate,
+    Registration,
+    SessionOut,
+    UserOut,
+)
+from plaza.accounts.service import friends, sessions, users
+from plaza.deps import (
+    CurrentUser,
+    DbSession,
+    PageLimit,
+    RuntimeDep,
+    request_token,
+)
+from plaza.pagination import Page
+
+router = APIRouter(prefix="/api/v1", tags=["accounts"])
+
+
+@router.post("/accounts", status_code=201, response_model=UserOut)
+async def register(body: Registration, request: Request, session: DbSession, runtime: RuntimeDep):
+    """Create an account. Usernames are unique regardless of case."""
+    users.check_registration(body.username, body.password, body.display_name)
+    await limit_registration(runtime, request)
+    return await users.register(
+        session,
+        passwords=runtime.passwords,
+        clock=runtime.clock,
+        username=body.username,
+        password=body.password,
+        display_name=body.display_name,
+    )
+
+
+@router.post("/sessions", status_code=201, response_model=SessionOut)
+async def log_in(body: Credentials, request: Request, session: DbSession, runtime: RuntimeDep):
+    """Exchange a username and password for a bearer token."""
+    await limit_login(runtime, request, body.username)
+    token, row, user = await sessions.log_in(
+        session,
+        passwords=runtime.passwords,
+        clock=runtime.clock,
+        ttl_days=runtime.settings.session_ttl_days,
+        username=body.username,
+        password=body.password,
+    )
+    return SessionOut(token=token, expires_at=row.expires_at, user=UserOut.model_validate(user))
+
+
+@router.delete("/sessions/current", status_code=204)
+async def log_out(request: Request, user: CurrentUser, session: DbSession, runtime: RuntimeDep):
+    token, _ = request_token(request)
+    assert token is not None
+    await sessions.log_out(session, clock=runtime.clock, token=token)
+    return Response(status_code=204)
+
+
+@router.get("/me", response_model=MeOut)
+async def me(user: CurrentUser):
+    return user
+
+
+@router.patch("/me", response_model=MeOut)
+async def update_me(body: ProfileUpdate, user: CurrentUser, session: DbSession):
+    return await users.update_profile(session, user=user, display_name=body.display_name)
+
+
+@router.get("/users/{username}", response_model=ProfileOut)
+async def profile(username: str, user: CurrentUser, session: DbSession):
+    return await users.get_user(session, username=username)
+
+
+@router.post("/friend-requests", status_code=201, response_model=FriendRequestOut)
+async def send_friend_request(
+    body: FriendRequestIn, user: CurrentUser, session: DbSession, runtime: RuntimeDep
+):
+    view = await friends.send_request(
+        session, clock=runtime.clock, sender=user, to_username=body.to, message=body.message
+    )
+    return FriendRequestOut.of(view)
+
+
+@router.get("/friend-requests", response_model=Page[FriendRequestOut])
+async def list_friend_requests(
+    user: CurrentUser,
+    session: DbSession,
+    limit: PageLimit,
+    direction: str = "incoming",
+    cursor: str | None = None,
+):
+    """Pending requests sent to me (`direction=incoming`, the default) or by me (`outgoing`)."""
+    views, next_cursor = await friends.list_requests(
+        session, user=user, direction=direction, cursor=cursor, limit=limit
+    )
+    return Page(items=[FriendRequestOut.of(v) for v in views], next_cursor=next_cursor)
+
+
+@router.post("/friend-requests/{request_id}/accept", response_model=FriendRequestOut)
+async def accept_friend_request(
+    request_id: int, user: CurrentUser, session: DbSession, runtime: RuntimeDep
+):
+    view = await friends.accept_request(
+        session, clock=runtime.clock, user=user, request_id=request_id
+    )
+    return FriendRequestOut.of(view)
+
+
+@router.post("/friend-requests/{request_id}/decline", response_model=FriendRequestOut)
+async def decline_friend_request(
+    request_id: int, user: CurrentUser, session: DbSession, runtime: RuntimeDep
+):
+    view = await friends.decline_request(
+        session, clock=runtime.clock, user=user, request_id=request_id
+    )
+    return FriendRequestOut.of(view)
+
+
+@router.get("/friends", response_model=Page[UserOut])
+async def list_friends(
+    user: CurrentUser,
+    session: DbSession,
+    limit: PageLimit,
+    cursor: str | None = None,
+):
+    rows, next_cursor = await friends.list_friends(session, user=user, cursor=cursor, limit=limit)
+    return Page(items=[UserOut.model_validate(u) for u in rows], next_cursor=next_cursor)
+
+
+@router.delete("/friends/{username}", status_code=204)
+async def remove_friend(username: str, user: CurrentUser, session: DbSession):
+    await friends.remove_friend(session, user=user, username=username)
+    return Response(status_code=204)
+
+
+@router.post("/blocks", status_code=201, response_model=UserOut)
+async def block(body: BlockIn, user: CurrentUser, session: DbSession, runtime: RuntimeDep):
+    return await friends.block(session, clock=runtime.clock, user=user, username=body.username)
+
+
+@router.get("/blocks", response_model=Page[str])
+async def list_blocks(user: CurrentUser, session: DbSession):
+    return Page(items=await friends.blocked_usernames(session, user=user))
+
+
+@router.delete("/blocks/{username}", status_code=204)
+async def unblock(username: str, user: CurrentUser, session: DbSession):
+    await friends.unblock(session, user=user, username=username)
+    return Response(status_code=204)

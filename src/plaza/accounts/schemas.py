@@ -1,0 +1,84 @@
+"""Request and answer shapes of the accounts API (design.md §3)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from plaza.accounts.models import User
+from plaza.accounts.service.friends import RequestView
+
+
+class Registration(BaseModel):
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=1024)
+    display_name: str = Field(max_length=256)
+
+
+class Credentials(BaseModel):
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=1024)
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    username: str
+    display_name: str
+
+
+class ProfileOut(UserOut):
+    role: str
+    status: str
+    created_at: datetime
+
+
+class MeOut(ProfileOut):
+    pass
+
+
+class ProfileUpdate(BaseModel):
+    display_name: str = Field(max_length=256)
+
+
+class SessionOut(BaseModel):
+    token: str
+    expires_at: datetime
+    user: UserOut
+
+
+class FriendRequestIn(BaseModel):
+    to: str = Field(max_length=64)
+    message: str = Field("", max_length=1000)
+
+
+class FriendRequestOut(BaseModel):
+    id: int
+    # `from` is a Python keyword, hence the alias.
+    model_config = ConfigDict(populate_by_name=True)
+    from_: str = Field(alias="from")
+    to: str
+    message: str
+    status: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, view: RequestView) -> FriendRequestOut:
+        return cls(
+            id=view.request.id,
+            from_=view.sender.username,
+            to=view.recipient.username,
+            message=view.request.message,
+            status=view.request.status,
+            created_at=view.request.created_at,
+        )
+
+
+class BlockIn(BaseModel):
+    username: str = Field(max_length=64)
+
+
+def user_out(user: User) -> UserOut:
+    return UserOut.model_validate(user)

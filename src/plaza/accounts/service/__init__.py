@@ -1,0 +1,1 @@
+"""Use cases of the accounts domain, split by subject."""

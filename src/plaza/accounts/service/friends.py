@@ -1,0 +1,216 @@
+"""Friend requests, friendships and blocks (WeChat's contacts).
+
+A blocked person is never told: their request is stored and looks pending to them, but the
+blocker never sees it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from plaza.accounts import policies
+from plaza.accounts.models import Block, FriendRequest, Friendship, User
+from plaza.accounts.service.sessions import require_active
+from plaza.accounts.service.users import get_user, users_by_id
+from plaza.clock import Clock
+from plaza.errors import Conflict, Invalid, NotFound
+from plaza.pagination import cursor_int, decode_cursor, encode_cursor
+
+
+@dataclass(frozen=True)
+class RequestView:
+    request: FriendRequest
+    sender: User
+    recipient: User
+
+
+async def is_blocked(session: AsyncSession, *, blocker_id: int, blocked_id: int) -> bool:
+    return await session.get(Block, (blocker_id, blocked_id)) is not None
+
+
+async def are_friends(session: AsyncSession, *, user_id: int, other_id: int) -> bool:
+    return await session.get(Friendship, (user_id, other_id)) is not None
+
+
+async def send_request(
+    session: AsyncSession, *, clock: Clock, sender: User, to_username: str, message: str
+) -> RequestView:
+    require_active(sender)
+    if len(message) > policies.GREETING_MAX:
+        raise Invalid(
+            f"greeting must be at most {policies.GREETING_MAX} characters", field="message"
+        )
+    recipient = await get_user(session, username=to_username)
+    if recipient.id == sender.id:
+        raise Invalid("you cannot befriend yourself", field="to")
+    if await are_friends(session, user_id=sender.id, other_id=recipient.id):
+        raise Conflict(f"you and {recipient.username} are already friends", code="already_friends")
+    pending = await session.scalar(
+        select(FriendRequest).where(
+            FriendRequest.status == "pending",
+            or_(
+                and_(
+                    FriendRequest.from_user_id == sender.id,
+                    FriendRequest.to_user_id == recipient.id,
+                ),
+                and_(
+                    FriendRequest.from_user_id == recipient.id,
+                    FriendRequest.to_user_id == sender.id,
+                ),
+            ),
+        )
+    )
+    if pending is not None:
+        if pending.from_user_id == sender.id:
+            return RequestView(pending, sender, recipient)
+        if not await is_blocked(session, blocker_id=sender.id, blocked_id=recipient.id):
+            # They already asked us: asking back means yes.
+            return await accept_request(session, clock=clock, user=sender, request_id=pending.id)
+    request = FriendRequest(
+        from_user_id=sender.id,
+        to_user_id=recipient.id,
+        message=message,
+        status="pending",
+        created_at=clock.now(),
+    )
+    session.add(request)
+    await session.commit()
+    return RequestView(request, sender, recipient)
+
+
+async def list_requests(
+    session: AsyncSession, *, user: User, direction: str, cursor: str | None, limit: int
+) -> tuple[list[RequestView], str | None]:
+    """Pending requests to me ("incoming", minus those from people I block) or from me."""
+    if direction not in {"incoming", "outgoing"}:
+        raise Invalid("direction must be incoming or outgoing", field="direction")
+    query = select(FriendRequest).where(FriendRequest.status == "pending")
+    if direction == "incoming":
+        blocked = select(Block.blocked_id).where(Block.blocker_id == user.id)
+        query = query.where(
+            FriendRequest.to_user_id == user.id, FriendRequest.from_user_id.not_in(blocked)
+        )
+    else:
+        query = query.where(FriendRequest.from_user_id == user.id)
+    before = cursor_int(decode_cursor(cursor), "before")
+    if before is not None:
+        query = query.where(FriendRequest.id < before)
+    rows = list(await session.scalars(query.order_by(FriendRequest.id.desc()).limit(limit + 1)))
+    next_cursor = encode_cursor({"before": rows[limit - 1].id}) if len(rows) > limit else None
+    rows = rows[:limit]
+    people = await users_by_id(
+        session, {r.from_user_id for r in rows} | {r.to_user_id for r in rows}
+    )
+    views = [RequestView(r, people[r.from_user_id], people[r.to_user_id]) for r in rows]
+    return views, next_cursor
+
+
+async def _incoming_request(session: AsyncSession, *, user: User, request_id: int) -> FriendRequest:
+    request = await session.get(FriendRequest, request_id)
+    if (
+        request is None
+        or request.to_user_id != user.id
+        or await is_blocked(session, blocker_id=user.id, blocked_id=request.from_user_id)
+    ):
+        raise NotFound("no such friend request")
+    if request.status != "pending":
+        raise Conflict(f"this request was already {request.status}", code="request_decided")
+    return request
+
+
+async def accept_request(
+    session: AsyncSession, *, clock: Clock, user: User, request_id: int
+) -> RequestView:
+    require_active(user)
+    request = await _incoming_request(session, user=user, request_id=request_id)
+    now = clock.now()
+    request.status = "accepted"
+    request.decided_at = now
+    for a, b in ((request.from_user_id, user.id), (user.id, request.from_user_id)):
+        if await session.get(Friendship, (a, b)) is None:
+            session.add(Friendship(user_id=a, friend_id=b, created_at=now))
+    await session.commit()
+    sender = await session.get(User, request.from_user_id)
+    assert sender is not None
+    return RequestView(request, sender, user)
+
+
+async def decline_request(
+    session: AsyncSession, *, clock: Clock, user: User, request_id: int
+) -> RequestView:
+    request = await _incoming_request(session, user=user, request_id=request_id)
+    request.status = "declined"
+    request.decided_at = clock.now()
+    await session.commit()
+    sender = await session.get(User, request.from_user_id)
+    assert sender is not None
+    return RequestView(request, sender, user)
+
+
+async def list_friends(
+    session: AsyncSession, *, user: User, cursor: str | None, limit: int
+) -> tuple[list[User], str | None]:
+    """Friends in username order."""
+    query = (
+        select(User)
+        .join(Friendship, Friendship.friend_id == User.id)
+        .where(Friendship.user_id == user.id)
+    )
+    position = decode_cursor(cursor)
+    if position is not None:
+        after = position.get("after")
+        if not isinstance(after, str):
+            raise Invalid("cursor is not one this server gave out", field="cursor")
+        query = query.where(User.username > after)
+    rows = list(await session.scalars(query.order_by(User.username).limit(limit + 1)))
+    next_cursor = encode_cursor({"after": rows[limit - 1].username}) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+async def remove_friend(session: AsyncSession, *, user: User, username: str) -> None:
+    other = await get_user(session, username=username)
+    result = await session.execute(
+        delete(Friendship).where(
+            or_(
+                and_(Friendship.user_id == user.id, Friendship.friend_id == other.id),
+                and_(Friendship.user_id == other.id, Friendship.friend_id == user.id),
+            )
+        )
+    )
+    if result.rowcount == 0:
+        raise NotFound(f"{other.username} is not your friend")
+    await session.commit()
+
+
+async def block(session: AsyncSession, *, clock: Clock, user: User, username: str) -> User:
+    """Block someone: their requests and messages no longer reach you. Idempotent."""
+    other = await get_user(session, username=username)
+    if other.id == user.id:
+        raise Invalid("you cannot block yourself", field="username")
+    if not await is_blocked(session, blocker_id=user.id, blocked_id=other.id):
+        session.add(Block(blocker_id=user.id, blocked_id=other.id, created_at=clock.now()))
+        await session.commit()
+    return other
+
+
+async def unblock(session: AsyncSession, *, user: User, username: str) -> None:
+    other = await get_user(session, username=username)
+    result = await session.execute(
+        delete(Block).where(Block.blocker_id == user.id, Block.blocked_id == other.id)
+    )
+    if result.rowcount == 0:
+        raise NotFound(f"you have not blocked {other.username}")
+    await session.commit()
+
+
+async def blocked_usernames(session: AsyncSession, *, user: User) -> list[str]:
+    rows = await session.scalars(
+        select(User.username)
+        .join(Block, Block.blocked_id == User.id)
+        .where(Block.blocker_id == user.id)
+        .order_by(User.username)
+    )
+    return list(rows)

@@ -1,0 +1,104 @@
+"""Registering people, finding them, and their roles."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from plaza.accounts import policies
+from plaza.accounts.models import ROLES, User
+from plaza.accounts.passwords import Passwords
+from plaza.clock import Clock
+from plaza.errors import Conflict, Invalid, NotFound
+
+
+def check_registration(username: str, password: str, display_name: str) -> str:
+    """Validate a sign-up; return the normalized username or raise Invalid naming the field."""
+    username = policies.normalize_username(username)
+    for field, problem in (
+        ("username", policies.username_problem(username)),
+        ("password", policies.password_problem(password)),
+        ("display_name", policies.display_name_problem(display_name)),
+    ):
+        if problem:
+            raise Invalid(problem, field=field)
+    return username
+
+
+async def register(
+    session: AsyncSession,
+    *,
+    passwords: Passwords,
+    clock: Clock,
+    username: str,
+    password: str,
+    display_name: str,
+    role: str = "member",
+) -> User:
+    username = check_registration(username, password, display_name)
+    if role not in ROLES:
+        raise Invalid(f"role must be one of {', '.join(ROLES)}", field="role")
+    if await find_user(session, username=username):
+        raise Conflict(f"username {username!r} is taken", code="username_taken")
+    user = User(
+        username=username,
+        display_name=display_name.strip(),
+        password_hash=await passwords.hash(password),
+        role=role,
+        created_at=clock.now(),
+    )
+    session.add(user)
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        raise Conflict(f"username {username!r} is taken", code="username_taken") from None
+    return user
+
+
+async def find_user(session: AsyncSession, *, username: str) -> User | None:
+    username = policies.normalize_username(username)
+    return await session.scalar(select(User).where(User.username == username))
+
+
+async def get_user(session: AsyncSession, *, username: str) -> User:
+    """The person called `username`, or 404 (closed accounts stay visible as such)."""
+    user = await find_user(session, username=username)
+    if user is None:
+        raise NotFound(f"no user called {policies.normalize_username(username)!r}")
+    return user
+
+
+async def users_by_name(session: AsyncSession, usernames: list[str]) -> dict[str, User]:
+    """Look several people up at once; the caller decides what a missing name means."""
+    names = {policies.normalize_username(n) for n in usernames}
+    if not names:
+        return {}
+    rows = await session.scalars(select(User).where(User.username.in_(names)))
+    return {u.username: u for u in rows}
+
+
+async def users_by_id(session: AsyncSession, ids: set[int]) -> dict[int, User]:
+    if not ids:
+        return {}
+    rows = await session.scalars(select(User).where(User.id.in_(ids)))
+    return {u.id: u for u in rows}
+
+
+async def set_role(session: AsyncSession, *, username: str, role: str) -> User:
+    if role not in ROLES:
+        raise Invalid(f"role must be one of {', '.join(ROLES)}", field="role")
+    user = await get_user(session, username=username)
+    user.role = role
+    await session.commit()
+    return user
+
+
+async def update_profile(session: AsyncSession, *, user: User, display_name: str) -> User:
+    problem = policies.display_name_problem(display_name)
+    if problem:
+        raise Invalid(problem, field="display_name")
+    user.display_name = display_name.strip()
+    await session.commit()
+    return user

@@ -1,0 +1,223 @@
+"""Pages of the accounts domain: sign up/in/out, profile, people, friends and requests.
+
+Each form posts to a route here that calls the same service as the JSON API; on a PlazaError
+the form is shown again with the message, so a person sees exactly what to fix.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from plaza.accounts.limits import limit_login, limit_registration
+from plaza.accounts.service import friends, sessions, users
+from plaza.accounts.service.friends import are_friends, is_blocked
+from plaza.deps import DbSession, RuntimeDep, WebUser
+from plaza.errors import NotFound, PlazaError
+from plaza.web.csrf import SESSION_COOKIE
+from plaza.web.forms import form_data, redirect, render, safe_next, sign_in_first
+
+router = APIRouter(include_in_schema=False)
+
+
+def _set_session_cookie(response: Response, runtime, token: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=runtime.settings.session_ttl_days * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=runtime.settings.secure_cookies,
+        path="/",
+    )
+
+
+@router.get("/signup")
+async def signup_page(request: Request, user: WebUser):
+    return render(request, "signup.html", user, form={})
+
+
+@router.post("/signup")
+async def signup(request: Request, session: DbSession, runtime: RuntimeDep):
+    form = await form_data(request)
+    try:
+        await limit_registration(runtime, request)
+        await users.register(
+            session,
+            passwords=runtime.passwords,
+            clock=runtime.clock,
+            username=form.get("username", ""),
+            password=form.get("password", ""),
+            display_name=form.get("display_name", ""),
+        )
+        token, _, _ = await sessions.log_in(
+            session,
+            passwords=runtime.passwords,
+            clock=runtime.clock,
+            ttl_days=runtime.settings.session_ttl_days,
+            username=form.get("username", ""),
+            password=form.get("password", ""),
+        )
+    except PlazaError as exc:
+        form.pop("password", None)
+        return render(
+            request, "signup.html", None, exc.status, form=form, error=exc.message, field=exc.field
+        )
+    response = redirect("/chat")
+    _set_session_cookie(response, runtime, token)
+    return response
+
+
+@router.get("/signin")
+async def signin_page(request: Request, user: WebUser, next: str | None = None):
+    return render(request, "signin.html", user, form={}, next=safe_next(next))
+
+
+@router.post("/signin")
+async def signin(request: Request, session: DbSession, runtime: RuntimeDep):
+    form = await form_data(request)
+    next_url = safe_next(form.get("next"))
+    try:
+        await limit_login(runtime, request, form.get("username", ""))
+        token, _, _ = await sessions.log_in(
+            session,
+            passwords=runtime.passwords,
+            clock=runtime.clock,
+            ttl_days=runtime.settings.session_ttl_days,
+            username=form.get("username", ""),
+            password=form.get("password", ""),
+        )
+    except PlazaError as exc:
+        return render(
+            request,
+            "signin.html",
+            None,
+            exc.status,
+            form={"username": form.get("username", "")},
+            error=exc.message,
+            next=next_url,
+        )
+    response = redirect(next_url if next_url != "/" else "/chat")
+    _set_session_cookie(response, runtime, token)
+    return response
+
+
+@router.post("/signout")
+async def signout(request: Request, session: DbSession, runtime: RuntimeDep):
+    await form_data(request)
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        await sessions.log_out(session, clock=runtime.clock, token=token)
+    response = redirect("/")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/me")
+async def my_profile(request: Request, user: WebUser):
+    if user is None:
+        return sign_in_first(request)
+    return render(request, "me.html", user)
+
+
+@router.post("/me")
+async def update_my_profile(request: Request, user: WebUser, session: DbSession):
+    if user is None:
+        return sign_in_first(request)
+    form = await form_data(request)
+    try:
+        await users.update_profile(session, user=user, display_name=form.get("display_name", ""))
+    except PlazaError as exc:
+        return render(request, "me.html", user, exc.status, error=exc.message)
+    return render(request, "me.html", user, notice="Saved.")
+
+
+@router.get("/people")
+async def people(request: Request, user: WebUser, session: DbSession, q: str = ""):
+    """Find a person by exact username (WeChat's "add contact by ID")."""
+    if user is None:
+        return sign_in_first(request)
+    found = await users.find_user(session, username=q) if q.strip() else None
+    return render(request, "people.html", user, q=q, found=found)
+
+
+@router.get("/u/{username}")
+async def profile_page(request: Request, username: str, user: WebUser, session: DbSession):
+    if user is None:
+        return sign_in_first(request)
+    person = await users.get_user(session, username=username)
+    return render(
+        request,
+        "profile.html",
+        user,
+        person=person,
+        is_me=person.id == user.id,
+        is_friend=await are_friends(session, user_id=user.id, other_id=person.id),
+        blocked=await is_blocked(session, blocker_id=user.id, blocked_id=person.id),
+    )
+
+
+@router.get("/friends")
+async def friends_page(request: Request, user: WebUser, session: DbSession):
+    if user is None:
+        return sign_in_first(request)
+    limit = 200
+    mine, _ = await friends.list_friends(session, user=user, cursor=None, limit=limit)
+    incoming, _ = await friends.list_requests(
+        session, user=user, direction="incoming", cursor=None, limit=limit
+    )
+    outgoing, _ = await friends.list_requests(
+        session, user=user, direction="outgoing", cursor=None, limit=limit
+    )
+    blocked = await friends.blocked_usernames(session, user=user)
+    notice = request.query_params.get("notice")
+    return render(
+        request,
+        "friends.html",
+        user,
+        friends=mine,
+        incoming=incoming,
+        outgoing=outgoing,
+        blocked=blocked,
+        notice=notice,
+    )
+
+
+@router.post("/friends/actions")
+async def friend_action(request: Request, user: WebUser, session: DbSession, runtime: RuntimeDep):
+    """One endpoint for the small buttons of the friends pages: action + target."""
+    if user is None:
+        return sign_in_first(request)
+    form = await form_data(request)
+    action, target = form.get("action", ""), form.get("target", "")
+    clock = runtime.clock
+    try:
+        if action == "request":
+            await friends.send_request(
+                session,
+                clock=clock,
+                sender=user,
+                to_username=target,
+                message=form.get("message", ""),
+            )
+            notice = f"Friend request sent to {target}."
+        elif action in {"accept", "decline"}:
+            decide = friends.accept_request if action == "accept" else friends.decline_request
+            view = await decide(session, clock=clock, user=user, request_id=int(target or 0))
+            notice = f"{view.sender.username}: request {view.request.status}."
+        elif action == "remove":
+            await friends.remove_friend(session, user=user, username=target)
+            notice = f"{target} removed from your friends."
+        elif action == "block":
+            await friends.block(session, clock=clock, user=user, username=target)
+            notice = f"{target} is blocked."
+        elif action == "unblock":
+            await friends.unblock(session, user=user, username=target)
+            notice = f"{target} is unblocked."
+        else:
+            raise NotFound("unknown action")
+    except (PlazaError, ValueError) as exc:
+        notice = exc.message if isinstance(exc, PlazaError) else "invalid request"
+    return redirect("/friends?" + urlencode({"notice": notice}))

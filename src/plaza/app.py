@@ -1,0 +1,114 @@
+"""`create_app(settings)`: wires settings, database, bus, live hub and every domain's routes.
+
+Nothing happens at import time; the lifespan opens and closes what the app holds.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+
+import plaza
+from plaza.accounts import api as accounts_api
+from plaza.accounts import web as accounts_web
+from plaza.accounts.passwords import Passwords
+from plaza.bus import create_bus
+from plaza.chat import api as chat_api
+from plaza.chat import web as chat_web
+from plaza.chat.live import ConversationSource
+from plaza.clock import Clock
+from plaza.config import Settings
+from plaza.db import create_engine, create_sessionmaker
+from plaza.live import api as live_api
+from plaza.live.hub import Hub
+from plaza.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from plaza.runtime import Runtime
+from plaza.web import pages
+from plaza.web.csrf import CsrfCookieMiddleware
+from plaza.web.errors import install_error_handlers
+from plaza.web.limits import BodyLimitMiddleware
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).resolve().parent / "web" / "static"
+
+
+def _limiter(settings: Settings) -> RateLimiter:
+    if settings.redis_url:
+        import redis.asyncio as redis
+
+        return RedisRateLimiter(
+            redis.Redis.from_url(settings.redis_url), enabled=settings.rate_limit_enabled
+        )
+    return MemoryRateLimiter(enabled=settings.rate_limit_enabled)
+
+
+def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
+    engine = create_engine(settings)
+    sessions = create_sessionmaker(engine)
+    bus = create_bus(settings.redis_url)
+    hub = Hub(bus=bus, sessions=sessions, replay_limit=settings.stream_replay_max)
+    hub.register(ConversationSource())
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        bus=bus,
+        hub=hub,
+        clock=clock or Clock(),
+        passwords=Passwords(
+            time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
+        ),
+        limiter=_limiter(settings),
+    )
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    settings = settings or Settings()
+    runtime = build_runtime(settings, clock)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.bus.start()
+        try:
+            yield
+        finally:
+            await runtime.hub.close()
+            await runtime.bus.close()
+            await runtime.limiter.close()
+            await runtime.engine.dispose()
+
+    app = FastAPI(
+        title="Plaza",
+        version=plaza.__version__,
+        description="Chat, moments, public accounts and accountable moderation.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(CsrfCookieMiddleware, secure=settings.secure_cookies)
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> dict:
+        """Liveness and database reachability, for load balancers and `plaza serve` checks."""
+        async with runtime.sessions() as session:
+            await session.execute(text("SELECT 1"))
+        return {"status": "ok", "version": plaza.__version__}
+
+    for router in (
+        accounts_api.router,
+        chat_api.router,
+        live_api.router,
+        pages.router,
+        accounts_web.router,
+        chat_web.router,
+    ):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

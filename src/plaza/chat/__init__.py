@@ -1,0 +1,1 @@
+"""Chat: direct and group conversations, messages, and their live delivery."""

@@ -1,0 +1,228 @@
+"""JSON routes of chat: conversations, members, messages, read markers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
+
+from plaza.chat.schemas import (
+    ConversationIn,
+    ConversationOut,
+    ConversationUpdate,
+    MemberIn,
+    MessageIn,
+    MessageOut,
+    ReadIn,
+    ReadOut,
+)
+from plaza.chat.service import conversations, messages
+from plaza.deps import CurrentUser, DbSession, PageLimit, RuntimeDep
+from plaza.errors import Invalid
+from plaza.pagination import Page, cursor_int, decode_cursor, encode_cursor
+
+router = APIRouter(prefix="/api/v1", tags=["chat"])
+
+
+@router.post("/conversations", status_code=201, response_model=ConversationOut)
+async def create_conversation(
+    body: ConversationIn, user: CurrentUser, session: DbSession, runtime: RuntimeDep
+):
+    """Start a direct chat with a friend (the existing one is returned, with 200) or a group."""
+    view, created = await conversations.create(
+        session,
+        clock=runtime.clock,
+        bus=runtime.bus,
+        creator=user,
+        kind=body.kind,
+        usernames=body.members,
+        title=body.title,
+        max_members=runtime.settings.group_max_members,
+    )
+    out = ConversationOut.of(view)
+    if created:
+        return out
+    return JSONResponse(out.model_dump(mode="json"), status_code=200)
+
+
+@router.get("/conversations", response_model=Page[ConversationOut])
+async def list_conversations(
+    user: CurrentUser, session: DbSession, limit: PageLimit, cursor: str | None = None
+):
+    views, next_cursor = await conversations.list_for(
+        session, user=user, cursor=cursor, limit=limit
+    )
+    return Page(items=[ConversationOut.of(v) for v in views], next_cursor=next_cursor)
+
+
+@router.get("/conversations/{conversation_id}", response_model=ConversationOut)
+async def get_conversation(conversation_id: int, user: CurrentUser, session: DbSession):
+    return ConversationOut.of(
+        await conversations.get_view(session, user=user, conversation_id=conversation_id)
+    )
+
+
+@router.patch("/conversations/{conversation_id}", response_model=ConversationOut)
+async def update_conversation(
+    conversation_id: int,
+    body: ConversationUpdate,
+    user: CurrentUser,
+    session: DbSession,
+    runtime: RuntimeDep,
+):
+    """Rename a group, or (owner) appoint and dismiss admins."""
+    view = await conversations.update(
+        session,
+        clock=runtime.clock,
+        bus=runtime.bus,
+        actor=user,
+        conversation_id=conversation_id,
+        title=body.title,
+        roles=body.roles,
+    )
+    return ConversationOut.of(view)
+
+
+@router.post(
+    "/conversations/{conversation_id}/members", status_code=201, response_model=ConversationOut
+)
+async def add_member(
+    conversation_id: int,
+    body: MemberIn,
+    user: CurrentUser,
+    session: DbSession,
+    runtime: RuntimeDep,
+):
+    view = await conversations.add_member(
+        session,
+        clock=runtime.clock,
+        bus=runtime.bus,
+        actor=user,
+        conversation_id=conversation_id,
+        username=body.username,
+        max_members=runtime.settings.group_max_members,
+    )
+    return ConversationOut.of(view)
+
+
+@router.delete("/conversations/{conversation_id}/members/{username}", status_code=204)
+async def remove_member(
+    conversation_id: int,
+    username: str,
+    user: CurrentUser,
+    session: DbSession,
+    runtime: RuntimeDep,
+):
+    """Remove a member (owner/admins), or leave (your own username)."""
+    await conversations.remove_member(
+        session,
+        clock=runtime.clock,
+        bus=runtime.bus,
+        actor=user,
+        conversation_id=conversation_id,
+        username=username,
+    )
+    return Response(status_code=204)
+
+
+@router.post(
+    "/conversations/{conversation_id}/messages", status_code=201, response_model=MessageOut
+)
+async def send_message(
+    conversation_id: int,
+    body: MessageIn,
+    user: CurrentUser,
+    session: DbSession,
+    runtime: RuntimeDep,
+):
+    """Send a message. Idempotent on `client_id`: a retry returns the first message (200)."""
+    message, created = await messages.send(
+        session,
+        clock=runtime.clock,
+        bus=runtime.bus,
+        sender=user,
+        conversation_id=conversation_id,
+        client_id=body.client_id,
+        text=body.text,
+        reply_to=body.reply_to,
+        max_chars=runtime.settings.message_max_chars,
+    )
+    if created:
+        return message
+    return JSONResponse(MessageOut(**message).model_dump(mode="json"), status_code=200)
+
+
+@router.get("/conversations/{conversation_id}/messages", response_model=Page[MessageOut])
+async def list_messages(
+    conversation_id: int,
+    user: CurrentUser,
+    session: DbSession,
+    limit: PageLimit,
+    after_seq: Annotated[int | None, Query(ge=0)] = None,
+    before_seq: Annotated[int | None, Query(ge=1)] = None,
+    cursor: str | None = None,
+):
+    """History in seq order. `after_seq` pages forward; otherwise the newest page below
+    `before_seq` (default: the latest) pages backward. `next_cursor` continues either way."""
+    position = decode_cursor(cursor)
+    if position is not None:
+        if "after" in position:
+            after_seq, before_seq = cursor_int(position, "after"), None
+        else:
+            after_seq, before_seq = None, cursor_int(position, "before")
+    if after_seq is not None and before_seq is not None:
+        raise Invalid("give after_seq or before_seq, not both", field="after_seq")
+    items, next_seq = await messages.history(
+        session,
+        user=user,
+        conversation_id=conversation_id,
+        after_seq=after_seq,
+        before_seq=before_seq,
+        limit=limit,
+    )
+    next_cursor = None
+    if next_seq is not None:
+        key = "after" if after_seq is not None else "before"
+        next_cursor = encode_cursor({key: next_seq})
+    return Page(items=[MessageOut(**m) for m in items], next_cursor=next_cursor)
+
+
+@router.delete("/conversations/{conversation_id}/messages/{message_id}", status_code=204)
+async def recall_message(
+    conversation_id: int,
+    message_id: int,
+    user: CurrentUser,
+    session: DbSession,
+    runtime: RuntimeDep,
+):
+    """Recall your own message within the recall window (default 2 minutes)."""
+    await messages.recall(
+        session,
+        clock=runtime.clock,
+        bus=runtime.bus,
+        user=user,
+        conversation_id=conversation_id,
+        message_id=message_id,
+        window_seconds=runtime.settings.recall_window_seconds,
+    )
+    return Response(status_code=204)
+
+
+@router.post("/conversations/{conversation_id}/read", response_model=ReadOut)
+async def mark_read(
+    conversation_id: int,
+    user: CurrentUser,
+    session: DbSession,
+    runtime: RuntimeDep,
+    body: ReadIn | None = None,
+):
+    """Mark messages read up to `seq` (default: all)."""
+    seq = await messages.mark_read(
+        session,
+        bus=runtime.bus,
+        user=user,
+        conversation_id=conversation_id,
+        seq=body.seq if body else None,
+    )
+    return ReadOut(conversation_id=conversation_id, last_read_seq=seq)

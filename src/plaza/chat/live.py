@@ -1,0 +1,74 @@
+"""Chat's plug into the live stream: which conversations a person follows, and replay."""
+
+from __future__ import annotations
+
+import orjson
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from plaza.accounts.models import User
+from plaza.chat.models import Conversation, ConversationEvent, Member, Message
+from plaza.chat.service import events
+from plaza.live.sources import Replay
+
+PREFIX = "conversation:"
+
+
+class ConversationSource:
+    prefix = PREFIX
+
+    async def followed(self, session: AsyncSession, *, user_id: int) -> dict[str, int]:
+        rows = await session.execute(
+            select(Conversation.id, Conversation.rev)
+            .join(Member, Member.conversation_id == Conversation.id)
+            .where(Member.user_id == user_id)
+        )
+        return {events.topic(cid): rev for cid, rev in rows}
+
+    def client_key(self, topic: str) -> str:
+        return topic[len(PREFIX) :]
+
+    async def replay(
+        self, session: AsyncSession, *, user_id: int, topic: str, after: int, limit: int
+    ) -> Replay:
+        conversation_id = int(topic[len(PREFIX) :])
+        member = await session.get(Member, (conversation_id, user_id))
+        if member is None:
+            return Replay(allowed=False)
+        head = await session.scalar(
+            select(Conversation.rev).where(Conversation.id == conversation_id)
+        )
+        if head is None:
+            return Replay(allowed=False)
+        if head - after > limit:
+            reset = {
+                "type": "conversation.reset",
+                "conversation_id": conversation_id,
+                "rev": head,
+                "reason": f"more than {limit} events were missed; reload",
+            }
+            return Replay(reset=orjson.dumps(reset).decode(), head=head)
+        rows = (
+            await session.execute(
+                select(ConversationEvent, Message, User)
+                .outerjoin(Message, Message.id == ConversationEvent.message_id)
+                .outerjoin(User, User.id == Message.sender_id)
+                .where(
+                    ConversationEvent.conversation_id == conversation_id,
+                    ConversationEvent.rev > after,
+                )
+                .order_by(ConversationEvent.rev)
+            )
+        ).all()
+        replayed: list[tuple[int, str]] = []
+        for event_row, message, sender in rows:
+            if message is None:
+                text = event_row.payload or "{}"
+            elif message.withheld and message.sender_id != user_id:
+                text = orjson.dumps(
+                    events.withheld_placeholder(conversation_id, message.seq, event_row.rev)
+                ).decode()
+            else:
+                text = orjson.dumps(events.message_event(message, sender, event_row.rev)).decode()
+            replayed.append((event_row.rev, text))
+        return Replay(events=replayed)

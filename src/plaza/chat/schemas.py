@@ -1,0 +1,90 @@
+"""Request and answer shapes of the chat API (design.md §3)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from plaza.chat.service.conversations import ConversationView
+
+
+class ConversationIn(BaseModel):
+    kind: str = Field(description="direct or group")
+    members: list[str] = Field(max_length=1000)
+    title: str = Field("", max_length=1000)
+
+
+class ConversationUpdate(BaseModel):
+    title: str | None = Field(None, max_length=1000)
+    roles: dict[str, str] | None = Field(None, description="username -> admin | member")
+
+
+class MemberIn(BaseModel):
+    username: str = Field(max_length=64)
+
+
+class MemberOut(BaseModel):
+    username: str
+    display_name: str
+    role: str
+
+
+class MessageOut(BaseModel):
+    id: int
+    conversation_id: int
+    seq: int
+    sender: str
+    sender_display_name: str
+    text: str
+    client_id: str
+    reply_to: int | None
+    created_at: datetime
+    recalled: bool
+
+
+class ConversationOut(BaseModel):
+    id: int
+    kind: str
+    title: str
+    members: list[MemberOut]
+    my_role: str
+    last_seq: int
+    rev: int
+    unread: int
+    last_message: MessageOut | None
+    last_activity_at: datetime
+
+    @classmethod
+    def of(cls, view: ConversationView) -> ConversationOut:
+        c = view.conversation
+        return cls(
+            id=c.id,
+            kind=c.kind,
+            title=c.title,
+            members=[
+                MemberOut(username=m.user.username, display_name=m.user.display_name, role=m.role)
+                for m in view.members
+            ],
+            my_role=view.my_role,
+            last_seq=c.last_seq,
+            rev=c.rev,
+            unread=view.unread,
+            last_message=MessageOut(**view.last_message) if view.last_message else None,
+            last_activity_at=c.last_activity_at,
+        )
+
+
+class MessageIn(BaseModel):
+    client_id: str = Field(max_length=1000)
+    text: str = Field(max_length=100_000)
+    reply_to: int | None = None
+
+
+class ReadIn(BaseModel):
+    seq: int | None = Field(None, ge=0)
+
+
+class ReadOut(BaseModel):
+    conversation_id: int
+    last_read_seq: int

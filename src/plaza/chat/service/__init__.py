@@ -1,0 +1,1 @@
+"""Use cases of chat: conversations and members, messages, and the event log they write."""

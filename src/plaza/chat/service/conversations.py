@@ -1,0 +1,456 @@
+"""Starting conversations, listing them, and managing group members."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from plaza.accounts.models import User
+from plaza.accounts.service.friends import are_friends, is_blocked
+from plaza.accounts.service.sessions import require_active
+from plaza.accounts.service.users import get_user, users_by_name
+from plaza.bus import Bus
+from plaza.chat import policies
+from plaza.chat.models import Conversation, Member, Message
+from plaza.chat.service import events
+from plaza.clock import Clock
+from plaza.errors import Conflict, Forbidden, Invalid, NotFound
+from plaza.pagination import decode_cursor, encode_cursor
+
+TITLE_MAX = 100
+
+
+@dataclass
+class MemberView:
+    user: User
+    role: str
+
+
+@dataclass
+class ConversationView:
+    conversation: Conversation
+    members: list[MemberView]
+    my_role: str
+    unread: int
+    last_message: dict[str, Any] | None = None
+
+
+async def membership(session: AsyncSession, *, conversation_id: int, user_id: int) -> Member:
+    """The caller's membership, or 404: non-members may not learn a conversation exists."""
+    member = await session.get(Member, (conversation_id, user_id))
+    if member is None:
+        raise NotFound("no such conversation")
+    return member
+
+
+async def _members(session: AsyncSession, conversation_id: int) -> list[MemberView]:
+    rows = (
+        await session.execute(
+            select(Member, User)
+            .join(User, User.id == Member.user_id)
+            .where(Member.conversation_id == conversation_id)
+            .order_by(Member.joined_at, User.username)
+        )
+    ).all()
+    return [MemberView(user, member.role) for member, user in rows]
+
+
+def _check_title(title: str) -> str:
+    title = title.strip()
+    if len(title) > TITLE_MAX:
+        raise Invalid(f"title must be at most {TITLE_MAX} characters", field="title")
+    return title
+
+
+async def _check_can_add(session: AsyncSession, *, actor: User, target: User) -> None:
+    """Only your friends can be put in a conversation, and never by someone they block."""
+    if not await are_friends(session, user_id=actor.id, other_id=target.id):
+        raise Forbidden(f"{target.username} is not your friend", code="not_friends")
+    if await is_blocked(session, blocker_id=target.id, blocked_id=actor.id):
+        # Said like the friendship case, so a block is not revealed.
+        raise Forbidden(f"{target.username} is not your friend", code="not_friends")
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    bus: Bus,
+    creator: User,
+    kind: str,
+    usernames: list[str],
+    title: str,
+    max_members: int,
+) -> tuple[ConversationView, bool]:
+    """Start a conversation; returns it and whether it is new (a direct chat is reused)."""
+    require_active(creator)
+    if kind not in {"direct", "group"}:
+        raise Invalid("kind must be direct or group", field="kind")
+    names = list(dict.fromkeys(n.strip().lower() for n in usernames if n.strip()))
+    names = [n for n in names if n != creator.username]
+    found = await users_by_name(session, names)
+    missing = [n for n in names if n not in found]
+    if missing:
+        raise NotFound(f"no user called {missing[0]!r}")
+    others = [found[n] for n in names]
+    if kind == "direct":
+        if len(others) != 1:
+            raise Invalid("a direct conversation has exactly one other member", field="members")
+        return await _create_direct(session, clock=clock, creator=creator, other=others[0])
+    if len(others) + 1 > max_members:
+        raise Invalid(f"a group has at most {max_members} members", field="members")
+    for other in others:
+        await _check_can_add(session, actor=creator, target=other)
+    now = clock.now()
+    conversation = Conversation(
+        kind="group", title=_check_title(title), created_at=now, last_activity_at=now
+    )
+    session.add(conversation)
+    await session.flush()
+    session.add(
+        Member(conversation_id=conversation.id, user_id=creator.id, role="owner", joined_at=now)
+    )
+    for other in others:
+        session.add(Member(conversation_id=conversation.id, user_id=other.id, joined_at=now))
+    await session.commit()
+    view = await get_view(session, user=creator, conversation_id=conversation.id)
+    for other in others:
+        await _announce_joined(bus, view, other.id)
+    return view, True
+
+
+async def _create_direct(
+    session: AsyncSession, *, clock: Clock, creator: User, other: User
+) -> tuple[ConversationView, bool]:
+    key = policies.direct_key(creator.id, other.id)
+    existing = await session.scalar(select(Conversation).where(Conversation.direct_key == key))
+    if existing is not None:
+        return await get_view(session, user=creator, conversation_id=existing.id), False
+    await _check_can_add(session, actor=creator, target=other)
+    now = clock.now()
+    conversation = Conversation(kind="direct", direct_key=key, created_at=now, last_activity_at=now)
+    session.add(conversation)
+    try:
+        await session.flush()
+        for user in (creator, other):
+            session.add(Member(conversation_id=conversation.id, user_id=user.id, joined_at=now))
+        await session.commit()
+    except IntegrityError:
+        # The other person started the same chat at the same instant: use theirs.
+        await session.rollback()
+        existing = await session.scalar(select(Conversation).where(Conversation.direct_key == key))
+        assert existing is not None
+        return await get_view(session, user=creator, conversation_id=existing.id), False
+    return await get_view(session, user=creator, conversation_id=conversation.id), True
+
+
+async def _announce_joined(bus: Bus, view: ConversationView, user_id: int) -> None:
+    """Tell a new member's devices to follow the conversation from its current revision."""
+    conversation = view.conversation
+    await events.publish_to_user(
+        bus,
+        user_id,
+        {
+            "type": "conversation.joined",
+            "conversation_id": conversation.id,
+            "rev": conversation.rev,
+            "title": conversation.title,
+            "kind": conversation.kind,
+        },
+        follow={events.topic(conversation.id): conversation.rev},
+    )
+
+
+async def get_view(session: AsyncSession, *, user: User, conversation_id: int) -> ConversationView:
+    member = await membership(session, conversation_id=conversation_id, user_id=user.id)
+    conversation = await session.get(Conversation, conversation_id, populate_existing=True)
+    assert conversation is not None
+    last = await _last_messages(session, [conversation_id], viewer_id=user.id)
+    return ConversationView(
+        conversation=conversation,
+        members=await _members(session, conversation_id),
+        my_role=member.role,
+        unread=max(0, conversation.last_seq - member.last_read_seq),
+        last_message=last.get(conversation_id),
+    )
+
+
+async def _last_messages(
+    session: AsyncSession, conversation_ids: list[int], *, viewer_id: int
+) -> dict[int, dict[str, Any]]:
+    if not conversation_ids:
+        return {}
+    newest = (
+        select(Message.conversation_id, func.max(Message.seq).label("seq"))
+        .where(
+            Message.conversation_id.in_(conversation_ids),
+            (Message.withheld.is_(False)) | (Message.sender_id == viewer_id),
+        )
+        .group_by(Message.conversation_id)
+        .subquery()
+    )
+    rows = (
+        await session.execute(
+            select(Message, User)
+            .join(
+                newest,
+                and_(
+                    Message.conversation_id == newest.c.conversation_id, Message.seq == newest.c.seq
+                ),
+            )
+            .join(User, User.id == Message.sender_id)
+        )
+    ).all()
+    return {m.conversation_id: events.message_json(m, u) for m, u in rows}
+
+
+async def list_for(
+    session: AsyncSession, *, user: User, cursor: str | None, limit: int
+) -> tuple[list[ConversationView], str | None]:
+    """My conversations, most recently active first, with unread counts and last messages."""
+    query = (
+        select(Conversation, Member)
+        .join(Member, Member.conversation_id == Conversation.id)
+        .where(Member.user_id == user.id)
+    )
+    position = decode_cursor(cursor)
+    if position is not None:
+        try:
+            at = datetime.fromisoformat(position["at"])
+            before_id = int(position["id"])
+        except (KeyError, TypeError, ValueError):
+            raise Invalid("cursor is not one this server gave out", field="cursor") from None
+        query = query.where(
+            (Conversation.last_activity_at < at)
+            | ((Conversation.last_activity_at == at) & (Conversation.id < before_id))
+        )
+    rows = (
+        await session.execute(
+            query.order_by(Conversation.last_activity_at.desc(), Conversation.id.desc()).limit(
+                limit + 1
+            )
+        )
+    ).all()
+    next_cursor = None
+    if len(rows) > limit:
+        last_conv = rows[limit - 1][0]
+        next_cursor = encode_cursor(
+            {"at": last_conv.last_activity_at.isoformat(), "id": last_conv.id}
+        )
+    rows = rows[:limit]
+    ids = [c.id for c, _ in rows]
+    last = await _last_messages(session, ids, viewer_id=user.id)
+    member_rows = (
+        (
+            await session.execute(
+                select(Member, User)
+                .join(User, User.id == Member.user_id)
+                .where(Member.conversation_id.in_(ids))
+                .order_by(Member.joined_at, User.username)
+            )
+        ).all()
+        if ids
+        else []
+    )
+    members: dict[int, list[MemberView]] = {}
+    for member, member_user in member_rows:
+        members.setdefault(member.conversation_id, []).append(MemberView(member_user, member.role))
+    views = [
+        ConversationView(
+            conversation=c,
+            members=members.get(c.id, []),
+            my_role=m.role,
+            unread=max(0, c.last_seq - m.last_read_seq),
+            last_message=last.get(c.id),
+        )
+        for c, m in rows
+    ]
+    return views, next_cursor
+
+
+async def _group_for_manager(
+    session: AsyncSession, *, actor: User, conversation_id: int
+) -> tuple[Conversation, Member]:
+    member = await membership(session, conversation_id=conversation_id, user_id=actor.id)
+    conversation = await session.get(Conversation, conversation_id)
+    assert conversation is not None
+    if conversation.kind != "group":
+        raise Invalid("a direct conversation's members cannot change", field="conversation_id")
+    return conversation, member
+
+
+async def add_member(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    bus: Bus,
+    actor: User,
+    conversation_id: int,
+    username: str,
+    max_members: int,
+) -> ConversationView:
+    require_active(actor)
+    _conversation, me = await _group_for_manager(
+        session, actor=actor, conversation_id=conversation_id
+    )
+    if not policies.can_manage_members(me.role):
+        raise Forbidden("only the owner and admins add members")
+    target = await get_user(session, username=username)
+    if await session.get(Member, (conversation_id, target.id)) is not None:
+        raise Conflict(f"{target.username} is already a member", code="already_member")
+    await _check_can_add(session, actor=actor, target=target)
+    count = await session.scalar(
+        select(func.count()).select_from(Member).where(Member.conversation_id == conversation_id)
+    )
+    if (count or 0) + 1 > max_members:
+        raise Conflict(f"a group has at most {max_members} members", code="group_full")
+    now = clock.now()
+    seq, rev = await events.bump(session, conversation_id, now=now, message=False)
+    session.add(
+        Member(
+            conversation_id=conversation_id,
+            user_id=target.id,
+            joined_at=now,
+            history_from_seq=seq + 1,
+            last_read_seq=seq,
+        )
+    )
+    event = {
+        "type": "member.added",
+        "conversation_id": conversation_id,
+        "seq": seq,
+        "rev": rev,
+        "user": target.username,
+        "by": actor.username,
+    }
+    events.record(
+        session, conversation_id=conversation_id, rev=rev, type=event["type"], now=now, event=event
+    )
+    await session.commit()
+    await events.publish(bus, conversation_id, event, rev=rev)
+    view = await get_view(session, user=actor, conversation_id=conversation_id)
+    await _announce_joined(bus, view, target.id)
+    return view
+
+
+async def remove_member(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    bus: Bus,
+    actor: User,
+    conversation_id: int,
+    username: str,
+) -> None:
+    """Remove someone from a group, or leave it (username = yourself)."""
+    _conversation, me = await _group_for_manager(
+        session, actor=actor, conversation_id=conversation_id
+    )
+    target = await get_user(session, username=username)
+    target_member = await session.get(Member, (conversation_id, target.id))
+    if target_member is None:
+        raise NotFound(f"{target.username} is not a member")
+    is_self = target.id == actor.id
+    if not policies.can_remove(me.role, target_member.role, is_self=is_self):
+        raise Forbidden(f"you may not remove {target.username}")
+    now = clock.now()
+    seq, rev = await events.bump(session, conversation_id, now=now, message=False)
+    if target_member.role == "owner":
+        await _hand_over_ownership(session, conversation_id=conversation_id, leaving=target.id)
+    await session.delete(target_member)
+    event = {
+        "type": "member.removed",
+        "conversation_id": conversation_id,
+        "seq": seq,
+        "rev": rev,
+        "user": target.username,
+        "by": actor.username,
+    }
+    events.record(
+        session, conversation_id=conversation_id, rev=rev, type=event["type"], now=now, event=event
+    )
+    await session.commit()
+    await events.publish(bus, conversation_id, event, rev=rev, unfollow_users=[target.id])
+
+
+async def _hand_over_ownership(
+    session: AsyncSession, *, conversation_id: int, leaving: int
+) -> None:
+    """A leaving owner passes the group to the longest-serving admin, else member."""
+    rows = await session.scalars(
+        select(Member)
+        .where(Member.conversation_id == conversation_id, Member.user_id != leaving)
+        .order_by(Member.role != "admin", Member.joined_at)
+        .limit(1)
+    )
+    heir = rows.first()
+    if heir is not None:
+        heir.role = "owner"
+
+
+async def update(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    bus: Bus,
+    actor: User,
+    conversation_id: int,
+    title: str | None = None,
+    roles: dict[str, str] | None = None,
+) -> ConversationView:
+    """Rename a group (owner/admins) or appoint and dismiss admins (owner)."""
+    require_active(actor)
+    conversation, me = await _group_for_manager(
+        session, actor=actor, conversation_id=conversation_id
+    )
+    changes: dict[str, Any] = {}
+    if title is not None:
+        if not policies.can_rename(me.role):
+            raise Forbidden("only the owner and admins rename the group")
+        changes["title"] = _check_title(title)
+    if roles:
+        if not policies.can_set_roles(me.role):
+            raise Forbidden("only the owner appoints admins")
+        found = await users_by_name(session, list(roles))
+        for name, role in roles.items():
+            if role not in {"admin", "member"}:
+                raise Invalid("role must be admin or member", field="roles")
+            user = found.get(name.strip().lower())
+            member = await session.get(Member, (conversation_id, user.id)) if user else None
+            if member is None or member.role == "owner":
+                raise Invalid(f"{name} is not a member you can change", field="roles")
+            member.role = role
+        changes["roles"] = {k.strip().lower(): v for k, v in roles.items()}
+    if not changes:
+        return await get_view(session, user=actor, conversation_id=conversation_id)
+    now = clock.now()
+    seq, rev = await events.bump(session, conversation_id, now=now, message=False)
+    if "title" in changes:
+        conversation.title = changes["title"]
+    event = {
+        "type": "conversation.updated",
+        "conversation_id": conversation_id,
+        "seq": seq,
+        "rev": rev,
+        "by": actor.username,
+        **changes,
+    }
+    events.record(
+        session, conversation_id=conversation_id, rev=rev, type=event["type"], now=now, event=event
+    )
+    await session.commit()
+    await events.publish(bus, conversation_id, event, rev=rev)
+    return await get_view(session, user=actor, conversation_id=conversation_id)
+
+
+async def member_ids(session: AsyncSession, conversation_id: int) -> list[int]:
+    return list(
+        await session.scalars(
+            select(Member.user_id).where(Member.conversation_id == conversation_id)
+        )
+    )

@@ -1,0 +1,121 @@
+"""The conversation event log and live publishing.
+
+Every visible change to a conversation takes the next revision under the conversation's row
+lock (`bump`), writes a row to the event log (`record`) in the same transaction, and after
+commit is published once on the conversation's bus topic (`publish`). Zulip calls this "send
+event on commit": an event never announces something that rolled back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from plaza.accounts.models import User
+from plaza.bus import Bus
+from plaza.chat.models import Conversation, ConversationEvent, Message
+from plaza.errors import NotFound
+from plaza.live.envelope import pack, user_topic
+
+
+def topic(conversation_id: int) -> str:
+    return f"conversation:{conversation_id}"
+
+
+async def bump(
+    session: AsyncSession, conversation_id: int, *, now: datetime, message: bool
+) -> tuple[int, int]:
+    """Take the next revision (and, for a message, the next seq); returns (seq, rev).
+
+    The UPDATE takes the row lock first, so concurrent writers to one conversation queue here
+    and numbers stay gap-free and in commit order.
+    """
+    values: dict[str, Any] = {"rev": Conversation.rev + 1, "last_activity_at": now}
+    if message:
+        values["last_seq"] = Conversation.last_seq + 1
+    row = (
+        await session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id)
+            .values(**values)
+            .returning(Conversation.last_seq, Conversation.rev)
+        )
+    ).first()
+    if row is None:
+        raise NotFound("no such conversation")
+    return row[0], row[1]
+
+
+def record(
+    session: AsyncSession,
+    *,
+    conversation_id: int,
+    rev: int,
+    type: str,
+    now: datetime,
+    message_id: int | None = None,
+    event: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        ConversationEvent(
+            conversation_id=conversation_id,
+            rev=rev,
+            type=type,
+            message_id=message_id,
+            payload=orjson.dumps(event).decode() if event is not None else None,
+            created_at=now,
+        )
+    )
+
+
+def message_json(message: Message, sender: User) -> dict[str, Any]:
+    """A message as clients see it; a recalled message keeps its place but loses its text."""
+    recalled = message.recalled_at is not None
+    return {
+        "id": message.id,
+        "conversation_id": message.conversation_id,
+        "seq": message.seq,
+        "sender": sender.username,
+        "sender_display_name": sender.display_name,
+        "text": "" if recalled else message.text,
+        "client_id": message.client_id,
+        "reply_to": message.reply_to_id,
+        "created_at": message.created_at.isoformat(),
+        "recalled": recalled,
+    }
+
+
+def message_event(message: Message, sender: User, rev: int) -> dict[str, Any]:
+    return {
+        "type": "message.new",
+        "conversation_id": message.conversation_id,
+        "seq": message.seq,
+        "rev": rev,
+        "message": message_json(message, sender),
+    }
+
+
+def withheld_placeholder(conversation_id: int, seq: int, rev: int) -> dict[str, Any]:
+    """What everyone but the sender gets for a withheld message: a revision to skip."""
+    return {"type": "noop", "conversation_id": conversation_id, "seq": seq, "rev": rev}
+
+
+async def publish(
+    bus: Bus,
+    conversation_id: int,
+    event: dict[str, Any],
+    *,
+    rev: int | None,
+    unfollow_users: list[int] | None = None,
+) -> None:
+    await bus.publish(topic(conversation_id), pack(event, rev=rev, unfollow_users=unfollow_users))
+
+
+async def publish_to_user(
+    bus: Bus, user_id: int, event: dict[str, Any], *, follow: dict[str, int] | None = None
+) -> None:
+    await bus.publish(user_topic(user_id), pack(event, follow=follow))

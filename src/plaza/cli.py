@@ -1,0 +1,146 @@
+"""The `plaza` command for operators: serve, migrate, manage users, load demo data."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from plaza.config import Settings
+
+app = typer.Typer(help="Plaza: chat, moments, public accounts.", no_args_is_help=True)
+user_app = typer.Typer(help="Manage people.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+console = Console(stderr=True)
+
+DataDir = Annotated[
+    Path | None, typer.Option("--data-dir", help="Where SQLite and uploads live (PLAZA_DATA_DIR).")
+]
+
+
+def _settings(data_dir: Path | None) -> Settings:
+    settings = Settings()
+    if data_dir is not None:
+        settings = settings.model_copy(update={"data_dir": data_dir})
+    return settings
+
+
+def _migrate(settings: Settings) -> None:
+    from plaza.migrate import upgrade
+
+    with console.status("Applying database migrations..."):
+        upgrade(settings)
+
+
+@app.command()
+def migrate(data_dir: DataDir = None) -> None:
+    """Bring the database schema up to date."""
+    settings = _settings(data_dir)
+    _migrate(settings)
+    console.print("[green]Database is up to date.[/green]")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    data_dir: DataDir = None,
+) -> None:
+    """Migrate, then serve the web client, the API and live events until SIGTERM/Ctrl-C."""
+    import uvicorn
+
+    from plaza.app import create_app
+
+    settings = _settings(data_dir)
+    _migrate(settings)
+    application = create_app(settings)
+    where = "SQLite in " + str(settings.data_dir.resolve()) if settings.is_sqlite else "PostgreSQL"
+    console.print(f"[bold]Plaza[/bold] on [link]http://{host}:{port}[/link] ({where})")
+    console.print("Create an administrator with: plaza user create NAME --role admin")
+    config = uvicorn.Config(
+        application,
+        host=host,
+        port=port,
+        loop="uvloop",
+        http="httptools",
+        ws="websockets-sansio",
+        ws_ping_interval=settings.ws_ping_interval,
+        ws_ping_timeout=settings.ws_ping_timeout,
+        timeout_graceful_shutdown=10,
+        log_level="warning",
+        access_log=False,
+    )
+    uvicorn.Server(config).run()
+
+
+@user_app.command("create")
+def user_create(
+    username: str,
+    role: Annotated[str, typer.Option(help="member, moderator or admin.")] = "member",
+    display_name: Annotated[str | None, typer.Option(help="Defaults to the username.")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Create a person (asks for the password unless --password-stdin)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    settings = _settings(data_dir)
+    _migrate(settings)
+
+    async def create() -> str:
+        from plaza.accounts.service import users
+        from plaza.app import build_runtime
+
+        runtime = build_runtime(settings)
+        try:
+            async with runtime.sessions() as session:
+                user = await users.register(
+                    session,
+                    passwords=runtime.passwords,
+                    clock=runtime.clock,
+                    username=username,
+                    password=password,
+                    display_name=display_name or username,
+                    role=role,
+                )
+                return user.username
+        finally:
+            await runtime.engine.dispose()
+
+    from plaza.errors import PlazaError
+
+    try:
+        name = asyncio.run(create())
+    except PlazaError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"[green]Created {name} ({role}).[/green]")
+
+
+@app.command()
+def demo(
+    data_dir: DataDir = None,
+    script: Annotated[
+        Path | None, typer.Option(help="Romeo and Juliet text (default: ../shared/data/).")
+    ] = None,
+    messages: Annotated[int, typer.Option(help="How many lines of the play to post.")] = 400,
+) -> None:
+    """Fill the server with sample people, friendships and chats (password: plaza-demo-pass)."""
+    from plaza.demo import load_demo
+
+    settings = _settings(data_dir)
+    _migrate(settings)
+    summary = asyncio.run(load_demo(settings, script=script, max_messages=messages))
+    console.print(f"[green]{summary}[/green]")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,71 @@
+"""Settings, read from `PLAZA_*` environment variables.
+
+Every limit the server enforces lives here with its default, so an operator can see and change
+it in one place; README.md's configuration table lists the same fields.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Server settings. Build with `Settings()` to read the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="PLAZA_", extra="ignore")
+
+    data_dir: Path = Field(Path("plaza-data"), description="Where SQLite and uploads live.")
+    database_url: str | None = Field(
+        None,
+        description="sqlite+aiosqlite:///path or postgresql+asyncpg://...; "
+        "default: SQLite in the data dir.",
+    )
+    redis_url: str | None = Field(
+        None, description="Redis for the cross-node event bus and rate limits; unset = in-process."
+    )
+    sqlite_synchronous: str = Field(
+        "NORMAL",
+        description="SQLite `synchronous` pragma. NORMAL (WAL) survives a process crash; "
+        "FULL also survives power loss at some cost per commit.",
+    )
+    db_pool_size: int = Field(10, description="PostgreSQL connection pool size.")
+
+    session_ttl_days: int = Field(30, description="How long a login session lasts.")
+    argon2_time_cost: int = Field(3, description="argon2id passes.")
+    argon2_memory_kib: int = Field(65536, description="argon2id memory per hash, KiB.")
+
+    rate_limit_enabled: bool = Field(True, description="Turn rate limits on or off.")
+    login_per_address: str = Field("20/60", description="Log-ins per client address: N/seconds.")
+    login_per_username: str = Field("10/60", description="Log-ins per username: N/seconds.")
+    register_per_address: str = Field("10/3600", description="Registrations per address.")
+
+    max_body_bytes: int = Field(1_048_576, description="Largest JSON or form request body.")
+    page_size_default: int = Field(50, description="Items per page when a list is not told.")
+    page_size_max: int = Field(200, description="Most items one page may hold.")
+
+    group_max_members: int = Field(500, description="Most members a group conversation may have.")
+    message_max_chars: int = Field(4000, description="Longest chat message, in characters.")
+    recall_window_seconds: int = Field(120, description="How long a sender may recall a message.")
+    stream_buffer_events: int = Field(
+        1000, description="Events queued for one slow socket before it is disconnected."
+    )
+    stream_replay_max: int = Field(
+        2000, description="Most missed events replayed per conversation on resume."
+    )
+    ws_ping_interval: float = Field(20.0, description="Seconds between WebSocket pings.")
+    ws_ping_timeout: float = Field(20.0, description="Seconds to wait for a pong.")
+
+    secure_cookies: bool = Field(False, description="Mark cookies Secure (serve over HTTPS).")
+
+    def resolved_database_url(self) -> str:
+        """The URL to connect to: the explicit one, or SQLite inside the data dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'plaza.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url().startswith("sqlite")

@@ -1,0 +1,1 @@
+"""Live events: the WebSocket stream every surface uses to reach connected people."""

@@ -1,0 +1,132 @@
+"""The WebSocket stream `GET /api/v1/stream`, shared by every surface.
+
+Protocol (JSON text frames):
+- server -> `{"type": "ready", "user": {...}, "conversations": {"<id>": rev, ...}}` at once;
+- client -> `{"type": "resume", "conversations": {"<id>": last_rev_seen, ...}}` (optional; if
+  none arrives within a moment the stream goes live from the current revisions);
+- server -> events `{"type": ..., ...}`; those of a conversation carry `conversation_id`, `seq`
+  and `rev`, and arrive in `rev` order without gaps or duplicates;
+- client -> `{"type": "ping"}`, server -> `{"type": "pong"}` (WebSocket pings also run).
+Close codes: 4401 not signed in, 4008 too slow (reconnect and resume), 1001 server going away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import orjson
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from plaza.accounts.models import User
+from plaza.accounts.service.sessions import user_for_token
+from plaza.live.connection import Connection, State
+from plaza.runtime import Runtime
+from plaza.web.csrf import SESSION_COOKIE
+
+router = APIRouter(tags=["live"])
+log = logging.getLogger(__name__)
+RESUME_WAIT_SECONDS = 2.0
+UNAUTHORIZED_CLOSE = 4401
+
+
+def _token(websocket: WebSocket) -> str | None:
+    scheme, _, value = websocket.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return websocket.query_params.get("token") or websocket.cookies.get(SESSION_COOKIE)
+
+
+async def _authenticate(runtime: Runtime, websocket: WebSocket) -> User | None:
+    token = _token(websocket)
+    if not token:
+        return None
+    async with runtime.sessions() as session:
+        return await user_for_token(session, clock=runtime.clock, token=token)
+
+
+def _event(**fields) -> str:
+    return orjson.dumps(fields).decode()
+
+
+def _resume_positions(frame: dict) -> dict[str, int]:
+    """Turn `{"conversations": {"12": 40}}` into hub topics `{"conversation:12": 40}`."""
+    positions: dict[str, int] = {}
+    conversations = frame.get("conversations") or {}
+    if not isinstance(conversations, dict):
+        raise ValueError("conversations must be an object of id -> rev")
+    for key, rev in conversations.items():
+        if not isinstance(rev, int) or rev < 0:
+            raise ValueError(f"rev for conversation {key} must be a whole number >= 0")
+        positions[f"conversation:{int(key)}"] = rev
+    return positions
+
+
+async def _read_frames(websocket: WebSocket, conn: Connection) -> None:
+    while conn.state is not State.CLOSED:
+        raw = await websocket.receive_text()
+        try:
+            frame = orjson.loads(raw)
+            kind = frame.get("type") if isinstance(frame, dict) else None
+            if kind == "resume":
+                conn.resume(_resume_positions(frame))
+            elif kind == "ping":
+                conn.send_now(_event(type="pong"))
+            else:
+                raise ValueError("frames are {type: resume|ping}")
+        except (ValueError, orjson.JSONDecodeError) as exc:
+            conn.send_now(_event(type="error", code="bad_frame", message=str(exc)))
+
+
+async def _go_live_after_wait(conn: Connection) -> None:
+    await asyncio.sleep(RESUME_WAIT_SECONDS)
+    conn.resume({})
+
+
+@router.websocket("/api/v1/stream")
+async def stream(websocket: WebSocket) -> None:
+    """Live events for the signed-in person; see the module docstring for the protocol."""
+    runtime: Runtime = websocket.app.state.runtime
+    user = await _authenticate(runtime, websocket)
+    await websocket.accept()
+    if user is None:
+        await websocket.send_text(
+            _event(type="error", code="unauthorized", message="sign in first")
+        )
+        await websocket.close(UNAUTHORIZED_CLOSE)
+        return
+    hub = runtime.hub
+    conn = Connection(
+        user_id=user.id,
+        send=websocket.send,
+        buffer_limit=runtime.settings.stream_buffer_events,
+        replayer=hub.replay,
+    )
+    positions = await hub.attach(conn)
+    conversations = {t.split(":", 1)[1]: rev for t, rev in positions.items()}
+    conn.send_now(
+        _event(
+            type="ready",
+            user={"id": user.id, "username": user.username},
+            conversations=conversations,
+        )
+    )
+    tasks = [
+        asyncio.create_task(conn.run_writer()),
+        asyncio.create_task(_read_frames(websocket, conn)),
+        asyncio.create_task(_go_live_after_wait(conn)),
+    ]
+    try:
+        await asyncio.wait(tasks[:2], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, Exception):
+                await task
+        code = conn.close_code
+        await hub.detach(conn)
+        if code is not None:
+            with contextlib.suppress(Exception):
+                await websocket.close(code)

@@ -1,0 +1,164 @@
+"""The node-local hub between the bus and the live connections of this process.
+
+It keeps topic -> connections and person -> connections maps, subscribes the bus to a topic
+while at least one local connection follows it, decodes each bus message once, and hands the
+same event text to every local follower. Replays (after a gap, a resume or a bus reconnect)
+go to the `TopicSource` that owns the topic's prefix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from plaza.bus import Bus
+from plaza.live.connection import Connection, State
+from plaza.live.envelope import unpack, user_topic
+from plaza.live.sources import TopicSource
+
+log = logging.getLogger(__name__)
+
+
+class Hub:
+    def __init__(
+        self, *, bus: Bus, sessions: async_sessionmaker[AsyncSession], replay_limit: int
+    ) -> None:
+        self._bus = bus
+        self._sessions = sessions
+        self._replay_limit = replay_limit
+        self._sources: dict[str, TopicSource] = {}
+        self._topics: dict[str, set[Connection]] = defaultdict(set)
+        self._users: dict[int, set[Connection]] = defaultdict(set)
+        self._tasks: set[asyncio.Task] = set()
+        bus.on_reconnect(self.catch_up_all)
+
+    def register(self, source: TopicSource) -> None:
+        self._sources[source.prefix] = source
+
+    @property
+    def connection_count(self) -> int:
+        return sum(len(c) for c in self._users.values())
+
+    # -- connections ----------------------------------------------------------------------------
+
+    async def attach(self, conn: Connection) -> dict[str, int]:
+        """Register a new connection with every topic its person follows; returns the topics
+        with their current revisions (the starting positions)."""
+        positions: dict[str, int] = {}
+        async with self._sessions() as session:
+            for source in self._sources.values():
+                positions.update(await source.followed(session, user_id=conn.user_id))
+        self._users[conn.user_id].add(conn)
+        await self._follow(conn, user_topic(conn.user_id), None)
+        for topic, rev in positions.items():
+            await self._follow(conn, topic, rev)
+        return positions
+
+    async def detach(self, conn: Connection) -> None:
+        conn.close()
+        conn.cancel_tasks()
+        users = self._users.get(conn.user_id)
+        if users is not None:
+            users.discard(conn)
+            if not users:
+                del self._users[conn.user_id]
+        for topic in [user_topic(conn.user_id), *conn.positions]:
+            await self._unfollow(conn, topic)
+
+    async def _follow(self, conn: Connection, topic: str, rev: int | None) -> None:
+        if rev is not None:
+            conn.follow(topic, rev)
+        followers = self._topics[topic]
+        first = not followers
+        followers.add(conn)
+        if first:
+            await self._bus.subscribe(topic, self._on_message)
+
+    async def _unfollow(self, conn: Connection, topic: str) -> None:
+        conn.unfollow(topic)
+        followers = self._topics.get(topic)
+        if followers is None:
+            return
+        followers.discard(conn)
+        if not followers:
+            del self._topics[topic]
+            await self._bus.unsubscribe(topic, self._on_message)
+
+    # -- bus messages ---------------------------------------------------------------------------
+
+    def _on_message(self, topic: str, payload: bytes) -> None:
+        envelope = unpack(payload)
+        event = envelope.get("event")
+        text = orjson.dumps(event).decode() if event is not None else None
+        if topic.startswith("user:"):
+            self._on_user_message(int(topic[5:]), envelope, text)
+            return
+        rev = envelope.get("rev")
+        if text is not None:
+            for conn in tuple(self._topics.get(topic, ())):
+                conn.deliver(topic, rev, text)
+        for user_id in envelope.get("unfollow_users", ()):
+            for conn in tuple(self._users.get(user_id, ())):
+                self._spawn(self._unfollow(conn, topic))
+
+    def _on_user_message(self, user_id: int, envelope: dict, text: str | None) -> None:
+        follow: dict[str, int] = envelope.get("follow") or {}
+        for conn in tuple(self._users.get(user_id, ())):
+            for topic, rev in follow.items():
+                self._spawn(self._follow_and_catch_up(conn, topic, rev))
+            if text is not None:
+                conn.deliver(user_topic(user_id), None, text)
+
+    async def _follow_and_catch_up(self, conn: Connection, topic: str, rev: int) -> None:
+        """Follow a topic joined mid-connection, then fetch anything published before the bus
+        subscription took effect."""
+        await self._follow(conn, topic, rev)
+        conn.catch_up(topic)
+
+    # -- replay ---------------------------------------------------------------------------------
+
+    def source_for(self, topic: str) -> TopicSource | None:
+        prefix = topic.split(":", 1)[0] + ":"
+        return self._sources.get(prefix)
+
+    async def replay(self, conn: Connection, topic: str, after: int) -> None:
+        """Send `conn` the events of `topic` after revision `after`, from the database."""
+        source = self.source_for(topic)
+        if source is None:
+            return
+        async with self._sessions() as session:
+            result = await source.replay(
+                session, user_id=conn.user_id, topic=topic, after=after, limit=self._replay_limit
+            )
+        if not result.allowed:
+            await self._unfollow(conn, topic)
+            return
+        if result.reset is not None and result.head is not None:
+            conn.reset(topic, result.head, result.reset)
+            return
+        for rev, text in result.events:
+            conn.replayed(topic, rev, text)
+
+    async def catch_up_all(self) -> None:
+        """After the bus reconnects: every live connection checks every topic it follows."""
+        for conns in list(self._users.values()):
+            for conn in list(conns):
+                if conn.state is State.LIVE:
+                    for topic in list(conn.positions):
+                        conn.catch_up(topic)
+
+    async def close(self) -> None:
+        for conns in list(self._users.values()):
+            for conn in list(conns):
+                conn.close(1001)
+        for task in list(self._tasks):
+            task.cancel()
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

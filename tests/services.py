@@ -1,0 +1,61 @@
+"""Where the test suite finds PostgreSQL and Redis, and what it does when they are missing.
+
+`make test` starts them first (scripts/ensure-services.sh). Locally a missing service skips
+the tests that need it, loudly; under CI=true it fails them, so CI never passes by skipping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+
+import pytest
+
+PG_DSN = os.environ.get("PLAZA_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("PLAZA_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+def _listening(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def require(service: str, host: str, port: int) -> None:
+    if _listening(host, port):
+        return
+    message = f"{service} is not listening on {host}:{port}; run `make test` to start it"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def require_postgres() -> None:
+    require("PostgreSQL", "127.0.0.1", 5432)
+
+
+def require_redis() -> None:
+    require("Redis", "127.0.0.1", 6379)
+
+
+def asyncpg_url(database: str) -> str:
+    base = PG_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    return f"{base}/{database}"
+
+
+async def _admin(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_DSN)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def admin(sql: str) -> None:
+    """Run one statement (CREATE/DROP DATABASE) on the maintenance database."""
+    asyncio.run(_admin(sql))
