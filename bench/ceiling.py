@@ -25,7 +25,8 @@ class CeilingServer:
         )
         wait_tcp("127.0.0.1", self.port, 20, self.proc)
 
-    def member_specs(self, members: int) -> list[MemberSpec]:
+    async def setup(self, members: int) -> list[MemberSpec]:
+        """Nothing to create: a member joins the group by connecting to its path."""
         url = f"ws://127.0.0.1:{self.port}/g/{GROUP}"
         return [MemberSpec(index=i, system="ceiling", url=url) for i in range(members)]
 

@@ -142,6 +142,16 @@ def _tree(pid: int) -> list[psutil.Process]:
         return []
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds spent by every process on the machine (all cores, not idle, not iowait).
+
+    Subtracting the server's and the load generator's own CPU from this shows how much other
+    work (a test suite, a build) shared the machine during a phase.
+    """
+    times = psutil.cpu_times()
+    return sum(times) - times.idle - getattr(times, "iowait", 0.0)
+
+
 def tree_cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of a process and all its live descendants."""
     total = 0.0
@@ -206,6 +216,7 @@ def machine_info() -> dict[str, object]:
         "cores": os.cpu_count(),
         "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
         "kernel": platform.release(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
 
 

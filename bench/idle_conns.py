@@ -149,4 +149,7 @@ async def measure_idle(workdir: Path, params: IdleParams, log: Any = print) -> d
 async def _recv(conn: Connection, wait_s: float) -> Any:
     if not await asyncio.to_thread(conn.poll, wait_s):
         raise TimeoutError("an opener process did not answer")
-    return conn.recv()
+    try:
+        return conn.recv()
+    except EOFError:
+        raise RuntimeError("an opener process exited (see its traceback above)") from None

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from common import (
     TreeMonitor,
     latency_summary_ms,
+    machine_busy_seconds,
     now_ns,
     raise_nofile,
     self_cpu_seconds,
@@ -207,6 +208,7 @@ class PhaseResult:
     server_cpu_s: float
     server_peak_rss_mib: float
     client_cpu_s: dict[str, float]
+    other_cpu_s: float = 0.0
     behind_schedule: int = 0
     members_gone: int = 0
     notes: list[str] = field(default_factory=list)
@@ -256,7 +258,10 @@ class LoadRun:
         ok = await asyncio.to_thread(conn.poll, wait_s)
         if not ok:
             raise TimeoutError("a receiver process did not answer")
-        return conn.recv()
+        try:
+            return conn.recv()
+        except EOFError:
+            raise RuntimeError("a receiver process exited (see its traceback above)") from None
 
     async def _ask(self, command: tuple, wait_s: float) -> list[Any]:
         for _, conn in self._workers:
@@ -275,6 +280,7 @@ class LoadRun:
         await self._ask(("begin", tag), 30)
         self.monitor.reset_peak()
         server_cpu0 = tree_cpu_seconds(self.server_pid)
+        busy0 = machine_busy_seconds()
         main_cpu0 = self_cpu_seconds()
         sent: dict[int, int] = {s.index: 0 for s in self.senders}
         errors: list[str] = []
@@ -321,6 +327,7 @@ class LoadRun:
         answers = await self._ask(("expect", sent, drain_timeout), drain_timeout + 60)
         results = [r[1] for r in answers]
         server_cpu = tree_cpu_seconds(self.server_pid) - server_cpu0
+        busy = machine_busy_seconds() - busy0
         latencies = array("q")
         for r in results:
             latencies.frombytes(r["latencies"])
@@ -330,7 +337,14 @@ class LoadRun:
         last = max((r["last_arrival"] for r in results), default=0) or send_end
         span_s = max(1e-9, (max(last, send_end) - start) / 1e9)
         send_span = max(1e-9, (send_end - start) / 1e9)
+        client_cpu = main_cpu + sum(r["cpu_s"] for r in results)
+        other_cpu = max(0.0, busy - server_cpu - client_cpu)
         notes = []
+        if other_cpu / span_s > 0.15:
+            notes.append(
+                f"other processes used {other_cpu / span_s:.2f} cores during this phase: "
+                "the numbers are disturbed by outside load"
+            )
         if expected and delivered < expected:
             notes.append(f"{expected - delivered} deliveries missing after the drain")
         return PhaseResult(
@@ -354,6 +368,7 @@ class LoadRun:
                 "senders_process": round(main_cpu, 2),
                 "receiver_processes": round(sum(r["cpu_s"] for r in results), 2),
             },
+            other_cpu_s=round(other_cpu, 2),
             behind_schedule=behind[0],
             members_gone=sum(r["members_gone"] for r in results),
             notes=notes,

@@ -22,7 +22,11 @@ from plaza.config import Settings
 from plaza.migrate import upgrade
 from tests import services
 
-FAST_HASHING = {"argon2_time_cost": 1, "argon2_memory_kib": 8192}
+FAST_HASHING = {
+    "argon2_time_cost": 1,
+    "argon2_memory_kib": 8192,
+    "register_per_address": "1000/60",
+}
 
 
 def _worker() -> str:

@@ -46,6 +46,7 @@ class Connection:
         self._replayer = replayer
         self._queue: deque[str] = deque()
         self._wakeup = asyncio.Event()
+        self._room = asyncio.Event()
         self._held: dict[str, list[tuple[int, str]]] = {}
         self._pending: list[tuple[str, int | None, str]] = []
         self._tasks: set[asyncio.Task] = set()
@@ -124,6 +125,13 @@ class Connection:
             self.positions[topic] = rev
             self._enqueue(text)
 
+    async def wait_for_room(self) -> None:
+        """Pace a long replay to the client's speed instead of overflowing the queue: wait
+        while the queue is more than half full."""
+        while len(self._queue) > self._limit // 2 and self.state is not State.CLOSED:
+            self._room.clear()
+            await self._room.wait()
+
     def reset(self, topic: str, head: int, text: str) -> None:
         """Too much was missed: tell the client to reload, then continue from `head`."""
         self.positions[topic] = head
@@ -151,6 +159,7 @@ class Connection:
         self.close_code = code
         self._queue.clear()
         self._wakeup.set()
+        self._room.set()
 
     async def run_writer(self) -> None:
         """Drain the queue to the socket until the connection closes."""
@@ -159,6 +168,8 @@ class Connection:
             self._wakeup.clear()
             while self._queue and self.state is not State.CLOSED:
                 await self._send({"type": "websocket.send", "text": self._queue.popleft()})
+                if len(self._queue) <= self._limit // 2:
+                    self._room.set()
 
     def _spawn(self, coro: Awaitable[None]) -> None:
         task = asyncio.ensure_future(coro)

@@ -142,6 +142,7 @@ class Hub:
             return
         for rev, text in result.events:
             conn.replayed(topic, rev, text)
+            await conn.wait_for_room()
 
     async def catch_up_all(self) -> None:
         """After the bus reconnects: every live connection checks every topic it follows."""

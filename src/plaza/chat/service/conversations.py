@@ -101,7 +101,13 @@ async def create(
     if kind == "direct":
         if len(others) != 1:
             raise Invalid("a direct conversation has exactly one other member", field="members")
-        return await _create_direct(session, clock=clock, creator=creator, other=others[0])
+        view, created = await _create_direct(
+            session, clock=clock, creator=creator, other=others[0]
+        )
+        if created:
+            for member in (creator, others[0]):
+                await _announce_joined(bus, view, member.id)
+        return view, created
     if len(others) + 1 > max_members:
         raise Invalid(f"a group has at most {max_members} members", field="members")
     for other in others:
@@ -119,8 +125,9 @@ async def create(
         session.add(Member(conversation_id=conversation.id, user_id=other.id, joined_at=now))
     await session.commit()
     view = await get_view(session, user=creator, conversation_id=conversation.id)
-    for other in others:
-        await _announce_joined(bus, view, other.id)
+    for member in (creator, *others):
+        # The creator's other devices (and the page that created it) follow it live too.
+        await _announce_joined(bus, view, member.id)
     return view, True
 
 

@@ -64,7 +64,7 @@ function renderList() {
     if (c.unread > 0 && c.id !== state.current) title.append(el("span", "badge", String(c.unread)));
     link.append(title);
     const last = c.last_message;
-    link.append(el("div", "preview", last ? (last.recalled ? "(recalled)" : last.sender + ": " + last.text) : ""));
+    link.append(el("div", "preview", last ? (last.recalled ? "(message recalled)" : last.sender_display_name + ": " + last.text) : ""));
     link.addEventListener("click", (event) => {
       event.preventDefault();
       openConversation(c.id);
@@ -79,7 +79,7 @@ function renderMessage(m) {
   node.dataset.id = m.id;
   node.dataset.seq = m.seq;
   node.append(el("span", "who", m.sender_display_name + " · " + new Date(m.created_at).toLocaleTimeString()));
-  node.append(el("div", "bubble", m.recalled ? m.sender_display_name + " recalled a message" : m.text));
+  node.append(el("div", "bubble", m.recalled ? "(message recalled)" : m.text));
   if (m.sender === me && !m.recalled && Date.now() - new Date(m.created_at).getTime() < RECALL_WINDOW_MS) {
     const actions = el("div", "actions");
     const button = el("button", "secondary", "Recall");
@@ -194,6 +194,10 @@ async function onEvent(event) {
       state.conversations = new Map([[c.id, c], ...state.conversations]);
       return renderList();
     case "message.recalled":
+      if (c && c.last_message && c.last_message.id === event.message_id) {
+        c.last_message = { ...c.last_message, recalled: true, text: "" };
+        renderList();
+      }
       if (event.conversation_id === state.current) {
         const node = document.querySelector(`.msg[data-id="${event.message_id}"]`);
         if (node) {

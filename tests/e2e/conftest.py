@@ -1,0 +1,151 @@
+"""Browser tests: Debian's Chromium driven by Playwright (sync API) against a real `plaza serve`.
+
+One server and one browser for the whole session; each person gets a browser context of their
+own (cookies are per context), and every test makes up fresh usernames, so tests never share a
+person. Never `playwright install`: the browser is /usr/bin/chromium.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.processes import ServerProcess
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+PASSWORD = "correct horse battery"
+WAIT_MS = 10_000  # the longest any one expectation may wait
+
+expect.set_options(timeout=WAIT_MS)
+
+
+@dataclass
+class Person:
+    username: str
+    display_name: str
+    password: str = PASSWORD
+
+
+def make_person(first_name: str) -> Person:
+    """A person with a username unique to this run (3-32 letters, digits or _)."""
+    return Person(username=f"{first_name.lower()}_{uuid.uuid4().hex[:10]}", display_name=first_name)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory) -> Iterator[ServerProcess]:
+    process = ServerProcess(tmp_path_factory.mktemp("e2e-server")).start()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        reason = f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def new_page(browser: Browser, server: ServerProcess) -> Iterator[Callable[[], Page]]:
+    """Opens a page in a fresh browser context (one per person); all closed after the test."""
+    contexts = []
+
+    def open_page() -> Page:
+        context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 800})
+        context.set_default_timeout(WAIT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def sign_up(page: Page, person: Person) -> None:
+    page.goto("/signup")
+    page.get_by_label("Username").fill(person.username)
+    page.get_by_label("Display name").fill(person.display_name)
+    page.get_by_label("Password").fill(person.password)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page).to_have_url(re.compile(r"/chat$"))
+
+
+def sign_in(page: Page, person: Person, password: str | None = None) -> None:
+    """Fills and submits the /signin form (the page must already show it)."""
+    page.get_by_label("Username").fill(person.username)
+    page.get_by_label("Password").fill(password or person.password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def api_register(server: ServerProcess, person: Person) -> str:
+    """Creates the account through the JSON API and returns a session token."""
+    with httpx.Client(base_url=server.url + "/api/v1", timeout=10) as client:
+        body = {
+            "username": person.username,
+            "password": person.password,
+            "display_name": person.display_name,
+        }
+        client.post("/accounts", json=body).raise_for_status()
+        credentials = {"username": person.username, "password": person.password}
+        answer = client.post("/sessions", json=credentials)
+        answer.raise_for_status()
+        return answer.json()["token"]
+
+
+def api_befriend(server: ServerProcess, a: Person, b: Person) -> tuple[str, str]:
+    """Registers both people and makes them friends through the JSON API; returns their
+    session tokens."""
+    token_a, token_b = api_register(server, a), api_register(server, b)
+    with httpx.Client(base_url=server.url + "/api/v1", timeout=10) as client:
+        sent = client.post(
+            "/friend-requests",
+            json={"to": b.username, "message": "hello"},
+            headers={"Authorization": f"Bearer {token_a}"},
+        )
+        sent.raise_for_status()
+        client.post(
+            f"/friend-requests/{sent.json()['id']}/accept",
+            headers={"Authorization": f"Bearer {token_b}"},
+        ).raise_for_status()
+    return token_a, token_b
+
+
+def api_direct_chat(server: ServerProcess, token: str, with_person: Person) -> int:
+    """Starts (or reuses) a direct conversation through the JSON API; returns its id."""
+    answer = httpx.post(
+        server.url + "/api/v1/conversations",
+        json={"kind": "direct", "members": [with_person.username]},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    answer.raise_for_status()
+    return answer.json()["id"]

@@ -1,0 +1,197 @@
+"""Live delivery over the WebSocket stream: order, resume, gaps, membership, slow consumers."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from plaza.bus.memory import MemoryBus
+from plaza.chat.service import messages as message_service
+from tests.helpers import befriend, group, register, send
+from tests.live_server import Stream, serve
+
+
+@pytest.fixture
+async def server(settings, clock):
+    async with serve(settings, clock) as (app, port):
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            yield app, port, client
+
+
+async def people(client, *names):
+    heads = {n: await register(client, n) for n in names}
+    for name in names[1:]:
+        await befriend(client, heads[name], heads[names[0]], names[0])
+    return heads
+
+
+def token(headers) -> str:
+    return headers["Authorization"].split()[1]
+
+
+async def test_unauthenticated_stream_is_closed_with_4401(server):
+    _, port, _ = server
+    async with connect(f"ws://127.0.0.1:{port}/api/v1/stream?token=nope") as ws:
+        first = await asyncio.wait_for(ws.recv(), 5)
+        assert '"unauthorized"' in first
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 5)
+    assert closed.value.rcvd.code == 4401
+
+
+async def test_messages_arrive_live_in_order_for_every_member(server):
+    _, port, client = server
+    heads = await people(client, "alice", "bob", "carol")
+    conv = await group(client, heads["alice"], ["bob", "carol"])
+    streams = {n: await Stream(port, token(h)).open() for n, h in heads.items()}
+    assert streams["bob"].ready["conversations"] == {str(conv["id"]): conv["rev"]}
+    sent = [await send(client, heads["alice"], conv["id"], f"line {i}", f"c{i}")
+            for i in range(20)]
+    for name, stream in streams.items():
+        got = await stream.messages(20)
+        assert [e["message"]["text"] for e in got] == [m["text"] for m in sent], name
+        assert [e["seq"] for e in got] == list(range(1, 21))
+        assert all(e["conversation_id"] == conv["id"] for e in got)
+        revs = [e["rev"] for e in got]
+        assert revs == sorted(revs) and len(set(revs)) == 20
+        await stream.close()
+
+
+async def test_resume_replays_what_was_missed_exactly_once(server):
+    _, port, client = server
+    heads = await people(client, "alice", "bob")
+    conv = await group(client, heads["alice"], ["bob"])
+    bob = await Stream(port, token(heads["bob"])).open()
+    await send(client, heads["alice"], conv["id"], "seen", "s0")
+    assert [e["message"]["text"] for e in await bob.messages(1)] == ["seen"]
+    await bob.close()
+    for i in range(5):
+        await send(client, heads["alice"], conv["id"], f"missed {i}", f"m{i}")
+    await bob.open()  # resumes from the revision it last saw
+    await send(client, heads["alice"], conv["id"], "live again", "l0")
+    got = await bob.messages(6)
+    assert [e["message"]["text"] for e in got] == [f"missed {i}" for i in range(5)] + [
+        "live again"]
+    with pytest.raises(TimeoutError):
+        await bob.next_event(timeout=0.5)
+    await bob.close()
+
+
+async def test_resume_shows_recall_that_happened_while_away(server):
+    _, port, client = server
+    heads = await people(client, "alice", "bob")
+    conv = await group(client, heads["alice"], ["bob"])
+    bob = await Stream(port, token(heads["bob"])).open()
+    message = await send(client, heads["alice"], conv["id"], "secret", "s1")
+    await bob.messages(1)
+    await bob.close()
+    response = await client.delete(
+        f"/api/v1/conversations/{conv['id']}/messages/{message['id']}", headers=heads["alice"]
+    )
+    assert response.status_code == 204
+    await bob.open()
+    recalled = await bob.events_until(lambda e: e["type"] == "message.recalled")
+    assert recalled[-1]["message_id"] == message["id"]
+    assert "secret" not in str(recalled)
+    await bob.close()
+
+
+async def test_a_lost_bus_message_is_repaired_from_the_database(server):
+    app, port, client = server
+    heads = await people(client, "alice", "bob")
+    conv = await group(client, heads["alice"], ["bob"])
+    bob = await Stream(port, token(heads["bob"])).open()
+    runtime = app.state.runtime
+    # Commit a message whose announcement is lost (published on a bus nobody listens to).
+    async with runtime.sessions() as session:
+        from plaza.accounts.service.users import get_user
+
+        alice = await get_user(session, username="alice")
+        await message_service.send(
+            session, clock=runtime.clock, bus=MemoryBus(), sender=alice,
+            conversation_id=conv["id"], client_id="lost", text="lost on the bus",
+            reply_to=None, max_chars=4000,
+        )
+    await send(client, heads["alice"], conv["id"], "next one", "n1")
+    got = await bob.messages(2)
+    assert [e["message"]["text"] for e in got] == ["lost on the bus", "next one"]
+    await bob.close()
+
+
+async def test_membership_changes_follow_and_unfollow_live(server):
+    _, port, client = server
+    heads = await people(client, "alice", "bob", "carol")
+    conv = await group(client, heads["alice"], ["bob"])
+    carol = await Stream(port, token(heads["carol"])).open()
+    bob = await Stream(port, token(heads["bob"])).open()
+    added = await client.post(f"/api/v1/conversations/{conv['id']}/members",
+                              json={"username": "carol"}, headers=heads["alice"])
+    assert added.status_code == 201
+    joined = await carol.events_until(lambda e: e["type"] == "conversation.joined")
+    assert joined[-1]["conversation_id"] == conv["id"]
+    await send(client, heads["alice"], conv["id"], "welcome carol", "w1")
+    assert (await carol.messages(1))[0]["message"]["text"] == "welcome carol"
+    removed = await client.delete(f"/api/v1/conversations/{conv['id']}/members/carol",
+                                  headers=heads["alice"])
+    assert removed.status_code == 204
+    await carol.events_until(lambda e: e["type"] == "member.removed")
+    await send(client, heads["alice"], conv["id"], "carol is gone", "w2")
+    texts = [e["message"]["text"] for e in await bob.messages(2)]
+    assert texts == ["welcome carol", "carol is gone"]
+    with pytest.raises(TimeoutError):
+        while True:
+            event = await carol.next_event(timeout=0.5)
+            assert event["type"] != "message.new", event
+    await carol.close()
+    await bob.close()
+
+
+async def test_ping_pong_and_bad_frames(server):
+    _, port, client = server
+    heads = await people(client, "alice")
+    stream = await Stream(port, token(heads["alice"])).open()
+    assert stream.ws is not None
+    await stream.ws.send('{"type": "ping"}')
+    assert (await stream.next_event())["type"] == "pong"
+    await stream.ws.send("not json")
+    error = await stream.next_event()
+    assert error["type"] == "error" and error["code"] == "bad_frame"
+    await stream.close()
+
+
+async def test_slow_consumer_is_disconnected_and_resumes(sqlite_settings, clock):
+    settings = sqlite_settings.model_copy(update={"stream_buffer_events": 20})
+    async with serve(settings, clock) as (_, port):
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            heads = await people(client, "alice", "bob")
+            conv = await group(client, heads["alice"], ["bob"])
+            # Bob's client stops reading after one frame: TCP buffers fill, then the queue.
+            slow = await Stream(port, token(heads["bob"])).open(max_queue=1)
+            text = "x" * 4000
+            closed = None
+            for i in range(3000):
+                await send(client, heads["alice"], conv["id"], text, f"f{i}")
+                if i % 50 == 0:
+                    try:
+                        await asyncio.wait_for(slow.ws.wait_closed(), 0.01)
+                    except TimeoutError:
+                        continue
+                    closed = slow.ws.close_code
+                    break
+            assert slow.ws is not None
+            await asyncio.wait_for(slow.ws.wait_closed(), 10)
+            # 4008 if the close frame got through; 1006 if the unread bytes ahead of it made
+            # the server abort the TCP connection. Either way the stuck client was let go.
+            assert slow.ws.close_code in (4008, 1006), closed
+            sent_count = i + 1
+            # Reconnecting with the revision it had reached gets the rest, in order.
+            fresh = Stream(port, token(heads["bob"]))
+            fresh.revs = {conv["id"]: 0}
+            await fresh.open()
+            got = await fresh.messages(sent_count, timeout=30)
+            assert [e["seq"] for e in got] == list(range(1, sent_count + 1))
+            await fresh.close()
