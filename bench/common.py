@@ -146,10 +146,13 @@ def machine_busy_seconds() -> float:
     """CPU seconds spent by every process on the machine (all cores, not idle, not iowait).
 
     Subtracting the server's and the load generator's own CPU from this shows how much other
-    work (a test suite, a build) shared the machine during a phase.
+    work (a test suite, a build) shared the machine during a phase; it also includes kernel
+    network work (softirq) that no process was charged for.
     """
     times = psutil.cpu_times()
-    return sum(times) - times.idle - getattr(times, "iowait", 0.0)
+    # guest time is already inside user; steal is the hypervisor's, not this machine's work.
+    busy = ("user", "nice", "system", "irq", "softirq")
+    return sum(getattr(times, name, 0.0) for name in busy)
 
 
 def tree_cpu_seconds(pid: int) -> float:

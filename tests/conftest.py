@@ -36,7 +36,7 @@ def _worker() -> str:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
     data_dir = tmp_path_factory.mktemp("sqlite-template")
-    upgrade(Settings(data_dir=data_dir))
+    services.off_loop(upgrade, Settings(data_dir=data_dir))
     return data_dir / "plaza.db"
 
 
@@ -46,7 +46,7 @@ def pg_template() -> Iterator[str]:
     name = f"plaza_tmpl_{_worker()}_{os.getpid()}"
     services.admin(f"DROP DATABASE IF EXISTS {name}")
     services.admin(f"CREATE DATABASE {name}")
-    upgrade(Settings(database_url=services.asyncpg_url(name)))
+    services.off_loop(upgrade, Settings(database_url=services.asyncpg_url(name)))
     yield name
     services.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 

@@ -23,8 +23,9 @@ async def serve(settings: Settings, clock: Clock | None = None) -> AsyncIterator
     """Run the app on a free port; yields (app, port)."""
     app = create_app(settings, clock=clock)
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            ws="websockets-sansio", lifespan="on")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio", lifespan="on"
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
@@ -52,9 +53,11 @@ class Stream:
         self.ready = await self.next_event()
         assert self.ready["type"] == "ready", self.ready
         if resume:
-            await self.ws.send(orjson.dumps(
-                {"type": "resume", "conversations": {str(k): v for k, v in self.revs.items()}}
-            ).decode())
+            await self.ws.send(
+                orjson.dumps(
+                    {"type": "resume", "conversations": {str(k): v for k, v in self.revs.items()}}
+                ).decode()
+            )
         return self
 
     async def close(self) -> None:

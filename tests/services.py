@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -56,6 +57,13 @@ async def _admin(sql: str) -> None:
         await conn.close()
 
 
+def off_loop(fn, *args):
+    """Run a function that starts its own event loop (Alembic, asyncio.run) from anywhere,
+    including fixtures that pytest-asyncio sets up while the test's loop is running."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args).result()
+
+
 def admin(sql: str) -> None:
     """Run one statement (CREATE/DROP DATABASE) on the maintenance database."""
-    asyncio.run(_admin(sql))
+    off_loop(asyncio.run, _admin(sql))

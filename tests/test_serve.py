@@ -7,6 +7,7 @@ Start-up, the first pages and API calls, the OpenAPI document, graceful shutdown
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import time
@@ -67,6 +68,15 @@ async def test_serve_answers_health_accounts_and_pages(server: ServerProcess) ->
         openapi = await client.get("/openapi.json")
         assert openapi.status_code == 200
         assert "/api/v1/accounts" in openapi.json()["paths"]
+
+    # The stream refuses a bad token with an error frame and close code 4401.
+    stranger = LiveClient(server.ws_url, "not-a-token")
+    async with websockets.connect(stranger.url, open_timeout=WAIT) as ws:
+        frame = json.loads(await asyncio.wait_for(ws.recv(), WAIT))
+        assert frame["type"] == "error" and frame["code"] == "unauthorized"
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), WAIT)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
 
 
 def test_sigterm_exits_cleanly_and_promptly(server: ServerProcess) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -74,6 +75,10 @@ def serve(
         log_level="warning",
         access_log=False,
     )
+    # uvicorn re-raises SIGTERM after its graceful shutdown, which would make the exit status
+    # "killed by SIGTERM"; with this no-op handler installed beforehand (uvicorn restores it
+    # when it is done), the re-raised signal is ignored and a clean shutdown exits 0.
+    signal.signal(signal.SIGTERM, lambda *_: None)
     uvicorn.Server(config).run()
 
 

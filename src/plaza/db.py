@@ -2,7 +2,8 @@
 
 SQLite (the default) gets WAL mode and a single pooled connection: SQLite admits one writer at
 a time anyway, and funnelling every transaction through one connection means a write never
-fails with "database is locked" under concurrent requests. PostgreSQL gets a normal pool.
+fails with "database is locked" under concurrent requests. Its statements run inline on the
+event loop (see sqlite_inline). PostgreSQL gets a normal pool.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 from plaza.config import Settings
+from plaza.sqlite_inline import inline_sqlite_connect
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -61,8 +63,13 @@ def create_engine(settings: Settings) -> AsyncEngine:
     url = settings.resolved_database_url()
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        path = url.split("///", 1)[1]
         engine = create_async_engine(
-            url, pool_size=1, max_overflow=0, pool_timeout=60, connect_args={"timeout": 30}
+            url,
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=60,
+            async_creator=lambda: inline_sqlite_connect(path),
         )
         synchronous = settings.sqlite_synchronous.upper()
         if synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
@@ -74,7 +81,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA synchronous={synchronous}")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            # Short: a lock held by another process (a CLI command) would stall the loop.
+            cursor.execute("PRAGMA busy_timeout=2000")
             cursor.close()
 
         return engine

@@ -6,12 +6,17 @@ Used for registration and log-in (and later for sends and reports). A limit is w
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass
 from typing import Protocol
 
+from redis.exceptions import RedisError
+
 from plaza.errors import RateLimited
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -83,10 +88,15 @@ class RedisRateLimiter:
             return
         window, retry_after = _window(rate, time.time())
         redis_key = f"plaza:rl:{key}:{rate.seconds}:{window}"
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.incr(redis_key)
-            pipe.expire(redis_key, rate.seconds + 1)
-            count, _ = await pipe.execute()
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.incr(redis_key)
+                pipe.expire(redis_key, rate.seconds + 1)
+                count, _ = await pipe.execute()
+        except (RedisError, OSError) as exc:
+            # Fail open: an unreachable Redis must not lock everyone out of signing in.
+            log.warning("rate limiter cannot reach Redis (%s); allowing %s", exc, key)
+            return
         if count > rate.count:
             raise _refuse(retry_after)
 

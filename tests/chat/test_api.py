@@ -44,8 +44,11 @@ async def test_only_members_read_or_post(client, trio):
     for method, path, kwargs in (
         ("GET", f"/api/v1/conversations/{conv['id']}", {}),
         ("GET", f"/api/v1/conversations/{conv['id']}/messages", {}),
-        ("POST", f"/api/v1/conversations/{conv['id']}/messages",
-         {"json": {"client_id": "x", "text": "hi"}}),
+        (
+            "POST",
+            f"/api/v1/conversations/{conv['id']}/messages",
+            {"json": {"client_id": "x", "text": "hi"}},
+        ),
     ):
         response = await client.request(method, path, headers=trio["carol"], **kwargs)
         assert response.status_code == 404, (method, path)
@@ -65,14 +68,19 @@ async def test_messages_get_gap_free_seq_and_client_id_is_idempotent(client, tri
     assert retry.json()["id"] == first["id"]
     # Concurrent senders still get consecutive numbers.
     results = await asyncio.gather(
-        *(send(client, trio[n], conv["id"], f"m{i}", f"{n}-{i}")
-          for i in range(5) for n in ("alice", "bob", "carol"))
+        *(
+            send(client, trio[n], conv["id"], f"m{i}", f"{n}-{i}")
+            for i in range(5)
+            for n in ("alice", "bob", "carol")
+        )
     )
     assert sorted(r["seq"] for r in results) == list(range(2, 17))
-    history = (await client.get(
-        f"/api/v1/conversations/{conv['id']}/messages?after_seq=0&limit=100",
-        headers=trio["bob"],
-    )).json()
+    history = (
+        await client.get(
+            f"/api/v1/conversations/{conv['id']}/messages?after_seq=0&limit=100",
+            headers=trio["bob"],
+        )
+    ).json()
     assert [m["seq"] for m in history["items"]] == list(range(1, 17))
 
 
@@ -103,13 +111,15 @@ async def test_history_pages_both_ways(client, trio):
     url = f"/api/v1/conversations/{conv['id']}/messages"
     newest = (await client.get(url + "?limit=3", headers=trio["bob"])).json()
     assert [m["seq"] for m in newest["items"]] == [5, 6, 7]
-    older = (await client.get(f"{url}?limit=3&cursor={newest['next_cursor']}",
-                              headers=trio["bob"])).json()
+    older = (
+        await client.get(f"{url}?limit=3&cursor={newest['next_cursor']}", headers=trio["bob"])
+    ).json()
     assert [m["seq"] for m in older["items"]] == [2, 3, 4]
     forward = (await client.get(url + "?after_seq=4&limit=2", headers=trio["bob"])).json()
     assert [m["seq"] for m in forward["items"]] == [5, 6]
-    rest = (await client.get(f"{url}?limit=2&cursor={forward['next_cursor']}",
-                             headers=trio["bob"])).json()
+    rest = (
+        await client.get(f"{url}?limit=2&cursor={forward['next_cursor']}", headers=trio["bob"])
+    ).json()
     assert [m["seq"] for m in rest["items"]] == [7]
     assert rest["next_cursor"] is None
 
@@ -120,8 +130,9 @@ async def test_recall_within_window_only_by_sender(client, trio, clock):
     url = f"/api/v1/conversations/{conv['id']}/messages/{message['id']}"
     assert (await client.delete(url, headers=trio["bob"])).status_code == 403
     assert (await client.delete(url, headers=trio["alice"])).status_code == 204
-    items = (await client.get(f"/api/v1/conversations/{conv['id']}/messages",
-                              headers=trio["bob"])).json()["items"]
+    items = (
+        await client.get(f"/api/v1/conversations/{conv['id']}/messages", headers=trio["bob"])
+    ).json()["items"]
     assert items[0]["recalled"] is True
     assert items[0]["text"] == ""
     late = await send(client, trio["alice"], conv["id"], "too late", "r2")
@@ -149,8 +160,9 @@ async def test_unread_counts_and_read_markers(client, trio):
     listing = (await client.get("/api/v1/conversations", headers=trio["bob"])).json()["items"]
     assert listing[0]["unread"] == 1
     # Never backwards.
-    await client.post(f"/api/v1/conversations/{conv['id']}/read", json={"seq": 1},
-                      headers=trio["bob"])
+    await client.post(
+        f"/api/v1/conversations/{conv['id']}/read", json={"seq": 1}, headers=trio["bob"]
+    )
     await client.post(f"/api/v1/conversations/{conv['id']}/read", headers=trio["bob"])
     listing = (await client.get("/api/v1/conversations", headers=trio["bob"])).json()["items"]
     assert listing[0]["unread"] == 0
@@ -164,8 +176,11 @@ async def test_conversation_list_is_most_recent_first_and_pages(client, trio, cl
     await send(client, trio["alice"], a["id"], "bump", "b1")
     page = (await client.get("/api/v1/conversations?limit=1", headers=trio["bob"])).json()
     assert [c["title"] for c in page["items"]] == ["first"]
-    page2 = (await client.get(f"/api/v1/conversations?limit=1&cursor={page['next_cursor']}",
-                              headers=trio["bob"])).json()
+    page2 = (
+        await client.get(
+            f"/api/v1/conversations?limit=1&cursor={page['next_cursor']}", headers=trio["bob"]
+        )
+    ).json()
     assert [c["id"] for c in page2["items"]] == [b["id"]]
 
 
@@ -174,8 +189,9 @@ async def test_group_membership_management(client, trio):
     conv = await group(client, alice, ["bob"], "Verona")
     url = f"/api/v1/conversations/{conv['id']}"
     # A plain member cannot add people.
-    assert (await client.post(url + "/members", json={"username": "carol"}, headers=bob)
-            ).status_code == 403
+    assert (
+        await client.post(url + "/members", json={"username": "carol"}, headers=bob)
+    ).status_code == 403
     # The owner appoints bob admin; an admin may add his own friends only.
     await befriend(client, carol, bob, "bob")
     promoted = await client.patch(url, json={"roles": {"bob": "admin"}}, headers=alice)
@@ -202,11 +218,15 @@ async def test_group_membership_management(client, trio):
 async def test_new_member_sees_history_from_joining(client, trio):
     conv = await group(client, trio["alice"], ["bob"])
     await send(client, trio["alice"], conv["id"], "before carol", "h1")
-    await client.post(f"/api/v1/conversations/{conv['id']}/members", json={"username": "carol"},
-                      headers=trio["alice"])
+    await client.post(
+        f"/api/v1/conversations/{conv['id']}/members",
+        json={"username": "carol"},
+        headers=trio["alice"],
+    )
     await send(client, trio["alice"], conv["id"], "after carol", "h2")
-    items = (await client.get(f"/api/v1/conversations/{conv['id']}/messages",
-                              headers=trio["carol"])).json()["items"]
+    items = (
+        await client.get(f"/api/v1/conversations/{conv['id']}/messages", headers=trio["carol"])
+    ).json()["items"]
     assert [m["text"] for m in items] == ["after carol"]
 
 
@@ -215,8 +235,10 @@ async def test_owner_leaving_hands_the_group_over(client, trio):
     url = f"/api/v1/conversations/{conv['id']}"
     await client.patch(url, json={"roles": {"carol": "admin"}}, headers=trio["alice"])
     assert (await client.delete(url + "/members/alice", headers=trio["alice"])).status_code == 204
-    roles = {m["username"]: m["role"] for m in (await client.get(url, headers=trio["bob"])
-                                                  ).json()["members"]}
+    roles = {
+        m["username"]: m["role"]
+        for m in (await client.get(url, headers=trio["bob"])).json()["members"]
+    }
     assert roles == {"bob": "member", "carol": "owner"}
 
 
@@ -239,28 +261,37 @@ async def test_group_size_limit(settings, clock):
             )
             assert too_big.status_code == 422
             conv = await group(client, owner, ["pal1", "pal2"])
-            full = await client.post(f"/api/v1/conversations/{conv['id']}/members",
-                                     json={"username": "pal3"}, headers=owner)
+            full = await client.post(
+                f"/api/v1/conversations/{conv['id']}/members",
+                json={"username": "pal3"},
+                headers=owner,
+            )
             assert full.status_code == 409
             assert full.json()["error"]["code"] == "group_full"
 
 
 async def test_blocked_sender_in_direct_chat_is_not_told(client, trio):
     alice, bob = trio["alice"], trio["bob"]
-    conv = (await client.post("/api/v1/conversations", json={"kind": "direct", "members": ["bob"]},
-                              headers=alice)).json()
+    conv = (
+        await client.post(
+            "/api/v1/conversations", json={"kind": "direct", "members": ["bob"]}, headers=alice
+        )
+    ).json()
     await send(client, bob, conv["id"], "before", "d1")
     await client.post("/api/v1/blocks", json={"username": "bob"}, headers=alice)
     sent = await send(client, bob, conv["id"], "after the block", "d2")
     assert sent["text"] == "after the block"
-    bob_view = (await client.get(f"/api/v1/conversations/{conv['id']}/messages",
-                                 headers=bob)).json()["items"]
+    bob_view = (
+        await client.get(f"/api/v1/conversations/{conv['id']}/messages", headers=bob)
+    ).json()["items"]
     assert [m["text"] for m in bob_view] == ["before", "after the block"]
-    alice_view = (await client.get(f"/api/v1/conversations/{conv['id']}/messages",
-                                   headers=alice)).json()["items"]
+    alice_view = (
+        await client.get(f"/api/v1/conversations/{conv['id']}/messages", headers=alice)
+    ).json()["items"]
     assert [m["text"] for m in alice_view] == ["before"]
     # Nor can a blocked person start a new chat or add the blocker to a group.
     await client.post("/api/v1/blocks", json={"username": "alice"}, headers=trio["carol"])
-    refused = await client.post("/api/v1/conversations",
-                                json={"kind": "group", "members": ["carol"]}, headers=alice)
+    refused = await client.post(
+        "/api/v1/conversations", json={"kind": "group", "members": ["carol"]}, headers=alice
+    )
     assert refused.status_code == 403

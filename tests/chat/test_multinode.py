@@ -9,6 +9,7 @@ they kept open or by reconnecting and resuming.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,7 +37,10 @@ class Cluster:
 def cluster(tmp_path: Path) -> Iterator[Cluster]:
     require_postgres()
     if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
+        message = "redis-server is not installed; run `make test` to install it"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
     redis = RedisServer(tmp_path)
     try:
         redis.start()

@@ -1,7 +1,9 @@
 """Browser tests: Debian's Chromium driven by Playwright (sync API) against a real `plaza serve`.
 
-One server and one browser for the whole session; each person gets a browser context of their
-own (cookies are per context), and every test makes up fresh usernames, so tests never share a
+One server for the session and one browser per test: Playwright's sync API keeps an event loop
+running while it is started, which would break the asyncio tests that the same xdist worker runs
+next, so it is stopped after every test. Each person gets a browser context of their own
+(cookies are per context), and every test makes up fresh usernames, so tests never share a
 person. Never `playwright install`: the browser is /usr/bin/chromium.
 """
 
@@ -57,7 +59,7 @@ def server(tmp_path_factory) -> Iterator[ServerProcess]:
         process.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         reason = f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)"

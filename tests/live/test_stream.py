@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 
 import httpx
 import pytest
@@ -17,9 +18,11 @@ from tests.live_server import Stream, serve
 
 @pytest.fixture
 async def server(settings, clock):
-    async with serve(settings, clock) as (app, port):
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-            yield app, port, client
+    async with (
+        serve(settings, clock) as (app, port),
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client,
+    ):
+        yield app, port, client
 
 
 async def people(client, *names):
@@ -49,8 +52,7 @@ async def test_messages_arrive_live_in_order_for_every_member(server):
     conv = await group(client, heads["alice"], ["bob", "carol"])
     streams = {n: await Stream(port, token(h)).open() for n, h in heads.items()}
     assert streams["bob"].ready["conversations"] == {str(conv["id"]): conv["rev"]}
-    sent = [await send(client, heads["alice"], conv["id"], f"line {i}", f"c{i}")
-            for i in range(20)]
+    sent = [await send(client, heads["alice"], conv["id"], f"line {i}", f"c{i}") for i in range(20)]
     for name, stream in streams.items():
         got = await stream.messages(20)
         assert [e["message"]["text"] for e in got] == [m["text"] for m in sent], name
@@ -74,8 +76,7 @@ async def test_resume_replays_what_was_missed_exactly_once(server):
     await bob.open()  # resumes from the revision it last saw
     await send(client, heads["alice"], conv["id"], "live again", "l0")
     got = await bob.messages(6)
-    assert [e["message"]["text"] for e in got] == [f"missed {i}" for i in range(5)] + [
-        "live again"]
+    assert [e["message"]["text"] for e in got] == [f"missed {i}" for i in range(5)] + ["live again"]
     with pytest.raises(TimeoutError):
         await bob.next_event(timeout=0.5)
     await bob.close()
@@ -112,9 +113,15 @@ async def test_a_lost_bus_message_is_repaired_from_the_database(server):
 
         alice = await get_user(session, username="alice")
         await message_service.send(
-            session, clock=runtime.clock, bus=MemoryBus(), sender=alice,
-            conversation_id=conv["id"], client_id="lost", text="lost on the bus",
-            reply_to=None, max_chars=4000,
+            session,
+            clock=runtime.clock,
+            bus=MemoryBus(),
+            sender=alice,
+            conversation_id=conv["id"],
+            client_id="lost",
+            text="lost on the bus",
+            reply_to=None,
+            max_chars=4000,
         )
     await send(client, heads["alice"], conv["id"], "next one", "n1")
     got = await bob.messages(2)
@@ -128,15 +135,19 @@ async def test_membership_changes_follow_and_unfollow_live(server):
     conv = await group(client, heads["alice"], ["bob"])
     carol = await Stream(port, token(heads["carol"])).open()
     bob = await Stream(port, token(heads["bob"])).open()
-    added = await client.post(f"/api/v1/conversations/{conv['id']}/members",
-                              json={"username": "carol"}, headers=heads["alice"])
+    added = await client.post(
+        f"/api/v1/conversations/{conv['id']}/members",
+        json={"username": "carol"},
+        headers=heads["alice"],
+    )
     assert added.status_code == 201
     joined = await carol.events_until(lambda e: e["type"] == "conversation.joined")
     assert joined[-1]["conversation_id"] == conv["id"]
     await send(client, heads["alice"], conv["id"], "welcome carol", "w1")
     assert (await carol.messages(1))[0]["message"]["text"] == "welcome carol"
-    removed = await client.delete(f"/api/v1/conversations/{conv['id']}/members/carol",
-                                  headers=heads["alice"])
+    removed = await client.delete(
+        f"/api/v1/conversations/{conv['id']}/members/carol", headers=heads["alice"]
+    )
     assert removed.status_code == 204
     await carol.events_until(lambda e: e["type"] == "member.removed")
     await send(client, heads["alice"], conv["id"], "carol is gone", "w2")
@@ -163,35 +174,47 @@ async def test_ping_pong_and_bad_frames(server):
     await stream.close()
 
 
+async def stuck_client(port: int, bearer: str) -> socket.socket:
+    """A WebSocket client that completes the handshake and then never reads again, with a tiny
+    receive buffer, so the server's writes back up quickly."""
+    loop = asyncio.get_running_loop()
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setblocking(False)
+    await loop.sock_connect(sock, ("127.0.0.1", port))
+    handshake = (
+        f"GET /api/v1/stream?token={bearer} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    await loop.sock_sendall(sock, handshake.encode())
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        answer += await loop.sock_recv(sock, 1)
+    assert answer.startswith(b"HTTP/1.1 101"), answer
+    return sock
+
+
 async def test_slow_consumer_is_disconnected_and_resumes(sqlite_settings, clock):
     settings = sqlite_settings.model_copy(update={"stream_buffer_events": 20})
-    async with serve(settings, clock) as (_, port):
+    async with serve(settings, clock) as (app, port):
+        hub = app.state.runtime.hub
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
             heads = await people(client, "alice", "bob")
             conv = await group(client, heads["alice"], ["bob"])
-            # Bob's client stops reading after one frame: TCP buffers fill, then the queue.
-            slow = await Stream(port, token(heads["bob"])).open(max_queue=1)
-            text = "x" * 4000
-            closed = None
-            for i in range(3000):
-                await send(client, heads["alice"], conv["id"], text, f"f{i}")
-                if i % 50 == 0:
-                    try:
-                        await asyncio.wait_for(slow.ws.wait_closed(), 0.01)
-                    except TimeoutError:
-                        continue
-                    closed = slow.ws.close_code
-                    break
-            assert slow.ws is not None
-            await asyncio.wait_for(slow.ws.wait_closed(), 10)
-            # 4008 if the close frame got through; 1006 if the unread bytes ahead of it made
-            # the server abort the TCP connection. Either way the stuck client was let go.
-            assert slow.ws.close_code in (4008, 1006), closed
-            sent_count = i + 1
-            # Reconnecting with the revision it had reached gets the rest, in order.
+            stuck = await stuck_client(port, token(heads["bob"]))
+            try:
+                sent = 0
+                while hub.connection_count and sent < 3000:
+                    await send(client, heads["alice"], conv["id"], "x" * 4000, f"f{sent}")
+                    sent += 1
+                assert hub.connection_count == 0, "the stuck client was never let go"
+            finally:
+                stuck.close()
+            # Reconnecting and resuming from where it stood delivers everything, in order.
             fresh = Stream(port, token(heads["bob"]))
-            fresh.revs = {conv["id"]: 0}
+            fresh.revs = {conv["id"]: conv["rev"]}
             await fresh.open()
-            got = await fresh.messages(sent_count, timeout=30)
-            assert [e["seq"] for e in got] == list(range(1, sent_count + 1))
+            got = await fresh.messages(sent, timeout=30)
+            assert [e["seq"] for e in got] == list(range(1, sent + 1))
             await fresh.close()

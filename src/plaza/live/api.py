@@ -7,7 +7,8 @@ Protocol (JSON text frames):
 - server -> events `{"type": ..., ...}`; those of a conversation carry `conversation_id`, `seq`
   and `rev`, and arrive in `rev` order without gaps or duplicates;
 - client -> `{"type": "ping"}`, server -> `{"type": "pong"}` (WebSocket pings also run).
-Close codes: 4401 not signed in, 4008 too slow (reconnect and resume), 1001 server going away.
+Close codes: 4401 not signed in, 4008 too slow (reconnect and resume), 1012 server restarting
+(uvicorn closes sockets on SIGTERM; reconnect and resume).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from plaza.web.csrf import SESSION_COOKIE
 router = APIRouter(tags=["live"])
 log = logging.getLogger(__name__)
 RESUME_WAIT_SECONDS = 2.0
+CLOSE_WAIT_SECONDS = 1.0
 UNAUTHORIZED_CLOSE = 4401
 
 
@@ -128,5 +130,7 @@ async def stream(websocket: WebSocket) -> None:
         code = conn.close_code
         await hub.detach(conn)
         if code is not None:
+            # A client that stopped reading never lets the close frame out: give up quickly,
+            # uvicorn then closes the transport.
             with contextlib.suppress(Exception):
-                await websocket.close(code)
+                await asyncio.wait_for(websocket.close(code), CLOSE_WAIT_SECONDS)

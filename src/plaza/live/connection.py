@@ -50,6 +50,9 @@ class Connection:
         self._held: dict[str, list[tuple[int, str]]] = {}
         self._pending: list[tuple[str, int | None, str]] = []
         self._tasks: set[asyncio.Task] = set()
+        # Topics to check against the database once the connection goes live.
+        self._stale: set[str] = set()
+        self._writer: asyncio.Task | None = None
 
     # -- incoming events ------------------------------------------------------------------------
 
@@ -88,7 +91,11 @@ class Connection:
 
     def catch_up(self, topic: str) -> None:
         """Check the database for events of `topic` that the bus may have lost."""
-        if topic in self.positions and topic not in self._held and self.state is State.LIVE:
+        if topic not in self.positions or topic in self._held:
+            return
+        if self.state is State.AWAITING_RESUME:
+            self._stale.add(topic)
+        elif self.state is State.LIVE:
             self._held[topic] = []
             self._spawn(self._replay(topic, self.positions[topic]))
 
@@ -108,6 +115,9 @@ class Connection:
         pending, self._pending = self._pending, []
         for topic, rev, text in pending:
             self.deliver(topic, rev, text)
+        stale, self._stale = self._stale, set()
+        for topic in stale:
+            self.catch_up(topic)
 
     async def _replay(self, topic: str, after: int) -> None:
         try:
@@ -160,9 +170,13 @@ class Connection:
         self._queue.clear()
         self._wakeup.set()
         self._room.set()
+        # A writer stuck in a send to a client that stopped reading would never notice.
+        if self._writer is not None and self._writer is not asyncio.current_task():
+            self._writer.cancel()
 
     async def run_writer(self) -> None:
         """Drain the queue to the socket until the connection closes."""
+        self._writer = asyncio.current_task()
         while self.state is not State.CLOSED:
             await self._wakeup.wait()
             self._wakeup.clear()

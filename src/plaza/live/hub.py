@@ -148,7 +148,7 @@ class Hub:
         """After the bus reconnects: every live connection checks every topic it follows."""
         for conns in list(self._users.values()):
             for conn in list(conns):
-                if conn.state is State.LIVE:
+                if conn.state is not State.CLOSED:
                     for topic in list(conn.positions):
                         conn.catch_up(topic)
 

@@ -101,9 +101,7 @@ async def create(
     if kind == "direct":
         if len(others) != 1:
             raise Invalid("a direct conversation has exactly one other member", field="members")
-        view, created = await _create_direct(
-            session, clock=clock, creator=creator, other=others[0]
-        )
+        view, created = await _create_direct(session, clock=clock, creator=creator, other=others[0])
         if created:
             for member in (creator, others[0]):
                 await _announce_joined(bus, view, member.id)
