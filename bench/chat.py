@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import shutil
@@ -341,6 +342,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     }
     if not args.keep_work:
         shutil.rmtree(work, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            work.parent.rmdir()  # only if no other run's directory is kept there
     else:
         report["notes"].append(f"work directory kept: {work}")
     return report

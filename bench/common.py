@@ -101,8 +101,10 @@ def start_server(
 
     Its own session lets `stop_process` end the whole tree (workers, helpers) by process group
     without touching anything else; output goes to a log file so a chatty server does not pay
-    for a terminal.
+    for a terminal. The open-file limit is raised here and inherited by the child (rather than
+    in a preexec_fn, which is unsafe while other threads run).
     """
+    raise_nofile()
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = log_path.open("wb")
     try:
@@ -114,7 +116,6 @@ def start_server(
             env={**os.environ, **(env or {})},
             cwd=cwd,
             start_new_session=True,
-            preexec_fn=raise_nofile,
         )
     finally:
         log.close()

@@ -205,6 +205,9 @@ class StreamClient:
         self.ws = await ws_connect(url, self.on_message, wait_s)
         try:
             ready = await asyncio.wait_for(asyncio.shield(self.ready), wait_s)
+        except TimeoutError:
+            self.ws.abort()
+            raise TimeoutError(f"no ready event within {wait_s:.0f}s of the upgrade") from None
         except BaseException:
             self.ws.abort()
             raise

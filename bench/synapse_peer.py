@@ -53,7 +53,13 @@ SYNC_FILTER = json.dumps(
 
 def ensure_installed(log: Callable[[str], None] = print) -> str:
     """Create bench/.venv-synapse with matrix-synapse if needed; return Synapse's version."""
-    probe = [str(PYTHON), "-c", "import synapse; print(synapse.__version__)"]
+    # The package metadata, not synapse.__version__: the latter appends `git describe` of the
+    # current directory, which here is Plaza's repository.
+    probe = [
+        str(PYTHON),
+        "-c",
+        "import synapse, importlib.metadata as m; print(m.version('matrix-synapse'))",
+    ]
     if PYTHON.exists():
         done = subprocess.run(probe, capture_output=True, text=True, check=False)
         if done.returncode == 0:

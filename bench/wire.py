@@ -168,11 +168,17 @@ async def ws_connect(
         f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
     ).encode()
     loop = asyncio.get_running_loop()
-    _, proto = await asyncio.wait_for(
-        loop.create_connection(lambda: WsClient(on_message, request), host, port), wait_s
-    )
+    try:
+        _, proto = await asyncio.wait_for(
+            loop.create_connection(lambda: WsClient(on_message, request), host, port), wait_s
+        )
+    except TimeoutError:
+        raise TimeoutError(f"TCP connect not accepted within {wait_s:.0f}s") from None
     try:
         await asyncio.wait_for(proto.opened, wait_s)
+    except TimeoutError:
+        proto.abort()
+        raise TimeoutError(f"no 101 answer within {wait_s:.0f}s of connecting") from None
     except BaseException:
         proto.abort()
         raise

@@ -333,7 +333,7 @@ async def add_member(
         "user": target.username,
         "by": actor.username,
     }
-    events.record(
+    await events.record(
         session, conversation_id=conversation_id, rev=rev, type=event["type"], now=now, event=event
     )
     await session.commit()
@@ -376,7 +376,7 @@ async def remove_member(
         "user": target.username,
         "by": actor.username,
     }
-    events.record(
+    await events.record(
         session, conversation_id=conversation_id, rev=rev, type=event["type"], now=now, event=event
     )
     await session.commit()
@@ -445,7 +445,7 @@ async def update(
         "by": actor.username,
         **changes,
     }
-    events.record(
+    await events.record(
         session, conversation_id=conversation_id, rev=rev, type=event["type"], now=now, event=event
     )
     await session.commit()

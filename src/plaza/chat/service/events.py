@@ -12,12 +12,12 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.accounts.models import User
 from plaza.bus import Bus
-from plaza.chat.models import Conversation, ConversationEvent, Message
+from plaza.chat.models import Message
+from plaza.chat.service import statements
 from plaza.errors import NotFound
 from plaza.live.envelope import pack, user_topic
 
@@ -34,23 +34,15 @@ async def bump(
     The UPDATE takes the row lock first, so concurrent writers to one conversation queue here
     and numbers stay gap-free and in commit order.
     """
-    values: dict[str, Any] = {"rev": Conversation.rev + 1, "last_activity_at": now}
-    if message:
-        values["last_seq"] = Conversation.last_seq + 1
-    row = (
-        await session.execute(
-            update(Conversation)
-            .where(Conversation.id == conversation_id)
-            .values(**values)
-            .returning(Conversation.last_seq, Conversation.rev)
-        )
-    ).first()
+    statement = statements.BUMP_MESSAGE if message else statements.BUMP_EVENT
+    connection = await session.connection()
+    row = (await connection.execute(statement, {"cid": conversation_id, "now": now})).first()
     if row is None:
         raise NotFound("no such conversation")
     return row[0], row[1]
 
 
-def record(
+async def record(
     session: AsyncSession,
     *,
     conversation_id: int,
@@ -60,15 +52,19 @@ def record(
     message_id: int | None = None,
     event: dict[str, Any] | None = None,
 ) -> None:
-    session.add(
-        ConversationEvent(
-            conversation_id=conversation_id,
-            rev=rev,
-            type=type,
-            message_id=message_id,
-            payload=orjson.dumps(event).decode() if event is not None else None,
-            created_at=now,
-        )
+    """Append to the replay log."""
+    await session.flush()
+    connection = await session.connection()
+    await connection.execute(
+        statements.INSERT_EVENT,
+        {
+            "conversation_id": conversation_id,
+            "rev": rev,
+            "type": type,
+            "message_id": message_id,
+            "payload": orjson.dumps(event).decode() if event is not None else None,
+            "created_at": now,
+        },
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,8 +13,8 @@ from plaza.accounts.service.friends import is_blocked
 from plaza.accounts.service.sessions import require_active
 from plaza.bus import Bus
 from plaza.chat import policies
-from plaza.chat.models import Conversation, Member, Message
-from plaza.chat.service import events
+from plaza.chat.models import Conversation, Message
+from plaza.chat.service import events, statements
 from plaza.chat.service.conversations import membership
 from plaza.clock import Clock
 from plaza.errors import Forbidden, Invalid, NotFound
@@ -32,24 +32,9 @@ def check_message(text: str, client_id: str, *, max_chars: int) -> str:
     return text
 
 
-async def _existing(
-    session: AsyncSession, *, conversation_id: int, sender_id: int, client_id: str
-) -> Message | None:
-    return await session.scalar(
-        select(Message).where(
-            Message.conversation_id == conversation_id,
-            Message.sender_id == sender_id,
-            Message.client_id == client_id,
-        )
-    )
-
-
-async def _withheld_by_block(session: AsyncSession, *, conversation_id: int, sender: User) -> bool:
+async def _withheld_by_block(session: AsyncSession, *, direct_key: str, sender: User) -> bool:
     """In a direct chat, is the sender blocked by the other person?"""
-    conversation = await session.get(Conversation, conversation_id)
-    if conversation is None or conversation.kind != "direct" or not conversation.direct_key:
-        return False
-    other_id = next(int(i) for i in conversation.direct_key.split(":") if int(i) != sender.id)
+    other_id = next(int(i) for i in direct_key.split(":") if int(i) != sender.id)
     return await is_blocked(session, blocker_id=other_id, blocked_id=sender.id)
 
 
@@ -68,21 +53,25 @@ async def send(
     """Store a message and announce it; returns (message JSON, created).
 
     Returns only after commit. A repeated `client_id` returns the first message unchanged, so a
-    client may retry a send whose answer it never got.
+    client may retry a send whose answer it never got. This is the hottest write path, so it
+    uses Core statements and as few round trips as it can: one membership check, the numbering
+    UPDATE, two INSERTs, the read-marker UPDATE and the commit.
     """
     require_active(sender)
     text = check_message(text, client_id, max_chars=max_chars)
-    await membership(session, conversation_id=conversation_id, user_id=sender.id)
-    first = await _existing(
-        session, conversation_id=conversation_id, sender_id=sender.id, client_id=client_id
-    )
-    if first is not None:
-        return events.message_json(first, sender), False
+    connection = await session.connection()
+    found = (
+        await connection.execute(statements.MEMBERSHIP, {"cid": conversation_id, "uid": sender.id})
+    ).first()
+    if found is None:
+        raise NotFound("no such conversation")
     if reply_to is not None:
-        target = await session.get(Message, reply_to)
-        if target is None or target.conversation_id != conversation_id:
+        target = await session.scalar(select(Message.conversation_id).where(Message.id == reply_to))
+        if target != conversation_id:
             raise Invalid("reply_to must be a message of this conversation", field="reply_to")
-    withheld = await _withheld_by_block(session, conversation_id=conversation_id, sender=sender)
+    withheld = found.direct_key is not None and await _withheld_by_block(
+        session, direct_key=found.direct_key, sender=sender
+    )
     now = clock.now()
     seq, rev = await events.bump(session, conversation_id, now=now, message=True)
     message = Message(
@@ -93,21 +82,41 @@ async def send(
         text=text,
         reply_to_id=reply_to,
         created_at=now,
+        recalled_at=None,
         withheld=withheld,
     )
-    session.add(message)
     try:
-        await session.flush()
+        message.id = (
+            await connection.execute(
+                statements.INSERT_MESSAGE,
+                {
+                    "conversation_id": conversation_id,
+                    "seq": seq,
+                    "sender_id": sender.id,
+                    "client_id": client_id,
+                    "text": text,
+                    "reply_to_id": reply_to,
+                    "created_at": now,
+                    "recalled_at": None,
+                    "withheld": withheld,
+                },
+            )
+        ).scalar_one()
     except IntegrityError:
-        # A concurrent retry with the same client_id won the race: answer with its message.
+        # The client_id was used before (a retry): undo the numbering, answer with the first.
         await session.rollback()
-        first = await _existing(
-            session, conversation_id=conversation_id, sender_id=sender.id, client_id=client_id
+        await session.refresh(sender)
+        first = await session.scalar(
+            select(Message).where(
+                Message.conversation_id == conversation_id,
+                Message.sender_id == sender.id,
+                Message.client_id == client_id,
+            )
         )
         if first is None:
             raise
         return events.message_json(first, sender), False
-    events.record(
+    await events.record(
         session,
         conversation_id=conversation_id,
         rev=rev,
@@ -115,10 +124,8 @@ async def send(
         now=now,
         message_id=message.id,
     )
-    await session.execute(
-        update(Member)
-        .where(Member.conversation_id == conversation_id, Member.user_id == sender.id)
-        .values(last_read_seq=seq)
+    await connection.execute(
+        statements.MARK_SENDER_READ, {"cid": conversation_id, "uid": sender.id, "seq": seq}
     )
     await session.commit()
     event = events.message_event(message, sender, rev)
@@ -214,7 +221,7 @@ async def recall(
         "message_id": message.id,
         "by": user.username,
     }
-    events.record(
+    await events.record(
         session, conversation_id=conversation_id, rev=rev, type=event["type"], now=now, event=event
     )
     await session.commit()
