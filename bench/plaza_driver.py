@@ -1,7 +1,8 @@
 """Driver for Plaza: start `plaza serve`, create people, friendships and a group, send, receive.
 
 Everything goes through Plaza's public API v1 (design.md section 3), the way a client would:
-HTTP for setup and sending, the `/api/v1/stream` WebSocket for live delivery.
+HTTP for setup, the `/api/v1/stream` WebSocket for live delivery, and for sending either
+`POST /conversations/{id}/messages` or a `send` frame on the sender's own stream socket.
 """
 
 from __future__ import annotations
@@ -43,8 +44,11 @@ def plaza_command() -> list[str]:
 class PlazaServer:
     """A `plaza serve` subprocess on a free loopback port with SQLite in a fresh data dir."""
 
-    def __init__(self, workdir: Path, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, workdir: Path, extra_env: dict[str, str] | None = None, send_over: str = "http"
+    ) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
+        self.send_over = send_over
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         argv = [*plaza_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
@@ -159,7 +163,14 @@ class PlazaServer:
     def stream_url(self, token: str) -> str:
         return f"ws://127.0.0.1:{self.port}/api/v1/stream?token={token}"
 
-    async def open_senders(self, indexes: list[int]) -> list[PlazaSender]:
+    async def open_senders(self, indexes: list[int]) -> list[PlazaSender | PlazaStreamSender]:
+        if self.send_over == "stream":
+            senders = [
+                PlazaStreamSender(i, self.stream_url(self.tokens[i]), self.conversation_id)
+                for i in indexes
+            ]
+            await asyncio.gather(*(sender.connect() for sender in senders))
+            return senders
         return [PlazaSender(i, self.port, self.tokens[i], self.conversation_id) for i in indexes]
 
 
@@ -186,8 +197,13 @@ class StreamClient:
     """A `/api/v1/stream` socket: waits for `ready`, says `resume` so it goes live at once,
     then hands every `message.new` text to `on_text`."""
 
-    def __init__(self, on_text: Callable[[str, int], None] | None = None) -> None:
+    def __init__(
+        self,
+        on_text: Callable[[str, int], None] | None = None,
+        on_event: Callable[[dict], None] | None = None,
+    ) -> None:
         self._on_text = on_text
+        self._on_event = on_event
         self.ws: WsClient | None = None
         self.ready: asyncio.Future[dict] = asyncio.get_running_loop().create_future()
 
@@ -200,6 +216,8 @@ class StreamClient:
                 self._on_text(event["message"]["text"], arrival)
         elif kind == "ready" and not self.ready.done():
             self.ready.set_result(event)
+        elif self._on_event is not None:
+            self._on_event(event)
 
     async def connect(self, url: str, wait_s: float = 30.0) -> None:
         self.ws = await ws_connect(url, self.on_message, wait_s)
@@ -215,6 +233,51 @@ class StreamClient:
         # the positions you just told me" makes the stream live at once, with nothing replayed.
         resume = {"type": "resume", "conversations": ready.get("conversations") or {}}
         self.ws.send_text(orjson.dumps(resume))
+
+
+class PlazaStreamSender:
+    """A `send` frame on the sender's own stream socket, one in flight: the next frame goes
+    once the server's `sent` acknowledgement (after commit) is back."""
+
+    def __init__(self, index: int, url: str, conversation_id: Any) -> None:
+        self.index = index
+        self._url = url
+        self._conversation_id = conversation_id
+        self._prefix = f"s{secrets.token_hex(4)}-{index}-"
+        self._count = 0
+        self._acks: dict[str, asyncio.Future[None]] = {}
+        self._client = StreamClient(on_event=self._on_event)
+
+    def _on_event(self, event: dict) -> None:
+        if event.get("type") in ("sent", "error"):
+            waiter = self._acks.pop(event.get("client_id", ""), None)
+            if waiter is not None and not waiter.done():
+                if event["type"] == "sent":
+                    waiter.set_result(None)
+                else:
+                    waiter.set_exception(PlazaApiError(f"send frame: {event}"))
+
+    async def connect(self) -> None:
+        await self._client.connect(self._url)
+
+    async def send(self, text: str) -> None:
+        assert self._client.ws is not None
+        self._count += 1
+        client_id = f"{self._prefix}{self._count}"
+        waiter = asyncio.get_running_loop().create_future()
+        self._acks[client_id] = waiter
+        frame = {
+            "type": "send",
+            "conversation_id": self._conversation_id,
+            "client_id": client_id,
+            "text": text,
+        }
+        self._client.ws.send_text(orjson.dumps(frame))
+        await waiter
+
+    async def aclose(self) -> None:
+        if self._client.ws is not None:
+            self._client.ws.close()
 
 
 async def run_member(

@@ -17,14 +17,28 @@ from plaza.clock import Clock
 from plaza.config import Settings
 from tests.processes import free_port
 
+WS_PROTOCOLS = {
+    "direct": "plaza.live.direct:DirectWebSocketProtocol",
+    "asgi": "websockets-sansio",
+}
+
 
 @contextlib.asynccontextmanager
-async def serve(settings: Settings, clock: Clock | None = None) -> AsyncIterator[tuple[Any, int]]:
-    """Run the app on a free port; yields (app, port)."""
+async def serve(
+    settings: Settings, clock: Clock | None = None, *, ws: str = "direct"
+) -> AsyncIterator[tuple[Any, int]]:
+    """Run the app on a free port; yields (app, port). `ws="direct"` is the protocol `plaza
+    serve` uses; `ws="asgi"` is plain uvicorn, which exercises the portable ASGI path."""
     app = create_app(settings, clock=clock)
     port = free_port()
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio", lifespan="on"
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws=WS_PROTOCOLS[ws],
+        ws_per_message_deflate=False,
+        lifespan="on",
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

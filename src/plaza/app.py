@@ -21,7 +21,7 @@ from plaza.accounts.passwords import Passwords
 from plaza.bus import create_bus
 from plaza.chat import api as chat_api
 from plaza.chat import web as chat_web
-from plaza.chat.live import ConversationSource
+from plaza.chat.live import ConversationSource, send_command
 from plaza.clock import Clock
 from plaza.config import Settings
 from plaza.db import create_engine, create_sessionmaker
@@ -29,6 +29,7 @@ from plaza.live import api as live_api
 from plaza.live.hub import Hub
 from plaza.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from plaza.runtime import Runtime
+from plaza.sqlite_checkpoint import Checkpointer
 from plaza.web import pages
 from plaza.web.csrf import CsrfCookieMiddleware
 from plaza.web.errors import install_error_handlers
@@ -54,7 +55,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     bus = create_bus(settings.redis_url)
     hub = Hub(bus=bus, sessions=sessions, replay_limit=settings.stream_replay_max)
     hub.register(ConversationSource())
-    return Runtime(
+    runtime = Runtime(
         settings=settings,
         engine=engine,
         sessions=sessions,
@@ -66,6 +67,8 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         ),
         limiter=_limiter(settings),
     )
+    hub.register_command("send", send_command(runtime))
+    return runtime
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
@@ -75,9 +78,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.bus.start()
+        checkpointer = None
+        if settings.is_sqlite:
+            checkpointer = Checkpointer(settings.sqlite_path())
+            checkpointer.start()
         try:
             yield
         finally:
+            if checkpointer is not None:
+                await checkpointer.stop()
             await runtime.hub.close()
             await runtime.bus.close()
             await runtime.limiter.close()

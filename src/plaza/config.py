@@ -66,6 +66,10 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'plaza.db').resolve()}"
 
+    def sqlite_path(self) -> Path:
+        """The database file of a SQLite URL."""
+        return Path(self.resolved_database_url().split("///", 1)[1])
+
     @property
     def is_sqlite(self) -> bool:
         return self.resolved_database_url().startswith("sqlite")

@@ -63,7 +63,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
     url = settings.resolved_database_url()
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        path = url.split("///", 1)[1]
+        path = str(settings.sqlite_path())
         engine = create_async_engine(
             url,
             pool_size=1,
@@ -81,6 +81,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA synchronous={synchronous}")
             cursor.execute("PRAGMA foreign_keys=ON")
+            # Checkpoints run off the loop instead (plaza.sqlite_checkpoint).
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
             # Short: a lock held by another process (a CLI command) would stall the loop.
             cursor.execute("PRAGMA busy_timeout=2000")
             cursor.close()

@@ -6,6 +6,7 @@ import asyncio
 import socket
 
 import httpx
+import orjson
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -47,7 +48,18 @@ async def test_unauthenticated_stream_is_closed_with_4401(server):
 
 
 async def test_messages_arrive_live_in_order_for_every_member(server):
-    _, port, client = server
+    await _fan_out_in_order(*server)
+
+
+async def test_portable_asgi_path_delivers_in_order_too(sqlite_settings, clock):
+    async with (
+        serve(sqlite_settings, clock, ws="asgi") as (app, port),
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client,
+    ):
+        await _fan_out_in_order(app, port, client)
+
+
+async def _fan_out_in_order(app, port, client):
     heads = await people(client, "alice", "bob", "carol")
     conv = await group(client, heads["alice"], ["bob", "carol"])
     streams = {n: await Stream(port, token(h)).open() for n, h in heads.items()}
@@ -195,9 +207,10 @@ async def stuck_client(port: int, bearer: str) -> socket.socket:
     return sock
 
 
-async def test_slow_consumer_is_disconnected_and_resumes(sqlite_settings, clock):
+@pytest.mark.parametrize("ws", ["direct", "asgi"])
+async def test_slow_consumer_is_disconnected_and_resumes(sqlite_settings, clock, ws):
     settings = sqlite_settings.model_copy(update={"stream_buffer_events": 20})
-    async with serve(settings, clock) as (app, port):
+    async with serve(settings, clock, ws=ws) as (app, port):
         hub = app.state.runtime.hub
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
             heads = await people(client, "alice", "bob")
@@ -218,3 +231,35 @@ async def test_slow_consumer_is_disconnected_and_resumes(sqlite_settings, clock)
             got = await fresh.messages(sent, timeout=30)
             assert [e["seq"] for e in got] == list(range(1, sent + 1))
             await fresh.close()
+
+
+async def test_send_over_the_stream_is_acknowledged_and_delivered(server):
+    _, port, client = server
+    heads = await people(client, "alice", "bob", "carol")
+    conv = await group(client, heads["alice"], ["bob"])
+    alice = await Stream(port, token(heads["alice"])).open()
+    bob = await Stream(port, token(heads["bob"])).open()
+    carol = await Stream(port, token(heads["carol"])).open()
+    assert alice.ws is not None and carol.ws is not None
+    frame = {"type": "send", "conversation_id": conv["id"], "client_id": "ws-1", "text": "hi"}
+    await alice.ws.send(orjson.dumps({**frame, "ref": 7}).decode())
+    ack = (await alice.events_until(lambda e: e["type"] == "sent"))[-1]
+    assert ack["ref"] == 7 and ack["client_id"] == "ws-1" and ack["created"] is True
+    assert ack["message"]["seq"] == 1 and ack["message"]["text"] == "hi"
+    got = await bob.messages(1)
+    assert got[0]["message"]["id"] == ack["message"]["id"]
+    # A retry is answered with the first message, not a second one.
+    await alice.ws.send(orjson.dumps(frame).decode())
+    again = (await alice.events_until(lambda e: e["type"] == "sent"))[-1]
+    assert again["created"] is False and again["message"]["id"] == ack["message"]["id"]
+    # The same rules as the HTTP API: a non-member is told the conversation does not exist.
+    await carol.ws.send(orjson.dumps({**frame, "client_id": "c-1"}).decode())
+    error = (await carol.events_until(lambda e: e["type"] == "error"))[-1]
+    assert error["code"] == "not_found" and error["client_id"] == "c-1"
+    await alice.ws.send(orjson.dumps({**frame, "text": 5}).decode())
+    invalid = (await alice.events_until(lambda e: e["type"] == "error"))[-1]
+    assert invalid["code"] == "invalid" and invalid["field"] == "text"
+    history = await client.get(f"/api/v1/conversations/{conv['id']}/messages", headers=heads["bob"])
+    assert [m["text"] for m in history.json()["items"]] == ["hi"]
+    for stream in (alice, bob, carol):
+        await stream.close()

@@ -1,6 +1,9 @@
-"""Chat's plug into the live stream: which conversations a person follows, and replay."""
+"""Chat's plug into the live stream: which conversations a person follows, replay, and
+sending messages over the stream."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy import select
@@ -8,8 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.accounts.models import User
 from plaza.chat.models import Conversation, ConversationEvent, Member, Message
-from plaza.chat.service import events
+from plaza.chat.service import events, messages
+from plaza.errors import Invalid, Unauthorized
+from plaza.live.hub import Command
 from plaza.live.sources import Replay
+
+if TYPE_CHECKING:
+    from plaza.runtime import Runtime
 
 PREFIX = "conversation:"
 
@@ -72,3 +80,40 @@ class ConversationSource:
                 text = orjson.dumps(events.message_event(message, sender, event_row.rev)).decode()
             replayed.append((event_row.rev, text))
         return Replay(events=replayed)
+
+
+def _field(frame: dict[str, Any], name: str, kind: type, *, optional: bool = False) -> Any:
+    value = frame.get(name)
+    if value is None and optional:
+        return None
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise Invalid(f"{name} must be a {kind.__name__}", field=name)
+    return value
+
+
+def send_command(runtime: Runtime) -> Command:
+    """The stream's `send` frame: the same use case as POST .../messages."""
+
+    async def send(user_id: int, frame: dict[str, Any]) -> dict[str, Any]:
+        conversation_id = _field(frame, "conversation_id", int)
+        client_id = _field(frame, "client_id", str)
+        text = _field(frame, "text", str)
+        reply_to = _field(frame, "reply_to", int, optional=True)
+        async with runtime.sessions() as session:
+            sender = await session.get(User, user_id)
+            if sender is None:
+                raise Unauthorized("sign in first")
+            message, created = await messages.send(
+                session,
+                clock=runtime.clock,
+                bus=runtime.bus,
+                sender=sender,
+                conversation_id=conversation_id,
+                client_id=client_id,
+                text=text,
+                reply_to=reply_to,
+                max_chars=runtime.settings.message_max_chars,
+            )
+        return {"type": "sent", "created": created, "message": message}
+
+    return send

@@ -6,7 +6,11 @@ Protocol (JSON text frames):
   none arrives within a moment the stream goes live from the current revisions);
 - server -> events `{"type": ..., ...}`; those of a conversation carry `conversation_id`, `seq`
   and `rev`, and arrive in `rev` order without gaps or duplicates;
-- client -> `{"type": "ping"}`, server -> `{"type": "pong"}` (WebSocket pings also run).
+- client -> `{"type": "ping"}`, server -> `{"type": "pong"}` (WebSocket pings also run);
+- client -> `{"type": "send", "conversation_id", "client_id", "text", "reply_to"?, "ref"?}`,
+  server -> `{"type": "sent", "client_id", "message": {...}}` once committed (the same rules
+  and idempotency as `POST /conversations/{id}/messages`, without an HTTP request per
+  message), or `{"type": "error", "client_id", "code", "message"}`.
 Close codes: 4401 not signed in, 4008 too slow (reconnect and resume), 1012 server restarting
 (uvicorn closes sockets on SIGTERM; reconnect and resume).
 """
@@ -22,7 +26,11 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from plaza.accounts.models import User
 from plaza.accounts.service.sessions import user_for_token
+from plaza.errors import PlazaError
 from plaza.live.connection import Connection, State
+from plaza.live.direct import EXTENSION as DIRECT
+from plaza.live.frames import Frame
+from plaza.live.hub import Command, Hub
 from plaza.runtime import Runtime
 from plaza.web.csrf import SESSION_COOKIE
 
@@ -48,8 +56,8 @@ async def _authenticate(runtime: Runtime, websocket: WebSocket) -> User | None:
         return await user_for_token(session, clock=runtime.clock, token=token)
 
 
-def _event(**fields) -> str:
-    return orjson.dumps(fields).decode()
+def _event(**fields) -> Frame:
+    return Frame(orjson.dumps(fields))
 
 
 def _resume_positions(frame: dict) -> dict[str, int]:
@@ -65,7 +73,8 @@ def _resume_positions(frame: dict) -> dict[str, int]:
     return positions
 
 
-async def _read_frames(websocket: WebSocket, conn: Connection) -> None:
+async def _read_frames(websocket: WebSocket, conn: Connection, hub: Hub) -> None:
+    """Handle client frames one at a time, so commands (sends) keep the client's order."""
     while conn.state is not State.CLOSED:
         raw = await websocket.receive_text()
         try:
@@ -75,10 +84,25 @@ async def _read_frames(websocket: WebSocket, conn: Connection) -> None:
                 conn.resume(_resume_positions(frame))
             elif kind == "ping":
                 conn.send_now(_event(type="pong"))
+            elif isinstance(kind, str) and (handler := hub.command(kind)) is not None:
+                await _run_command(conn, handler, frame)
             else:
-                raise ValueError("frames are {type: resume|ping}")
+                raise ValueError("frames are {type: resume|ping|send}")
         except (ValueError, orjson.JSONDecodeError) as exc:
             conn.send_now(_event(type="error", code="bad_frame", message=str(exc)))
+
+
+async def _run_command(conn: Connection, handler: Command, frame: dict) -> None:
+    """Reply with the handler's event, or an error event; both echo the frame's `ref` and
+    `client_id` so the client can match them to what it sent."""
+    echo = {k: frame[k] for k in ("ref", "client_id") if k in frame}
+    try:
+        reply = await handler(conn.user_id, frame)
+    except PlazaError as exc:
+        reply = {"type": "error", "code": exc.code, "message": exc.message}
+        if exc.field:
+            reply["field"] = exc.field
+    conn.send_now(_event(**reply, **echo))
 
 
 async def _go_live_after_wait(conn: Connection) -> None:
@@ -94,7 +118,7 @@ async def stream(websocket: WebSocket) -> None:
     await websocket.accept()
     if user is None:
         await websocket.send_text(
-            _event(type="error", code="unauthorized", message="sign in first")
+            _event(type="error", code="unauthorized", message="sign in first").text
         )
         await websocket.close(UNAUTHORIZED_CLOSE)
         return
@@ -104,6 +128,7 @@ async def stream(websocket: WebSocket) -> None:
         send=websocket.send,
         buffer_limit=runtime.settings.stream_buffer_events,
         replayer=hub.replay,
+        direct=websocket.scope.get("extensions", {}).get(DIRECT),
     )
     positions = await hub.attach(conn)
     conversations = {t.split(":", 1)[1]: rev for t, rev in positions.items()}
@@ -116,7 +141,7 @@ async def stream(websocket: WebSocket) -> None:
     )
     tasks = [
         asyncio.create_task(conn.run_writer()),
-        asyncio.create_task(_read_frames(websocket, conn)),
+        asyncio.create_task(_read_frames(websocket, conn, hub)),
         asyncio.create_task(_go_live_after_wait(conn)),
     ]
     try:

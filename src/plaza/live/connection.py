@@ -6,8 +6,9 @@ Every event of a sequenced topic carries a revision. The connection remembers th
 it sent per topic, so a duplicate (rev <= last) is dropped and a gap (rev > last + 1, e.g. a
 bus message lost while Redis restarted) triggers a replay of the missing range from the
 database; live events of that topic are held meanwhile and released in order afterwards.
-Outgoing text waits in a bounded queue; a consumer that lets it fill up is disconnected and
-will resume on reconnect.
+Outgoing frames wait in a bounded queue; a consumer that lets it fill up is disconnected and
+will resume on reconnect. When the socket offers the direct path (plaza.live.direct) and
+nothing is queued, a frame is written at once, without waking the writer task.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ import enum
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+from plaza.live.direct import DirectWebSocketProtocol
+from plaza.live.frames import Frame
 
 SLOW_CONSUMER_CLOSE = 4008
 Replayer = Callable[["Connection", str, int], Awaitable[None]]
@@ -36,6 +40,7 @@ class Connection:
         send: Callable[[dict[str, Any]], Awaitable[None]],
         buffer_limit: int,
         replayer: Replayer,
+        direct: DirectWebSocketProtocol | None = None,
     ) -> None:
         self.user_id = user_id
         self.state = State.AWAITING_RESUME
@@ -44,11 +49,13 @@ class Connection:
         self._send = send
         self._limit = buffer_limit
         self._replayer = replayer
-        self._queue: deque[str] = deque()
+        self._direct = direct
+        self._queue: deque[Frame] = deque()
+        self._outbox: list[Frame] = []
         self._wakeup = asyncio.Event()
         self._room = asyncio.Event()
-        self._held: dict[str, list[tuple[int, str]]] = {}
-        self._pending: list[tuple[str, int | None, str]] = []
+        self._held: dict[str, list[tuple[int, Frame]]] = {}
+        self._pending: list[tuple[str, int | None, Frame]] = []
         self._tasks: set[asyncio.Task] = set()
         # Topics to check against the database once the connection goes live.
         self._stale: set[str] = set()
@@ -56,28 +63,28 @@ class Connection:
 
     # -- incoming events ------------------------------------------------------------------------
 
-    def deliver(self, topic: str, rev: int | None, text: str) -> None:
+    def deliver(self, topic: str, rev: int | None, frame: Frame) -> None:
         """Take one event from the hub; never blocks."""
         if self.state is State.CLOSED:
             return
         if self.state is State.AWAITING_RESUME:
-            self._pending.append((topic, rev, text))
+            self._pending.append((topic, rev, frame))
             self._check_bound(len(self._pending))
             return
         if rev is None:
-            self._enqueue(text)
+            self._enqueue(frame)
             return
         held = self._held.get(topic)
         if held is not None:
-            held.append((rev, text))
+            held.append((rev, frame))
             self._check_bound(len(held))
             return
         last = self.positions.get(topic)
         if last is None or rev == last + 1:
             self.positions[topic] = rev
-            self._enqueue(text)
+            self._enqueue(frame)
         elif rev > last + 1:
-            self._held[topic] = [(rev, text)]
+            self._held[topic] = [(rev, frame)]
             self._spawn(self._replay(topic, last))
         # rev <= last: already sent (replay and live overlapped); drop it.
 
@@ -113,8 +120,8 @@ class Connection:
                 self._held[topic] = []
                 self._spawn(self._replay(topic, seen))
         pending, self._pending = self._pending, []
-        for topic, rev, text in pending:
-            self.deliver(topic, rev, text)
+        for topic, rev, frame in pending:
+            self.deliver(topic, rev, frame)
         stale, self._stale = self._stale, set()
         for topic in stale:
             self.catch_up(topic)
@@ -126,14 +133,14 @@ class Connection:
             held = self._held.pop(topic, [])
         if self.state is State.CLOSED or topic not in self.positions:
             return
-        for rev, text in sorted(held, key=lambda item: item[0]):
-            self.deliver(topic, rev, text)
+        for rev, frame in sorted(held, key=lambda item: item[0]):
+            self.deliver(topic, rev, frame)
 
     def replayed(self, topic: str, rev: int, text: str) -> None:
         """Send one event fetched from the database during a replay."""
         if rev > self.positions.get(topic, -1):
             self.positions[topic] = rev
-            self._enqueue(text)
+            self._enqueue(Frame(text.encode()))
 
     async def wait_for_room(self) -> None:
         """Pace a long replay to the client's speed instead of overflowing the queue: wait
@@ -145,16 +152,36 @@ class Connection:
     def reset(self, topic: str, head: int, text: str) -> None:
         """Too much was missed: tell the client to reload, then continue from `head`."""
         self.positions[topic] = head
-        self._enqueue(text)
+        self._enqueue(Frame(text.encode()))
 
     # -- outgoing -------------------------------------------------------------------------------
 
-    def send_now(self, text: str) -> None:
-        """Queue an event regardless of state (e.g. `ready`, `pong`)."""
-        self._enqueue(text)
+    def send_now(self, frame: Frame) -> None:
+        """Send an event regardless of state (e.g. `ready`, `pong`)."""
+        self._enqueue(frame)
 
-    def _enqueue(self, text: str) -> None:
-        self._queue.append(text)
+    def _enqueue(self, frame: Frame) -> None:
+        if not self._queue and self._direct is not None and self._direct.can_write():
+            # Written at the end of this loop iteration, together with whatever else this
+            # iteration produces for the socket: one system call for several events.
+            self._outbox.append(frame)
+            if len(self._outbox) == 1:
+                asyncio.get_running_loop().call_soon(self._flush)
+            return
+        self._queue.append(frame)
+        self._wakeup.set()
+        self._check_bound(len(self._queue))
+
+    def _flush(self) -> None:
+        outbox, self._outbox = self._outbox, []
+        if not outbox or self.state is State.CLOSED:
+            return
+        direct = self._direct
+        if direct is not None and direct.can_write():
+            direct.write_frame(b"".join(frame.wire for frame in outbox))
+            return
+        # The socket stopped taking data meanwhile: these go first, through the writer.
+        self._queue.extendleft(reversed(outbox))
         self._wakeup.set()
         self._check_bound(len(self._queue))
 
@@ -177,11 +204,22 @@ class Connection:
     async def run_writer(self) -> None:
         """Drain the queue to the socket until the connection closes."""
         self._writer = asyncio.current_task()
+        direct = self._direct
         while self.state is not State.CLOSED:
             await self._wakeup.wait()
             self._wakeup.clear()
             while self._queue and self.state is not State.CLOSED:
-                await self._send({"type": "websocket.send", "text": self._queue.popleft()})
+                if direct is None:
+                    await self._send({"type": "websocket.send", "text": self._queue[0].text})
+                elif direct.can_write():
+                    direct.write_frame(self._queue[0].wire)
+                elif direct.disconnected or direct.close_sent:
+                    self.close()
+                    return
+                else:
+                    await direct.wait_writable()
+                    continue
+                self._queue.popleft()
                 if len(self._queue) <= self._limit // 2:
                     self._room.set()
 

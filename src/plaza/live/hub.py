@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,9 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from plaza.bus import Bus
 from plaza.live.connection import Connection, State
 from plaza.live.envelope import unpack, user_topic
+from plaza.live.frames import Frame
 from plaza.live.sources import TopicSource
 
 log = logging.getLogger(__name__)
+Command = Callable[[int, dict[str, Any]], Awaitable[dict[str, Any]]]
+"""A client frame handler: (user id, frame) -> the reply event; may raise PlazaError."""
 
 
 class Hub:
@@ -31,6 +36,7 @@ class Hub:
         self._sessions = sessions
         self._replay_limit = replay_limit
         self._sources: dict[str, TopicSource] = {}
+        self._commands: dict[str, Command] = {}
         self._topics: dict[str, set[Connection]] = defaultdict(set)
         self._users: dict[int, set[Connection]] = defaultdict(set)
         self._tasks: set[asyncio.Task] = set()
@@ -38,6 +44,13 @@ class Hub:
 
     def register(self, source: TopicSource) -> None:
         self._sources[source.prefix] = source
+
+    def register_command(self, name: str, handler: Command) -> None:
+        """Let clients do `name` over the stream (chat registers "send")."""
+        self._commands[name] = handler
+
+    def command(self, name: str) -> Command | None:
+        return self._commands.get(name)
 
     @property
     def connection_count(self) -> int:
@@ -93,25 +106,25 @@ class Hub:
     def _on_message(self, topic: str, payload: bytes) -> None:
         envelope = unpack(payload)
         event = envelope.get("event")
-        text = orjson.dumps(event).decode() if event is not None else None
+        frame = Frame(orjson.dumps(event)) if event is not None else None
         if topic.startswith("user:"):
-            self._on_user_message(int(topic[5:]), envelope, text)
+            self._on_user_message(int(topic[5:]), envelope, frame)
             return
         rev = envelope.get("rev")
-        if text is not None:
+        if frame is not None:
             for conn in tuple(self._topics.get(topic, ())):
-                conn.deliver(topic, rev, text)
+                conn.deliver(topic, rev, frame)
         for user_id in envelope.get("unfollow_users", ()):
             for conn in tuple(self._users.get(user_id, ())):
                 self._spawn(self._unfollow(conn, topic))
 
-    def _on_user_message(self, user_id: int, envelope: dict, text: str | None) -> None:
+    def _on_user_message(self, user_id: int, envelope: dict, frame: Frame | None) -> None:
         follow: dict[str, int] = envelope.get("follow") or {}
         for conn in tuple(self._users.get(user_id, ())):
             for topic, rev in follow.items():
                 self._spawn(self._follow_and_catch_up(conn, topic, rev))
-            if text is not None:
-                conn.deliver(user_topic(user_id), None, text)
+            if frame is not None:
+                conn.deliver(user_topic(user_id), None, frame)
 
     async def _follow_and_catch_up(self, conn: Connection, topic: str, rev: int) -> None:
         """Follow a topic joined mid-connection, then fetch anything published before the bus
