@@ -38,6 +38,8 @@ async def serve(
         log_level="warning",
         ws=WS_PROTOCOLS[ws],
         ws_per_message_deflate=False,
+        ws_ping_interval=settings.ws_ping_interval,
+        ws_ping_timeout=settings.ws_ping_timeout,
         lifespan="on",
     )
     server = uvicorn.Server(config)

@@ -263,3 +263,22 @@ async def test_send_over_the_stream_is_acknowledged_and_delivered(server):
     assert [m["text"] for m in history.json()["items"]] == ["hi"]
     for stream in (alice, bob, carol):
         await stream.close()
+
+
+async def test_heartbeats_drop_a_peer_that_stopped_answering(sqlite_settings, clock):
+    settings = sqlite_settings.model_copy(update={"ws_ping_interval": 0.3, "ws_ping_timeout": 0.3})
+    async with (
+        serve(settings, clock) as (app, port),
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client,
+    ):
+        hub = app.state.runtime.hub
+        heads = await people(client, "alice")
+        dead = await stuck_client(port, token(heads["alice"]))  # never answers a ping
+        try:
+            for _ in range(100):
+                if hub.connection_count == 0:
+                    break
+                await asyncio.sleep(0.1)
+            assert hub.connection_count == 0
+        finally:
+            dead.close()
