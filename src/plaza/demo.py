@@ -8,6 +8,7 @@ what they say). Every demo person's password is DEMO_PASSWORD.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 from rich.progress import Progress
@@ -26,15 +27,21 @@ def read_play(path: Path) -> list[tuple[str, str]]:
     """(speaker, line) pairs in order, following the layout described above."""
     lines: list[tuple[str, str]] = []
     speaker = "STAGE DIRECTION"
+    just_named = False  # the blank line right after a speaker's name belongs to the name
     for raw in path.read_text(encoding="utf-8").splitlines():
         if not raw.strip():
-            speaker = "STAGE DIRECTION"
+            if not just_named:
+                speaker = "STAGE DIRECTION"
+            just_named = False
         elif raw.startswith("ACT"):
             lines.append(("ACTS", raw.strip()))
+            just_named = False
         elif raw[0].isspace():
             lines.append((speaker, raw.strip()))
+            just_named = False
         else:
             speaker = raw.strip().rstrip(".")
+            just_named = True
     return lines
 
 
@@ -70,7 +77,8 @@ async def load_demo(settings: Settings, *, script: Path | None, max_messages: in
                         )
                     people[speaker] = person
                     progress.advance(task)
-                host = people[speakers[0]]
+                # The one with the most lines hosts: befriends everyone, owns the group.
+                host = people[Counter(s for s, _ in play).most_common(1)[0][0]]
                 for person in people.values():
                     if person.id != host.id and not await friends.are_friends(
                         session, user_id=host.id, other_id=person.id
@@ -116,5 +124,5 @@ async def load_demo(settings: Settings, *, script: Path | None, max_messages: in
         await runtime.engine.dispose()
     return (
         f"{len(people)} people, a group 'Verona' with {len(play)} messages; sign in as "
-        f"{people[speakers[0]].username} / {DEMO_PASSWORD}"
+        f"{host.username} / {DEMO_PASSWORD}"
     )
