@@ -10,19 +10,21 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.accounts.limits import limit_login, limit_registration
 from plaza.accounts.service import friends, sessions, users
 from plaza.accounts.service.friends import are_friends, is_blocked
 from plaza.deps import DbSession, RuntimeDep, WebUser
 from plaza.errors import NotFound, PlazaError
+from plaza.runtime import Runtime
 from plaza.web.csrf import SESSION_COOKIE
 from plaza.web.forms import form_data, redirect, render, safe_next, sign_in_first
 
 router = APIRouter(include_in_schema=False)
 
 
-def _set_session_cookie(response: Response, runtime, token: str) -> None:
+def _set_session_cookie(response: Response, runtime: Runtime, token: str) -> None:
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -32,6 +34,19 @@ def _set_session_cookie(response: Response, runtime, token: str) -> None:
         secure=runtime.settings.secure_cookies,
         path="/",
     )
+
+
+async def _log_in(session: AsyncSession, runtime: Runtime, form: dict[str, str]) -> str:
+    """Open a session for the form's credentials; returns the token for the cookie."""
+    token, _, _ = await sessions.log_in(
+        session,
+        passwords=runtime.passwords,
+        clock=runtime.clock,
+        ttl_days=runtime.settings.session_ttl_days,
+        username=form.get("username", ""),
+        password=form.get("password", ""),
+    )
+    return token
 
 
 @router.get("/signup")
@@ -52,14 +67,7 @@ async def signup(request: Request, session: DbSession, runtime: RuntimeDep):
             password=form.get("password", ""),
             display_name=form.get("display_name", ""),
         )
-        token, _, _ = await sessions.log_in(
-            session,
-            passwords=runtime.passwords,
-            clock=runtime.clock,
-            ttl_days=runtime.settings.session_ttl_days,
-            username=form.get("username", ""),
-            password=form.get("password", ""),
-        )
+        token = await _log_in(session, runtime, form)
     except PlazaError as exc:
         form.pop("password", None)
         return render(
@@ -81,14 +89,7 @@ async def signin(request: Request, session: DbSession, runtime: RuntimeDep):
     next_url = safe_next(form.get("next"))
     try:
         await limit_login(runtime, request, form.get("username", ""))
-        token, _, _ = await sessions.log_in(
-            session,
-            passwords=runtime.passwords,
-            clock=runtime.clock,
-            ttl_days=runtime.settings.session_ttl_days,
-            username=form.get("username", ""),
-            password=form.get("password", ""),
-        )
+        token = await _log_in(session, runtime, form)
     except PlazaError as exc:
         return render(
             request,

@@ -325,19 +325,17 @@ async def add_member(
             last_read_seq=seq,
         )
     )
-    event = {
-        "type": "member.added",
-        "conversation_id": conversation_id,
-        "seq": seq,
-        "rev": rev,
-        "user": target.username,
-        "by": actor.username,
-    }
-    await events.record(
-        session, conversation_id=conversation_id, rev=rev, type=event["type"], now=now, event=event
+    await events.commit_change(
+        session,
+        bus,
+        conversation_id=conversation_id,
+        seq=seq,
+        rev=rev,
+        now=now,
+        type="member.added",
+        user=target.username,
+        by=actor.username,
     )
-    await session.commit()
-    await events.publish(bus, conversation_id, event, rev=rev)
     view = await get_view(session, user=actor, conversation_id=conversation_id)
     await _announce_joined(bus, view, target.id)
     return view
@@ -368,19 +366,18 @@ async def remove_member(
     if target_member.role == "owner":
         await _hand_over_ownership(session, conversation_id=conversation_id, leaving=target.id)
     await session.delete(target_member)
-    event = {
-        "type": "member.removed",
-        "conversation_id": conversation_id,
-        "seq": seq,
-        "rev": rev,
-        "user": target.username,
-        "by": actor.username,
-    }
-    await events.record(
-        session, conversation_id=conversation_id, rev=rev, type=event["type"], now=now, event=event
+    await events.commit_change(
+        session,
+        bus,
+        conversation_id=conversation_id,
+        seq=seq,
+        rev=rev,
+        now=now,
+        type="member.removed",
+        unfollow_users=[target.id],
+        user=target.username,
+        by=actor.username,
     )
-    await session.commit()
-    await events.publish(bus, conversation_id, event, rev=rev, unfollow_users=[target.id])
 
 
 async def _hand_over_ownership(
@@ -437,25 +434,15 @@ async def update(
     seq, rev = await events.bump(session, conversation_id, now=now, message=False)
     if "title" in changes:
         conversation.title = changes["title"]
-    event = {
-        "type": "conversation.updated",
-        "conversation_id": conversation_id,
-        "seq": seq,
-        "rev": rev,
-        "by": actor.username,
+    await events.commit_change(
+        session,
+        bus,
+        conversation_id=conversation_id,
+        seq=seq,
+        rev=rev,
+        now=now,
+        type="conversation.updated",
+        by=actor.username,
         **changes,
-    }
-    await events.record(
-        session, conversation_id=conversation_id, rev=rev, type=event["type"], now=now, event=event
     )
-    await session.commit()
-    await events.publish(bus, conversation_id, event, rev=rev)
     return await get_view(session, user=actor, conversation_id=conversation_id)
-
-
-async def member_ids(session: AsyncSession, conversation_id: int) -> list[int]:
-    return list(
-        await session.scalars(
-            select(Member.user_id).where(Member.conversation_id == conversation_id)
-        )
-    )

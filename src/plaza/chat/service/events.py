@@ -68,6 +68,29 @@ async def record(
     )
 
 
+async def commit_change(
+    session: AsyncSession,
+    bus: Bus,
+    *,
+    conversation_id: int,
+    seq: int,
+    rev: int,
+    now: datetime,
+    type: str,
+    unfollow_users: list[int] | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
+    """Finish a non-message change taken with `bump`: log it, commit, then announce it.
+
+    Returns the event, `{type, conversation_id, seq, rev, **fields}`.
+    """
+    event = {"type": type, "conversation_id": conversation_id, "seq": seq, "rev": rev, **fields}
+    await record(session, conversation_id=conversation_id, rev=rev, type=type, now=now, event=event)
+    await session.commit()
+    await publish(bus, conversation_id, event, rev=rev, unfollow_users=unfollow_users)
+    return event
+
+
 def message_json(message: Message, sender: User) -> dict[str, Any]:
     """A message as clients see it; a recalled message keeps its place but loses its text."""
     recalled = message.recalled_at is not None

@@ -213,19 +213,17 @@ async def recall(
     _, rev = await events.bump(session, conversation_id, now=now, message=False)
     message.recalled_at = now
     message.text = ""
-    event = {
-        "type": "message.recalled",
-        "conversation_id": conversation_id,
-        "seq": message.seq,
-        "rev": rev,
-        "message_id": message.id,
-        "by": user.username,
-    }
-    await events.record(
-        session, conversation_id=conversation_id, rev=rev, type=event["type"], now=now, event=event
+    await events.commit_change(
+        session,
+        bus,
+        conversation_id=conversation_id,
+        seq=message.seq,
+        rev=rev,
+        now=now,
+        type="message.recalled",
+        message_id=message.id,
+        by=user.username,
     )
-    await session.commit()
-    await events.publish(bus, conversation_id, event, rev=rev)
 
 
 async def mark_read(
