@@ -1,0 +1,90 @@
+"""The web shell: cookie sessions, CSRF on every form and cookie-authenticated write, escaping."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from tests.helpers import PASSWORD, register
+
+
+@pytest.fixture
+async def browser_like(app) -> httpx.AsyncClient:
+    """A client that keeps cookies, as a browser does."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://plaza.test") as client:
+        yield client
+
+
+def csrf_of(page: httpx.Response) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert match, "the form carries a CSRF token"
+    return match.group(1)
+
+
+async def sign_up(client: httpx.AsyncClient, username: str, display_name: str) -> httpx.Response:
+    page = await client.get("/signup")
+    return await client.post(
+        "/signup",
+        data={
+            "csrf_token": csrf_of(page),
+            "username": username,
+            "password": PASSWORD,
+            "display_name": display_name,
+        },
+    )
+
+
+async def test_sign_up_sets_an_httponly_lax_session_cookie(browser_like):
+    answer = await sign_up(browser_like, "webby", "Webby")
+    assert answer.status_code == 303 and answer.headers["location"] == "/chat"
+    cookie = next(c for c in answer.headers.get_list("set-cookie") if "plaza_session=" in c)
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+    me = await browser_like.get("/me")
+    assert me.status_code == 200 and "Webby" in me.text
+
+
+async def test_forms_without_the_csrf_token_are_refused(browser_like):
+    await browser_like.get("/signup")
+    forged = await browser_like.post(
+        "/signup",
+        data={"username": "forged", "password": PASSWORD, "display_name": "Forged"},
+        headers={"accept": "text/html"},
+    )
+    assert forged.status_code == 403
+    assert "CSRF" in forged.text
+
+
+async def test_cookie_authenticated_api_writes_need_the_csrf_header(browser_like, client):
+    await sign_up(browser_like, "cookie_user", "Cookie")
+    await register(client, "other_user")
+    body = {"to": "other_user", "message": "hi"}
+    without = await browser_like.post("/api/v1/friend-requests", json=body)
+    assert without.status_code == 403
+    assert without.json()["error"]["code"] == "csrf"
+    token = browser_like.cookies["plaza_csrf"]
+    with_header = await browser_like.post(
+        "/api/v1/friend-requests", json=body, headers={"X-CSRF-Token": token}
+    )
+    assert with_header.status_code == 201
+
+
+async def test_user_text_is_escaped_in_pages(browser_like):
+    await sign_up(browser_like, "mallory", '<script>alert("x")</script>')
+    page = await browser_like.get("/u/mallory")
+    assert "<script>alert" not in page.text
+    assert "&lt;script&gt;alert" in page.text
+
+
+async def test_pages_need_sign_in_and_say_where_to(browser_like):
+    answer = await browser_like.get("/friends")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/signin?next=/friends"
+
+
+async def test_an_unknown_page_is_an_html_404_for_browsers(browser_like):
+    answer = await browser_like.get("/nowhere", headers={"accept": "text/html"})
+    assert answer.status_code == 404
+    assert answer.headers["content-type"].startswith("text/html")
