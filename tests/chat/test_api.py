@@ -93,6 +93,7 @@ async def test_messages_get_gap_free_seq_and_client_id_is_idempotent(client, tri
         ({"client_id": "a", "text": "x" * 4001}, "text"),
         ({"client_id": "a"}, "text"),
         ({"client_id": "a", "text": "x", "reply_to": 999999}, "reply_to"),
+        ({"client_id": "a", "text": "x", "media_ids": [1]}, "media_ids"),
     ],
 )
 async def test_bad_messages_name_the_field(client, trio, body, field):

@@ -137,6 +137,9 @@ async def send_message(
     runtime: RuntimeDep,
 ):
     """Send a message. Idempotent on `client_id`: a retry returns the first message (200)."""
+    if body.media_ids:
+        # Refused rather than dropped, so no client believes its pictures went out.
+        raise Invalid("attachments are not supported yet; send text only", field="media_ids")
     message, created = await messages.send(
         session,
         clock=runtime.clock,

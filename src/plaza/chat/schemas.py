@@ -79,6 +79,9 @@ class MessageIn(BaseModel):
     client_id: str = Field(max_length=1000)
     text: str = Field(max_length=100_000)
     reply_to: int | None = None
+    media_ids: list[int] = Field(
+        default_factory=list, max_length=9, description="not accepted until media lands"
+    )
 
 
 class ReadIn(BaseModel):
