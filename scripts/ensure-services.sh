@@ -45,7 +45,7 @@ if ! listening 6379; then
 fi
 listening 6379 || missing+=("Redis")
 
-# Chromium for the browser tests (never `playwright install`: no downloads here)
+# Chromium for the browser tests: Debian's package (Playwright's own browser download cannot work here)
 if [ ! -x /usr/bin/chromium ]; then apt_install chromium || true; fi
 [ -x /usr/bin/chromium ] || missing+=("Chromium (/usr/bin/chromium)")
 

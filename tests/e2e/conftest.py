@@ -4,7 +4,7 @@ One server for the session and one browser per test: Playwright's sync API keeps
 running while it is started, which would break the asyncio tests that the same xdist worker runs
 next, so it is stopped after every test. Each person gets a browser context of their own
 (cookies are per context), and every test makes up fresh usernames, so tests never share a
-person. Never `playwright install`: the browser is /usr/bin/chromium.
+person. The browser is Debian's /usr/bin/chromium; Playwright never downloads one.
 """
 
 from __future__ import annotations
