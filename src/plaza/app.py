@@ -22,6 +22,7 @@ from plaza.bus import create_bus
 from plaza.chat import api as chat_api
 from plaza.chat import web as chat_web
 from plaza.chat.live import ConversationSource, send_command
+from plaza.chat.service.sending import SendBatcher
 from plaza.clock import Clock
 from plaza.config import Settings
 from plaza.db import create_engine, create_sessionmaker
@@ -55,17 +56,21 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     bus = create_bus(settings.redis_url)
     hub = Hub(bus=bus, sessions=sessions, replay_limit=settings.stream_replay_max)
     hub.register(ConversationSource())
+    clock = clock or Clock()
     runtime = Runtime(
         settings=settings,
         engine=engine,
         sessions=sessions,
         bus=bus,
         hub=hub,
-        clock=clock or Clock(),
+        clock=clock,
         passwords=Passwords(
             time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
         ),
         limiter=_limiter(settings),
+        chat_sends=SendBatcher(
+            sessions=sessions, clock=clock, bus=bus, max_chars=settings.message_max_chars
+        ),
     )
     hub.register_command("send", send_command(runtime))
     return runtime

@@ -16,7 +16,7 @@ from rich.progress import Progress
 from plaza.accounts.service import friends, users
 from plaza.app import build_runtime
 from plaza.bus.memory import MemoryBus
-from plaza.chat.service import conversations, messages
+from plaza.chat.service import conversations, sending
 from plaza.config import Settings
 
 DEMO_PASSWORD = "plaza-demo-pass"
@@ -108,7 +108,7 @@ async def load_demo(settings: Settings, *, script: Path | None, max_messages: in
                 )
                 task = progress.add_task("Messages", total=len(play))
                 for index, (speaker, line) in enumerate(play):
-                    await messages.send(
+                    await sending.send(
                         session,
                         clock=runtime.clock,
                         bus=bus,

@@ -8,6 +8,7 @@ fake clock, so nothing here is a module-level global.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -17,6 +18,9 @@ from plaza.clock import Clock
 from plaza.config import Settings
 from plaza.live.hub import Hub
 from plaza.ratelimit import RateLimiter
+
+if TYPE_CHECKING:
+    from plaza.chat.service.sending import SendBatcher
 
 
 @dataclass
@@ -29,3 +33,5 @@ class Runtime:
     clock: Clock
     passwords: Passwords
     limiter: RateLimiter
+    # Chat's group commit; one per process so that concurrent sends can share a transaction.
+    chat_sends: SendBatcher

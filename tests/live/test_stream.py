@@ -12,7 +12,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from plaza.bus.memory import MemoryBus
-from plaza.chat.service import messages as message_service
+from plaza.chat.service import sending
 from tests.helpers import befriend, group, register, send
 from tests.live_server import Stream, serve
 
@@ -124,7 +124,7 @@ async def test_a_lost_bus_message_is_repaired_from_the_database(server):
         from plaza.accounts.service.users import get_user
 
         alice = await get_user(session, username="alice")
-        await message_service.send(
+        await sending.send(
             session,
             clock=runtime.clock,
             bus=MemoryBus(),

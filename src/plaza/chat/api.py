@@ -18,6 +18,7 @@ from plaza.chat.schemas import (
     ReadOut,
 )
 from plaza.chat.service import conversations, messages
+from plaza.chat.service.sending import Author, Draft
 from plaza.deps import CurrentUser, DbSession, PageLimit, RuntimeDep
 from plaza.errors import Invalid
 from plaza.pagination import Page, cursor_int, decode_cursor, encode_cursor
@@ -140,17 +141,11 @@ async def send_message(
     if body.media_ids:
         # Refused rather than dropped, so no client believes its pictures went out.
         raise Invalid("attachments are not supported yet; send text only", field="media_ids")
-    message, created = await messages.send(
-        session,
-        clock=runtime.clock,
-        bus=runtime.bus,
-        sender=user,
-        conversation_id=conversation_id,
-        client_id=body.client_id,
-        text=body.text,
-        reply_to=body.reply_to,
-        max_chars=runtime.settings.message_max_chars,
-    )
+    draft = Draft(Author.of(user), conversation_id, body.client_id, body.text, body.reply_to)
+    # The batch writes on its own session; this request's must not hold a connection meanwhile
+    # (SQLite has just one).
+    await session.close()
+    message, created = await runtime.chat_sends.send(draft)
     if created:
         return message
     return JSONResponse(MessageOut(**message).model_dump(mode="json"), status_code=200)

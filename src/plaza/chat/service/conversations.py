@@ -315,7 +315,7 @@ async def add_member(
     if (count or 0) + 1 > max_members:
         raise Conflict(f"a group has at most {max_members} members", code="group_full")
     now = clock.now()
-    seq, rev = await events.bump(session, conversation_id, now=now, message=False)
+    seq, rev = await events.bump(session, conversation_id, now=now)
     session.add(
         Member(
             conversation_id=conversation_id,
@@ -362,7 +362,7 @@ async def remove_member(
     if not policies.can_remove(me.role, target_member.role, is_self=is_self):
         raise Forbidden(f"you may not remove {target.username}")
     now = clock.now()
-    seq, rev = await events.bump(session, conversation_id, now=now, message=False)
+    seq, rev = await events.bump(session, conversation_id, now=now)
     if target_member.role == "owner":
         await _hand_over_ownership(session, conversation_id=conversation_id, leaving=target.id)
     await session.delete(target_member)
@@ -431,7 +431,7 @@ async def update(
     if not changes:
         return await get_view(session, user=actor, conversation_id=conversation_id)
     now = clock.now()
-    seq, rev = await events.bump(session, conversation_id, now=now, message=False)
+    seq, rev = await events.bump(session, conversation_id, now=now)
     if "title" in changes:
         conversation.title = changes["title"]
     await events.commit_change(

@@ -26,17 +26,17 @@ def topic(conversation_id: int) -> str:
     return f"conversation:{conversation_id}"
 
 
-async def bump(
-    session: AsyncSession, conversation_id: int, *, now: datetime, message: bool
-) -> tuple[int, int]:
-    """Take the next revision (and, for a message, the next seq); returns (seq, rev).
+async def bump(session: AsyncSession, conversation_id: int, *, now: datetime) -> tuple[int, int]:
+    """Take the next revision for a change that is not a message; returns (last seq, rev).
 
     The UPDATE takes the row lock first, so concurrent writers to one conversation queue here
-    and numbers stay gap-free and in commit order.
+    and numbers stay gap-free and in commit order (messages number themselves the same way,
+    several at a time, in `sending`).
     """
-    statement = statements.BUMP_MESSAGE if message else statements.BUMP_EVENT
     connection = await session.connection()
-    row = (await connection.execute(statement, {"cid": conversation_id, "now": now})).first()
+    row = (
+        await connection.execute(statements.BUMP_EVENT, {"cid": conversation_id, "now": now})
+    ).first()
     if row is None:
         raise NotFound("no such conversation")
     return row[0], row[1]

@@ -23,12 +23,12 @@ MEMBERSHIP = (
     .where(conversations.c.id == bindparam("cid"), members.c.user_id == bindparam("uid"))
 )
 
-BUMP_MESSAGE = (
+BUMP_MESSAGES = (
     conversations.update()
     .where(conversations.c.id == bindparam("cid"))
     .values(
-        last_seq=conversations.c.last_seq + 1,
-        rev=conversations.c.rev + 1,
+        last_seq=conversations.c.last_seq + bindparam("k"),
+        rev=conversations.c.rev + bindparam("k"),
         last_activity_at=bindparam("now"),
     )
     .returning(conversations.c.last_seq, conversations.c.rev)
@@ -41,7 +41,18 @@ BUMP_EVENT = (
     .returning(conversations.c.last_seq, conversations.c.rev)
 )
 
-INSERT_MESSAGE = messages.insert().returning(messages.c.id)
+MESSAGE_COLUMNS = (
+    "conversation_id",
+    "seq",
+    "sender_id",
+    "client_id",
+    "text",
+    "reply_to_id",
+    "created_at",
+    "recalled_at",
+    "withheld",
+)
+INSERT_MESSAGES = messages.insert().returning(messages.c.id, sort_by_parameter_order=True)
 
 INSERT_EVENT = conversation_events.insert()
 
