@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from plaza.accounts.service.users import get_user
-from plaza.chat.service.sending import Author, Draft
+from plaza.chat.service.sending import Draft
 from plaza.errors import NotFound
 from tests.helpers import befriend, group, register
 
@@ -18,10 +18,10 @@ async def test_concurrent_sends_share_batches_and_stay_exact(client, app):
     conv = await group(client, alice, ["bob"])
     runtime = app.state.runtime
     async with runtime.sessions() as session:
-        authors = {n: Author.of(await get_user(session, username=n)) for n in ("alice", "bob")}
+        ids = {n: (await get_user(session, username=n)).id for n in ("alice", "bob")}
 
     def draft(name: str, client_id: str, conversation_id: int = conv["id"]) -> Draft:
-        return Draft(authors[name], conversation_id, client_id, f"text of {client_id}")
+        return Draft(ids[name], conversation_id, client_id, f"text of {client_id}")
 
     drafts = [draft("alice" if i % 2 else "bob", f"k{i}") for i in range(12)]
     drafts.append(draft("alice", "k1"))  # a retry inside the same batch

@@ -18,7 +18,7 @@ from plaza.chat.schemas import (
     ReadOut,
 )
 from plaza.chat.service import conversations, messages
-from plaza.chat.service.sending import Author, Draft
+from plaza.chat.service.sending import Draft
 from plaza.deps import CurrentUser, DbSession, PageLimit, RuntimeDep
 from plaza.errors import Invalid
 from plaza.pagination import Page, cursor_int, decode_cursor, encode_cursor
@@ -141,7 +141,7 @@ async def send_message(
     if body.media_ids:
         # Refused rather than dropped, so no client believes its pictures went out.
         raise Invalid("attachments are not supported yet; send text only", field="media_ids")
-    draft = Draft(Author.of(user), conversation_id, body.client_id, body.text, body.reply_to)
+    draft = Draft(user.id, conversation_id, body.client_id, body.text, body.reply_to)
     # The batch writes on its own session; this request's must not hold a connection meanwhile
     # (SQLite has just one).
     await session.close()

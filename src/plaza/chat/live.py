@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from plaza.accounts.models import User
 from plaza.chat.models import Conversation, ConversationEvent, Member, Message
 from plaza.chat.service import events
-from plaza.chat.service.sending import Author, Draft
-from plaza.errors import Invalid, Unauthorized
+from plaza.chat.service.sending import Draft
+from plaza.errors import Invalid
 from plaza.live.hub import Command
 from plaza.live.sources import Replay
 
@@ -100,13 +100,9 @@ def send_command(runtime: Runtime) -> Command:
         client_id = _field(frame, "client_id", str)
         text = _field(frame, "text", str)
         reply_to = _field(frame, "reply_to", int, optional=True)
-        # Re-read on every send, so a suspension takes effect at once on open sockets.
-        async with runtime.sessions() as session:
-            sender = await session.get(User, user_id)
-        if sender is None:
-            raise Unauthorized("sign in first")
+        # The sending transaction re-reads the sender, so a suspension applies at once.
         message, created = await runtime.chat_sends.send(
-            Draft(Author.of(sender), conversation_id, client_id, text, reply_to)
+            Draft(user_id, conversation_id, client_id, text, reply_to)
         )
         return {"type": "sent", "created": created, "message": message}
 

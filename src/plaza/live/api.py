@@ -129,6 +129,7 @@ async def stream(websocket: WebSocket) -> None:
         buffer_limit=runtime.settings.stream_buffer_events,
         replayer=hub.replay,
         direct=websocket.scope.get("extensions", {}).get(DIRECT),
+        flusher=hub.flusher,
     )
     positions = await hub.attach(conn)
     conversations = {t.split(":", 1)[1]: rev for t, rev in positions.items()}

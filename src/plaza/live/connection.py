@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from plaza.live.direct import DirectWebSocketProtocol
-from plaza.live.frames import Frame
+from plaza.live.frames import Flusher, Frame
 
 SLOW_CONSUMER_CLOSE = 4008
 Replayer = Callable[["Connection", str, int], Awaitable[None]]
@@ -41,6 +41,7 @@ class Connection:
         buffer_limit: int,
         replayer: Replayer,
         direct: DirectWebSocketProtocol | None = None,
+        flusher: Flusher | None = None,
     ) -> None:
         self.user_id = user_id
         self.state = State.AWAITING_RESUME
@@ -50,6 +51,7 @@ class Connection:
         self._limit = buffer_limit
         self._replayer = replayer
         self._direct = direct
+        self._flusher = flusher or Flusher()
         self._queue: deque[Frame] = deque()
         self._outbox: list[Frame] = []
         self._wakeup = asyncio.Event()
@@ -166,13 +168,14 @@ class Connection:
             # iteration produces for the socket: one system call for several events.
             self._outbox.append(frame)
             if len(self._outbox) == 1:
-                asyncio.get_running_loop().call_soon(self._flush)
+                self._flusher.mark(self)
             return
         self._queue.append(frame)
         self._wakeup.set()
         self._check_bound(len(self._queue))
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
+        """Write what this loop turn queued for the socket (called by the Flusher)."""
         outbox, self._outbox = self._outbox, []
         if not outbox or self.state is State.CLOSED:
             return

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from plaza.bus import Bus
 from plaza.live.connection import Connection, State
 from plaza.live.envelope import unpack, user_topic
-from plaza.live.frames import Frame
+from plaza.live.frames import Flusher, Frame
 from plaza.live.sources import TopicSource
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,7 @@ class Hub:
         self._topics: dict[str, set[Connection]] = defaultdict(set)
         self._users: dict[int, set[Connection]] = defaultdict(set)
         self._tasks: set[asyncio.Task] = set()
+        self.flusher = Flusher()
         bus.on_reconnect(self.catch_up_all)
 
     def register(self, source: TopicSource) -> None:

@@ -43,18 +43,16 @@ class Author:
     display_name: str
     status: str
 
-    @classmethod
-    def of(cls, user: User) -> Author:
-        return cls(user.id, user.username, user.display_name, user.status)
-
 
 @dataclass
 class Draft:
-    author: Author
+    author_id: int
     conversation_id: int
     client_id: str
     text: str
     reply_to: int | None = None
+    # Filled in by the checks, from the database:
+    author: Author | None = None
     withheld: bool = False
 
 
@@ -78,16 +76,17 @@ def check_message(text: str, client_id: str, *, max_chars: int) -> None:
 
 async def _check(session: AsyncSession, draft: Draft, *, max_chars: int) -> None:
     """Validate one draft and find out whether it must be withheld (sender blocked)."""
-    require_active(draft.author)  # type: ignore[arg-type]
     check_message(draft.text, draft.client_id, max_chars=max_chars)
     connection = await session.connection()
     found = (
         await connection.execute(
-            statements.MEMBERSHIP, {"cid": draft.conversation_id, "uid": draft.author.id}
+            statements.MEMBERSHIP, {"cid": draft.conversation_id, "uid": draft.author_id}
         )
     ).first()
     if found is None:
         raise NotFound("no such conversation")
+    draft.author = Author(draft.author_id, found.username, found.display_name, found.status)
+    require_active(draft.author)  # type: ignore[arg-type]
     if draft.reply_to is not None:
         target = await session.scalar(
             select(Message.conversation_id).where(Message.id == draft.reply_to)
@@ -95,8 +94,8 @@ async def _check(session: AsyncSession, draft: Draft, *, max_chars: int) -> None
         if target != draft.conversation_id:
             raise Invalid("reply_to must be a message of this conversation", field="reply_to")
     if found.direct_key is not None:
-        other = next(int(i) for i in found.direct_key.split(":") if int(i) != draft.author.id)
-        draft.withheld = await is_blocked(session, blocker_id=other, blocked_id=draft.author.id)
+        other = next(int(i) for i in found.direct_key.split(":") if int(i) != draft.author_id)
+        draft.withheld = await is_blocked(session, blocker_id=other, blocked_id=draft.author_id)
 
 
 async def send_many(
@@ -160,7 +159,7 @@ async def _store(
         Message(
             conversation_id=conversation_id,
             seq=first_seq + n,
-            sender_id=draft.author.id,
+            sender_id=draft.author_id,
             client_id=draft.client_id,
             text=draft.text,
             reply_to_id=draft.reply_to,
@@ -214,7 +213,7 @@ async def _first_of(session: AsyncSession, draft: Draft) -> Outcome:
     first = await session.scalar(
         select(Message).where(
             Message.conversation_id == draft.conversation_id,
-            Message.sender_id == draft.author.id,
+            Message.sender_id == draft.author_id,
             Message.client_id == draft.client_id,
         )
     )
@@ -228,7 +227,7 @@ async def _announce(bus: Bus, message: Message, draft: Draft, rev: int) -> dict[
     if draft.withheld:
         placeholder = events.withheld_placeholder(message.conversation_id, message.seq, rev)
         await events.publish(bus, message.conversation_id, placeholder, rev=rev)
-        await events.publish_to_user(bus, draft.author.id, event)
+        await events.publish_to_user(bus, draft.author_id, event)
     else:
         await events.publish(bus, message.conversation_id, event, rev=rev)
     return event["message"]
@@ -239,7 +238,7 @@ async def send(
     *,
     clock: Clock,
     bus: Bus,
-    sender: User | Author,
+    sender: User,
     conversation_id: int,
     client_id: str,
     text: str,
@@ -251,8 +250,7 @@ async def send(
     Returns only after commit. A repeated `client_id` returns the first message unchanged, so a
     client may retry a send whose answer it never got.
     """
-    author = sender if isinstance(sender, Author) else Author.of(sender)
-    draft = Draft(author, conversation_id, client_id, text, reply_to)
+    draft = Draft(sender.id, conversation_id, client_id, text, reply_to)
     [outcome] = await send_many(session, clock=clock, bus=bus, drafts=[draft], max_chars=max_chars)
     if outcome.error is not None:
         raise outcome.error

@@ -10,16 +10,24 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, select
 
+from plaza.accounts.models import User
 from plaza.chat.models import Conversation, ConversationEvent, Member, Message
 
 conversations = Conversation.__table__
 members = Member.__table__
 messages = Message.__table__
 conversation_events = ConversationEvent.__table__
+users = User.__table__
 
 MEMBERSHIP = (
-    select(conversations.c.direct_key)
-    .select_from(conversations.join(members, members.c.conversation_id == conversations.c.id))
+    # Also reads the sender afresh, inside the sending transaction: a suspension applies to
+    # the very next message, and no separate query is needed to name the sender.
+    select(conversations.c.direct_key, users.c.username, users.c.display_name, users.c.status)
+    .select_from(
+        conversations.join(members, members.c.conversation_id == conversations.c.id).join(
+            users, users.c.id == members.c.user_id
+        )
+    )
     .where(conversations.c.id == bindparam("cid"), members.c.user_id == bindparam("uid"))
 )
 
