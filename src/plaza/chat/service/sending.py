@@ -303,6 +303,8 @@ class SendBatcher:
         return outcome.message, outcome.created
 
     async def _drain(self) -> None:
+        # One loop turn's grace, so that sends read in the same turn join the first batch.
+        await asyncio.sleep(0)
         while self._waiting:
             batch = self._waiting[: self._max_batch]
             del self._waiting[: self._max_batch]
