@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -58,16 +57,6 @@ def _sqlite_settings(tmp_path: Path, template: Path) -> Settings:
     return Settings(data_dir=data_dir, **FAST_HASHING)
 
 
-@contextlib.contextmanager
-def _pg_database(template: str) -> Iterator[str]:
-    name = f"plaza_t_{uuid.uuid4().hex[:16]}"
-    services.admin(f"CREATE DATABASE {name} TEMPLATE {template}")
-    try:
-        yield services.asyncpg_url(name)
-    finally:
-        services.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request) -> str:
     return request.param
@@ -80,7 +69,7 @@ def settings(backend: str, tmp_path: Path, request) -> Iterator[Settings]:
         yield _sqlite_settings(tmp_path, request.getfixturevalue("sqlite_template"))
         return
     template = request.getfixturevalue("pg_template")
-    with _pg_database(template) as url:
+    with services.pg_database("plaza_t", template=template) as url:
         yield Settings(data_dir=tmp_path / "data", database_url=url, **FAST_HASHING)
 
 

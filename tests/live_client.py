@@ -12,15 +12,13 @@ import json
 import socket
 import subprocess
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import websockets
 
-from tests import services
 from tests.processes import free_port
 
 WAIT = 15.0
@@ -132,19 +130,6 @@ async def history(
         if not page["next_cursor"]:
             return items
         params = {"cursor": page["next_cursor"], "limit": 200}
-
-
-@contextlib.contextmanager
-def fresh_pg_database(prefix: str = "plaza_proc") -> Iterator[str]:
-    """An empty PostgreSQL database (the server migrates it at start), dropped afterwards;
-    yields its asyncpg URL."""
-    services.require_postgres()
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    services.admin(f"CREATE DATABASE {name}")
-    try:
-        yield services.asyncpg_url(name)
-    finally:
-        services.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 class RedisServer:

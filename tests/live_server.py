@@ -8,6 +8,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import orjson
 import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
@@ -53,6 +54,18 @@ async def serve(
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, 15)
+
+
+@contextlib.asynccontextmanager
+async def serve_with_client(
+    settings: Settings, clock: Clock | None = None, *, ws: str = "direct"
+) -> AsyncIterator[tuple[Any, int, httpx.AsyncClient]]:
+    """`serve`, plus an HTTP client for it; yields (app, port, client)."""
+    async with (
+        serve(settings, clock, ws=ws) as (app, port),
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client,
+    ):
+        yield app, port, client
 
 
 class Stream:

@@ -7,8 +7,11 @@ the tests that need it, loudly; under CI=true it fails them, so CI never passes 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
+import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -55,6 +58,19 @@ async def _admin(sql: str) -> None:
         await conn.execute(sql)
     finally:
         await conn.close()
+
+
+@contextlib.contextmanager
+def pg_database(prefix: str, *, template: str | None = None) -> Iterator[str]:
+    """A fresh PostgreSQL database (a copy of `template`, or empty for a server to migrate),
+    dropped afterwards; yields its asyncpg URL."""
+    require_postgres()
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+    try:
+        yield asyncpg_url(name)
+    finally:
+        admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def off_loop(fn, *args):

@@ -12,10 +12,11 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
 
 from plaza.accounts.models import User
 from plaza.accounts.service.sessions import user_for_token
-from plaza.errors import Forbidden, Unauthorized
+from plaza.errors import Unauthorized
 from plaza.runtime import Runtime
 from plaza.web.csrf import SESSION_COOKIE, check_csrf_header
 
@@ -37,7 +38,7 @@ async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
 DbSession = Annotated[AsyncSession, Depends(get_session)]
 
 
-def bearer_token(request: Request) -> str | None:
+def bearer_token(request: HTTPConnection) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
@@ -74,15 +75,6 @@ async def current_user(user: OptionalUser) -> User:
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
-
-
-async def staff_user(user: CurrentUser) -> User:
-    if user.role not in {"moderator", "admin"}:
-        raise Forbidden("moderators only")
-    return user
-
-
-StaffUser = Annotated[User, Depends(staff_user)]
 
 
 def client_address(request: Request) -> str:

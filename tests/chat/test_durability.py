@@ -18,8 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests import helpers
-from tests.live_client import LiveClient, fresh_pg_database, history, token_of
+from tests import helpers, services
+from tests.live_client import LiveClient, history, token_of
 from tests.processes import ServerProcess
 
 pytestmark = pytest.mark.slow
@@ -34,7 +34,7 @@ def server_env(request) -> Iterator[dict[str, str]]:
     if request.param == "sqlite":
         yield {"PLAZA_DATABASE_URL": "", "PLAZA_REDIS_URL": ""}
         return
-    with fresh_pg_database("plaza_durable") as url:
+    with services.pg_database("plaza_durable") as url:
         yield {"PLAZA_DATABASE_URL": url, "PLAZA_REDIS_URL": ""}
 
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests import helpers
-from tests.live_client import LiveClient, RedisServer, fresh_pg_database, history, token_of
+from tests import helpers, services
+from tests.live_client import LiveClient, RedisServer, history, token_of
 from tests.processes import ServerProcess
 from tests.services import require_postgres
 
@@ -44,7 +44,7 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
     redis = RedisServer(tmp_path)
     try:
         redis.start()
-        with fresh_pg_database("plaza_nodes") as url:
+        with services.pg_database("plaza_nodes") as url:
             env = {"PLAZA_DATABASE_URL": url, "PLAZA_REDIS_URL": redis.url}
             a = ServerProcess(tmp_path / "node-a", env=env)
             b = ServerProcess(tmp_path / "node-b", env=env)

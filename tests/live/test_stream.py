@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import socket
 
-import httpx
 import orjson
 import pytest
 from websockets.asyncio.client import connect
@@ -14,16 +13,13 @@ from websockets.exceptions import ConnectionClosed
 from plaza.bus.memory import MemoryBus
 from plaza.chat.service import sending
 from tests.helpers import befriend, group, register, send
-from tests.live_server import Stream, serve
+from tests.live_server import Stream, serve_with_client
 
 
 @pytest.fixture
 async def server(settings, clock):
-    async with (
-        serve(settings, clock) as (app, port),
-        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client,
-    ):
-        yield app, port, client
+    async with serve_with_client(settings, clock) as running:
+        yield running
 
 
 async def people(client, *names):
@@ -52,11 +48,8 @@ async def test_messages_arrive_live_in_order_for_every_member(server):
 
 
 async def test_portable_asgi_path_delivers_in_order_too(sqlite_settings, clock):
-    async with (
-        serve(sqlite_settings, clock, ws="asgi") as (app, port),
-        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client,
-    ):
-        await _fan_out_in_order(app, port, client)
+    async with serve_with_client(sqlite_settings, clock, ws="asgi") as running:
+        await _fan_out_in_order(*running)
 
 
 async def _fan_out_in_order(app, port, client):
@@ -210,27 +203,26 @@ async def stuck_client(port: int, bearer: str) -> socket.socket:
 @pytest.mark.parametrize("ws", ["direct", "asgi"])
 async def test_slow_consumer_is_disconnected_and_resumes(sqlite_settings, clock, ws):
     settings = sqlite_settings.model_copy(update={"stream_buffer_events": 20})
-    async with serve(settings, clock, ws=ws) as (app, port):
+    async with serve_with_client(settings, clock, ws=ws) as (app, port, client):
         hub = app.state.runtime.hub
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-            heads = await people(client, "alice", "bob")
-            conv = await group(client, heads["alice"], ["bob"])
-            stuck = await stuck_client(port, token(heads["bob"]))
-            try:
-                sent = 0
-                while hub.connection_count and sent < 3000:
-                    await send(client, heads["alice"], conv["id"], "x" * 4000, f"f{sent}")
-                    sent += 1
-                assert hub.connection_count == 0, "the stuck client was never let go"
-            finally:
-                stuck.close()
-            # Reconnecting and resuming from where it stood delivers everything, in order.
-            fresh = Stream(port, token(heads["bob"]))
-            fresh.revs = {conv["id"]: conv["rev"]}
-            await fresh.open()
-            got = await fresh.messages(sent, timeout=30)
-            assert [e["seq"] for e in got] == list(range(1, sent + 1))
-            await fresh.close()
+        heads = await people(client, "alice", "bob")
+        conv = await group(client, heads["alice"], ["bob"])
+        stuck = await stuck_client(port, token(heads["bob"]))
+        try:
+            sent = 0
+            while hub.connection_count and sent < 3000:
+                await send(client, heads["alice"], conv["id"], "x" * 4000, f"f{sent}")
+                sent += 1
+            assert hub.connection_count == 0, "the stuck client was never let go"
+        finally:
+            stuck.close()
+        # Reconnecting and resuming from where it stood delivers everything, in order.
+        fresh = Stream(port, token(heads["bob"]))
+        fresh.revs = {conv["id"]: conv["rev"]}
+        await fresh.open()
+        got = await fresh.messages(sent, timeout=30)
+        assert [e["seq"] for e in got] == list(range(1, sent + 1))
+        await fresh.close()
 
 
 async def test_send_over_the_stream_is_acknowledged_and_delivered(server):
@@ -267,10 +259,7 @@ async def test_send_over_the_stream_is_acknowledged_and_delivered(server):
 
 async def test_heartbeats_drop_a_peer_that_stopped_answering(sqlite_settings, clock):
     settings = sqlite_settings.model_copy(update={"ws_ping_interval": 0.3, "ws_ping_timeout": 0.3})
-    async with (
-        serve(settings, clock) as (app, port),
-        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client,
-    ):
+    async with serve_with_client(settings, clock) as (app, port, client):
         hub = app.state.runtime.hub
         heads = await people(client, "alice")
         dead = await stuck_client(port, token(heads["alice"]))  # never answers a ping

@@ -10,7 +10,6 @@ from plaza.accounts.schemas import (
     Credentials,
     FriendRequestIn,
     FriendRequestOut,
-    MeOut,
     ProfileOut,
     ProfileUpdate,
     Registration,
@@ -68,12 +67,12 @@ async def log_out(request: Request, user: CurrentUser, session: DbSession, runti
     return Response(status_code=204)
 
 
-@router.get("/me", response_model=MeOut)
+@router.get("/me", response_model=ProfileOut)
 async def me(user: CurrentUser):
     return user
 
 
-@router.patch("/me", response_model=MeOut)
+@router.patch("/me", response_model=ProfileOut)
 async def update_me(body: ProfileUpdate, user: CurrentUser, session: DbSession):
     return await users.update_profile(session, user=user, display_name=body.display_name)
 

@@ -40,11 +40,3 @@ def password_problem(password: str) -> str | None:
     if len(password) > 1024:
         return "password must be at most 1024 characters"
     return None
-
-
-def can_manage_users(role: str) -> bool:
-    return role == "admin"
-
-
-def is_staff(role: str) -> bool:
-    return role in {"moderator", "admin"}

@@ -6,7 +6,6 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from plaza.accounts.models import User
 from plaza.accounts.service.friends import RequestView
 
 
@@ -33,10 +32,6 @@ class ProfileOut(UserOut):
     role: str
     status: str
     created_at: datetime
-
-
-class MeOut(ProfileOut):
-    pass
 
 
 class ProfileUpdate(BaseModel):
@@ -78,7 +73,3 @@ class FriendRequestOut(BaseModel):
 
 class BlockIn(BaseModel):
     username: str = Field(max_length=64)
-
-
-def user_out(user: User) -> UserOut:
-    return UserOut.model_validate(user)

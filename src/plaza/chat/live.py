@@ -25,6 +25,7 @@ PREFIX = "conversation:"
 
 class ConversationSource:
     prefix = PREFIX
+    resume_key = "conversations"
 
     async def followed(self, session: AsyncSession, *, user_id: int) -> dict[str, int]:
         rows = await session.execute(
@@ -33,9 +34,6 @@ class ConversationSource:
             .where(Member.user_id == user_id)
         )
         return {events.topic(cid): rev for cid, rev in rows}
-
-    def client_key(self, topic: str) -> str:
-        return topic[len(PREFIX) :]
 
     async def replay(
         self, session: AsyncSession, *, user_id: int, topic: str, after: int, limit: int

@@ -26,6 +26,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from plaza.accounts.models import User
 from plaza.accounts.service.sessions import user_for_token
+from plaza.deps import bearer_token
 from plaza.errors import PlazaError
 from plaza.live.connection import Connection, State
 from plaza.live.direct import EXTENSION as DIRECT
@@ -42,10 +43,13 @@ UNAUTHORIZED_CLOSE = 4401
 
 
 def _token(websocket: WebSocket) -> str | None:
-    scheme, _, value = websocket.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return websocket.query_params.get("token") or websocket.cookies.get(SESSION_COOKIE)
+    """Header as for the API; browsers cannot set headers on a WebSocket, hence the query
+    parameter and the cookie."""
+    return (
+        bearer_token(websocket)
+        or websocket.query_params.get("token")
+        or websocket.cookies.get(SESSION_COOKIE)
+    )
 
 
 async def _authenticate(runtime: Runtime, websocket: WebSocket) -> User | None:
@@ -60,19 +64,6 @@ def _event(**fields) -> Frame:
     return Frame(orjson.dumps(fields))
 
 
-def _resume_positions(frame: dict) -> dict[str, int]:
-    """Turn `{"conversations": {"12": 40}}` into hub topics `{"conversation:12": 40}`."""
-    positions: dict[str, int] = {}
-    conversations = frame.get("conversations") or {}
-    if not isinstance(conversations, dict):
-        raise ValueError("conversations must be an object of id -> rev")
-    for key, rev in conversations.items():
-        if not isinstance(rev, int) or rev < 0:
-            raise ValueError(f"rev for conversation {key} must be a whole number >= 0")
-        positions[f"conversation:{int(key)}"] = rev
-    return positions
-
-
 async def _read_frames(websocket: WebSocket, conn: Connection, hub: Hub) -> None:
     """Handle client frames one at a time, so commands (sends) keep the client's order."""
     while conn.state is not State.CLOSED:
@@ -81,7 +72,7 @@ async def _read_frames(websocket: WebSocket, conn: Connection, hub: Hub) -> None
             frame = orjson.loads(raw)
             kind = frame.get("type") if isinstance(frame, dict) else None
             if kind == "resume":
-                conn.resume(_resume_positions(frame))
+                conn.resume(hub.topic_positions(frame))
             elif kind == "ping":
                 conn.send_now(_event(type="pong"))
             elif isinstance(kind, str) and (handler := hub.command(kind)) is not None:
@@ -132,12 +123,11 @@ async def stream(websocket: WebSocket) -> None:
         flusher=hub.flusher,
     )
     positions = await hub.attach(conn)
-    conversations = {t.split(":", 1)[1]: rev for t, rev in positions.items()}
     conn.send_now(
         _event(
             type="ready",
             user={"id": user.id, "username": user.username},
-            conversations=conversations,
+            **hub.client_positions(positions),
         )
     )
     tasks = [

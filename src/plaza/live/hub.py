@@ -135,6 +135,28 @@ class Hub:
 
     # -- replay ---------------------------------------------------------------------------------
 
+    def client_positions(self, positions: dict[str, int]) -> dict[str, dict[str, int]]:
+        """Topics as clients name them: {"conversations": {"12": 40}, ...}."""
+        named: dict[str, dict[str, int]] = {s.resume_key: {} for s in self._sources.values()}
+        for topic, rev in positions.items():
+            source = self.source_for(topic)
+            if source is not None:
+                named[source.resume_key][topic[len(source.prefix) :]] = rev
+        return named
+
+    def topic_positions(self, frame: dict[str, Any]) -> dict[str, int]:
+        """The reverse, for a client's `resume` frame; ValueError says what is wrong."""
+        positions: dict[str, int] = {}
+        for source in self._sources.values():
+            named = frame.get(source.resume_key) or {}
+            if not isinstance(named, dict):
+                raise ValueError(f"{source.resume_key} must be an object of id -> rev")
+            for key, rev in named.items():
+                if not isinstance(rev, int) or isinstance(rev, bool) or rev < 0:
+                    raise ValueError(f"rev for {source.resume_key} {key} must be a number >= 0")
+                positions[f"{source.prefix}{int(key)}"] = rev
+        return positions
+
     def source_for(self, topic: str) -> TopicSource | None:
         prefix = topic.split(":", 1)[0] + ":"
         return self._sources.get(prefix)

@@ -30,6 +30,9 @@ class Replay:
 
 class TopicSource(Protocol):
     prefix: str
+    # How clients name this source's topics in `ready` and `resume` frames: chat's are
+    # {"conversations": {"<id>": rev}} for the topics "conversation:<id>".
+    resume_key: str
 
     async def followed(self, session: AsyncSession, *, user_id: int) -> dict[str, int]:
         """Topics this person follows, each with its current revision."""
@@ -38,6 +41,3 @@ class TopicSource(Protocol):
         self, session: AsyncSession, *, user_id: int, topic: str, after: int, limit: int
     ) -> Replay:
         """Events of `topic` with revision > `after`, if the person may still see them."""
-
-    def client_key(self, topic: str) -> str:
-        """How the client names this topic in a resume request (e.g. a conversation id)."""

@@ -86,15 +86,6 @@ async def users_by_id(session: AsyncSession, ids: set[int]) -> dict[int, User]:
     return {u.id: u for u in rows}
 
 
-async def set_role(session: AsyncSession, *, username: str, role: str) -> User:
-    if role not in ROLES:
-        raise Invalid(f"role must be one of {', '.join(ROLES)}", field="role")
-    user = await get_user(session, username=username)
-    user.role = role
-    await session.commit()
-    return user
-
-
 async def update_profile(session: AsyncSession, *, user: User, display_name: str) -> User:
     problem = policies.display_name_problem(display_name)
     if problem:
