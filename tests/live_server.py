@@ -42,6 +42,7 @@ async def serve(
         ws_ping_interval=settings.ws_ping_interval,
         ws_ping_timeout=settings.ws_ping_timeout,
         lifespan="on",
+        proxy_headers=False,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

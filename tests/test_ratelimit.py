@@ -46,3 +46,14 @@ async def test_redis_limiter_fails_open_when_redis_is_unreachable():
 def test_bad_rate_settings_are_refused(text):
     with pytest.raises(ValueError):
         Rate.parse(text)
+
+
+async def test_peek_refuses_a_full_window_without_counting(limiter):
+    key = f"test:{uuid.uuid4().hex}"
+    rate = Rate(2, 60)
+    await limiter.peek(key, rate)  # empty: allowed, and not counted
+    await limiter.hit(key, rate)
+    await limiter.peek(key, rate)
+    await limiter.hit(key, rate)
+    with pytest.raises(RateLimited):
+        await limiter.peek(key, rate)

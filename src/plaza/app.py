@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -18,6 +19,7 @@ import plaza
 from plaza.accounts import api as accounts_api
 from plaza.accounts import web as accounts_web
 from plaza.accounts.passwords import Passwords
+from plaza.accounts.service.sessions import still_open
 from plaza.bus import create_bus
 from plaza.chat import api as chat_api
 from plaza.chat import web as chat_web
@@ -54,9 +56,15 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     engine = create_engine(settings)
     sessions = create_sessionmaker(engine)
     bus = create_bus(settings.redis_url)
-    hub = Hub(bus=bus, sessions=sessions, replay_limit=settings.stream_replay_max)
-    hub.register(ConversationSource())
     clock = clock or Clock()
+    hub = Hub(
+        bus=bus,
+        sessions=sessions,
+        replay_limit=settings.stream_replay_max,
+        clock=clock,
+        session_checker=partial(still_open, clock=clock),
+    )
+    hub.register(ConversationSource())
     runtime = Runtime(
         settings=settings,
         engine=engine,
@@ -83,6 +91,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.bus.start()
+        await runtime.hub.start()
         checkpointer = None
         if settings.is_sqlite:
             checkpointer = Checkpointer(settings.sqlite_path())

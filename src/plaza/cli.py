@@ -73,6 +73,8 @@ def serve(
         ws_ping_interval=settings.ws_ping_interval,
         ws_ping_timeout=settings.ws_ping_timeout,
         timeout_graceful_shutdown=10,
+        # Plaza reads X-Forwarded-For itself, and only from PLAZA_TRUSTED_PROXIES.
+        proxy_headers=False,
         log_level="warning",
         access_log=False,
     )
@@ -129,6 +131,44 @@ def user_create(
         console.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(1) from None
     console.print(f"[green]Created {name} ({role}).[/green]")
+
+
+@user_app.command("status")
+def user_status(
+    username: str,
+    status: Annotated[str, typer.Argument(help="active, suspended or closed.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Suspend, close or reinstate a person. Suspending or closing signs them out everywhere
+    (their open sockets close); nothing they wrote is deleted."""
+    settings = _settings(data_dir)
+    _migrate(settings)
+
+    async def change() -> str:
+        from plaza.accounts.service import users
+        from plaza.accounts.service.status import set_status
+        from plaza.app import build_runtime
+
+        runtime = build_runtime(settings)
+        try:
+            async with runtime.sessions() as session:
+                user = await users.get_user(session, username=username)
+                await set_status(
+                    session, clock=runtime.clock, bus=runtime.bus, user=user, status=status
+                )
+                return user.username
+        finally:
+            await runtime.bus.close()
+            await runtime.engine.dispose()
+
+    from plaza.errors import PlazaError
+
+    try:
+        name = asyncio.run(change())
+    except PlazaError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"[green]{name} is now {status}.[/green]")
 
 
 @app.command()

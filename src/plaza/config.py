@@ -38,9 +38,34 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(65536, description="argon2id memory per hash, KiB.")
 
     rate_limit_enabled: bool = Field(True, description="Turn rate limits on or off.")
-    login_per_address: str = Field("20/60", description="Log-ins per client address: N/seconds.")
-    login_per_username: str = Field("10/60", description="Log-ins per username: N/seconds.")
+    login_per_address: str = Field(
+        "30/60", description="Log-in attempts per client address: N/seconds."
+    )
+    login_failures_per_address_username: str = Field(
+        "10/300", description="Failed log-ins for one username from one address."
+    )
+    login_failures_per_username: str = Field(
+        "100/3600",
+        description="Failed log-ins for one username from all addresses together: the ceiling "
+        "that stops a distributed guessing attack (the owner is then refused too).",
+    )
     register_per_address: str = Field("10/3600", description="Registrations per address.")
+    friend_requests_per_person: str = Field(
+        "30/3600", description="Friend requests one person may send: N/seconds."
+    )
+    friend_request_cooldown_seconds: int = Field(
+        86400, description="After a declined request, how long before asking the same person again."
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Proxies whose X-Forwarded-For is believed (addresses or networks, "
+        "comma-separated); default none.",
+    )
+    allowed_origins: str = Field(
+        "",
+        description="Extra origins (comma-separated, e.g. https://app.example.org) whose pages "
+        "may open the stream with the session cookie; the server's own origin always may.",
+    )
 
     max_body_bytes: int = Field(1_048_576, description="Largest JSON or form request body.")
     page_size_default: int = Field(50, description="Items per page when a list is not told.")

@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
 from plaza.accounts.models import User
-from plaza.accounts.service.sessions import user_for_token
+from plaza.accounts.service.sessions import SignedIn, authenticate
 from plaza.errors import Unauthorized
 from plaza.runtime import Runtime
+from plaza.web.addresses import client_address as _client_address
 from plaza.web.csrf import SESSION_COOKIE, check_csrf_header
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -46,7 +47,7 @@ def bearer_token(request: HTTPConnection) -> str | None:
     return None
 
 
-def request_token(request: Request) -> tuple[str | None, bool]:
+def request_token(request: HTTPConnection) -> tuple[str | None, bool]:
     """The session token of a request and whether it came from the cookie."""
     token = bearer_token(request)
     if token:
@@ -55,30 +56,41 @@ def request_token(request: Request) -> tuple[str | None, bool]:
     return (cookie, True) if cookie else (None, False)
 
 
-async def optional_user(request: Request, session: DbSession, runtime: RuntimeDep) -> User | None:
+async def optional_sign_in(
+    request: Request, session: DbSession, runtime: RuntimeDep
+) -> SignedIn | None:
     token, from_cookie = request_token(request)
     if not token:
         return None
-    user = await user_for_token(session, clock=runtime.clock, token=token)
-    if user is not None and from_cookie and request.method not in SAFE_METHODS:
+    signed_in = await authenticate(session, clock=runtime.clock, token=token)
+    if signed_in is not None and from_cookie and request.method not in SAFE_METHODS:
         check_csrf_header(request)
-    return user
+    return signed_in
 
 
-OptionalUser = Annotated[User | None, Depends(optional_user)]
+OptionalSignIn = Annotated[SignedIn | None, Depends(optional_sign_in)]
 
 
-async def current_user(user: OptionalUser) -> User:
-    if user is None:
+async def current_sign_in(signed_in: OptionalSignIn) -> SignedIn:
+    if signed_in is None:
         raise Unauthorized("sign in first: send Authorization: Bearer <token>")
-    return user
+    return signed_in
+
+
+CurrentSignIn = Annotated[SignedIn, Depends(current_sign_in)]
+
+
+async def current_user(signed_in: CurrentSignIn) -> User:
+    return signed_in.user
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+def client_address(request: HTTPConnection) -> str:
+    """The client's address, believing X-Forwarded-For only from trusted proxies."""
+    runtime: Runtime = request.app.state.runtime
+    return _client_address(request, runtime.settings.trusted_proxies)
 
 
 async def page_limit(
@@ -92,12 +104,22 @@ async def page_limit(
 PageLimit = Annotated[int, Depends(page_limit)]
 
 
-async def cookie_user(request: Request, session: DbSession, runtime: RuntimeDep) -> User | None:
-    """The person signed in to the web client (forms check their own CSRF field)."""
+async def cookie_sign_in(
+    request: Request, session: DbSession, runtime: RuntimeDep
+) -> SignedIn | None:
+    """The web client's session (forms check their own CSRF field)."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    return await user_for_token(session, clock=runtime.clock, token=token)
+    return await authenticate(session, clock=runtime.clock, token=token)
+
+
+WebSignIn = Annotated[SignedIn | None, Depends(cookie_sign_in)]
+
+
+async def cookie_user(signed_in: WebSignIn) -> User | None:
+    """The person signed in to the web client."""
+    return signed_in.user if signed_in else None
 
 
 WebUser = Annotated[User | None, Depends(cookie_user)]

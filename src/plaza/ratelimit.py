@@ -39,6 +39,10 @@ class RateLimiter(Protocol):
     async def hit(self, key: str, rate: Rate) -> None:
         """Count one event under `key`; raise RateLimited once the window is full."""
 
+    async def peek(self, key: str, rate: Rate) -> None:
+        """Raise RateLimited if the window of `key` is already full, without counting (for
+        limits that count failures only, such as wrong passwords)."""
+
     async def close(self) -> None: ...
 
 
@@ -72,6 +76,13 @@ class MemoryRateLimiter:
         if count > rate.count:
             raise _refuse(retry_after)
 
+    async def peek(self, key: str, rate: Rate) -> None:
+        if not self.enabled:
+            return
+        window, retry_after = _window(rate, time.time())
+        if self._counts.get((f"{key}:{rate.seconds}", window), 0) >= rate.count:
+            raise _refuse(retry_after)
+
     async def close(self) -> None:
         return None
 
@@ -98,6 +109,18 @@ class RedisRateLimiter:
             log.warning("rate limiter cannot reach Redis (%s); allowing %s", exc, key)
             return
         if count > rate.count:
+            raise _refuse(retry_after)
+
+    async def peek(self, key: str, rate: Rate) -> None:
+        if not self.enabled:
+            return
+        window, retry_after = _window(rate, time.time())
+        try:
+            count = await self._redis.get(f"plaza:rl:{key}:{rate.seconds}:{window}")
+        except (RedisError, OSError) as exc:
+            log.warning("rate limiter cannot reach Redis (%s); allowing %s", exc, key)
+            return
+        if count is not None and int(count) >= rate.count:
             raise _refuse(retry_after)
 
     async def close(self) -> None:

@@ -33,10 +33,26 @@ def test_usernames(raw, ok):
         ("x" * 65, False),
         ("  ", False),
         ("bell\x07", False),
+        ("Алиса", True),  # all Cyrillic: a Russian name
+        ("Аlice", False),  # Cyrillic А with Latin lice
+        ("Σocrates", False),  # Greek Σ with Latin
+        ("Alice Алиса", True),  # two words, each one script
+        ("Alice\u202egnp.exe", False),  # right-to-left override
+        ("Al\u200bice", False),  # zero-width space
+        ("Alice\u2066", False),  # bidi isolate
+        ("\ue000Alice", False),  # private use
+        ("👨\u200d👩\u200d👧 family", True),  # ZWJ inside an emoji sequence
+        ("Al\u200dice", False),  # ZWJ between letters
+        ("Ａｌｉｃｅ", True),  # full-width: stored as plain "Alice"
+        ("王\u00a0小明", True),
     ],
 )
 def test_display_names(name, ok):
     assert (policies.display_name_problem(name) is None) is ok
+
+
+def test_display_names_are_stored_in_one_form():
+    assert policies.clean_display_name("  Ａｌｉｃｅ   Liddell ") == "Alice Liddell"
 
 
 @pytest.mark.parametrize(("password", "ok"), [("x" * 9, False), ("x" * 10, True)])

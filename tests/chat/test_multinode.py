@@ -255,3 +255,15 @@ async def test_client_connecting_during_the_outage_without_resume_catches_up(
     finally:
         for live in clients:
             await live.close()
+
+
+async def test_signing_out_on_one_node_closes_the_socket_on_the_other(cluster: Cluster) -> None:
+    chat = Chat(cluster)
+    await chat.set_up()
+    on_b = await chat.connect(cluster.b, "mn_bob")
+    async with httpx.AsyncClient(base_url=cluster.a.url, timeout=10) as client:
+        answer = await client.delete("/api/v1/sessions/current", headers=chat.headers["mn_bob"])
+    assert answer.status_code == 204
+    await on_b.wait_for(lambda _events: on_b.closed is not None, within=5)
+    assert on_b.closed is not None and on_b.closed.rcvd is not None
+    assert on_b.closed.rcvd.code == 4401

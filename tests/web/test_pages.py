@@ -64,11 +64,39 @@ async def test_cookie_authenticated_api_writes_need_the_csrf_header(browser_like
     without = await browser_like.post("/api/v1/friend-requests", json=body)
     assert without.status_code == 403
     assert without.json()["error"]["code"] == "csrf"
-    token = browser_like.cookies["plaza_csrf"]
+    # The double-submit cookie is not enough once signed in: a sibling subdomain could set it.
+    planted = browser_like.cookies["plaza_csrf"]
+    forged = await browser_like.post(
+        "/api/v1/friend-requests", json=body, headers={"X-CSRF-Token": planted}
+    )
+    assert forged.status_code == 403
+    page = await browser_like.get("/chat")
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
     with_header = await browser_like.post(
         "/api/v1/friend-requests", json=body, headers={"X-CSRF-Token": token}
     )
     assert with_header.status_code == 201
+
+
+async def test_the_csrf_token_is_tied_to_the_session(browser_like):
+    """A token from one session is worthless in another: signing in again changes it."""
+    await sign_up(browser_like, "tied_user", "Tied")
+    first = csrf_of(await browser_like.get("/me"))
+    await browser_like.post("/signout", data={"csrf_token": first})
+    page = await browser_like.get("/signin")
+    await browser_like.post(
+        "/signin",
+        data={"csrf_token": csrf_of(page), "username": "tied_user", "password": PASSWORD},
+    )
+    second = csrf_of(await browser_like.get("/me"))
+    assert second != first
+    stale = await browser_like.post(
+        "/me",
+        data={"csrf_token": first, "display_name": "Hijacked"},
+        headers={"accept": "text/html"},
+    )
+    assert stale.status_code == 403
+    assert "Hijacked" not in (await browser_like.get("/me")).text
 
 
 async def test_user_text_is_escaped_in_pages(browser_like):

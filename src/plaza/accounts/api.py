@@ -4,25 +4,29 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from plaza.accounts.limits import limit_login, limit_registration
+from plaza.accounts.limits import guarded_login, limit_friend_requests, limit_registration
 from plaza.accounts.schemas import (
     BlockIn,
     Credentials,
     FriendRequestIn,
     FriendRequestOut,
+    PasswordChange,
     ProfileOut,
     ProfileUpdate,
     Registration,
+    SessionInfoOut,
     SessionOut,
+    SessionsEnded,
     UserOut,
 )
 from plaza.accounts.service import friends, sessions, users
 from plaza.deps import (
+    CurrentSignIn,
     CurrentUser,
     DbSession,
     PageLimit,
     RuntimeDep,
-    request_token,
+    client_address,
 )
 from plaza.pagination import Page
 
@@ -47,24 +51,85 @@ async def register(body: Registration, request: Request, session: DbSession, run
 @router.post("/sessions", status_code=201, response_model=SessionOut)
 async def log_in(body: Credentials, request: Request, session: DbSession, runtime: RuntimeDep):
     """Exchange a username and password for a bearer token."""
-    await limit_login(runtime, request, body.username)
-    token, row, user = await sessions.log_in(
-        session,
-        passwords=runtime.passwords,
-        clock=runtime.clock,
-        ttl_days=runtime.settings.session_ttl_days,
-        username=body.username,
-        password=body.password,
+    token, row, user = await guarded_login(
+        runtime,
+        request,
+        body.username,
+        lambda: sessions.log_in(
+            session,
+            passwords=runtime.passwords,
+            clock=runtime.clock,
+            ttl_days=runtime.settings.session_ttl_days,
+            username=body.username,
+            password=body.password,
+            user_agent=request.headers.get("user-agent", ""),
+            address=client_address(request),
+        ),
     )
     return SessionOut(token=token, expires_at=row.expires_at, user=UserOut.model_validate(user))
 
 
+@router.get("/sessions", response_model=Page[SessionInfoOut])
+async def list_sessions(signed_in: CurrentSignIn, session: DbSession, runtime: RuntimeDep):
+    """My open sessions (devices), newest first; `current` marks the one asking."""
+    rows = await sessions.list_sessions(session, clock=runtime.clock, user=signed_in.user)
+    return Page(
+        items=[
+            SessionInfoOut(
+                id=row.id,
+                created_at=row.created_at,
+                expires_at=row.expires_at,
+                user_agent=row.user_agent,
+                address=row.address,
+                current=row.id == signed_in.session_id,
+            )
+            for row in rows
+        ]
+    )
+
+
 @router.delete("/sessions/current", status_code=204)
-async def log_out(request: Request, user: CurrentUser, session: DbSession, runtime: RuntimeDep):
-    token, _ = request_token(request)
-    assert token is not None
-    await sessions.log_out(session, clock=runtime.clock, token=token)
+async def log_out(signed_in: CurrentSignIn, session: DbSession, runtime: RuntimeDep):
+    """Sign out: the token stops working and its open sockets close (code 4401)."""
+    await sessions.log_out(session, clock=runtime.clock, bus=runtime.bus, signed_in=signed_in)
     return Response(status_code=204)
+
+
+@router.delete("/sessions/others", response_model=SessionsEnded)
+async def log_out_elsewhere(signed_in: CurrentSignIn, session: DbSession, runtime: RuntimeDep):
+    """Sign out everywhere else: every other session of mine ends, with its sockets."""
+    ended = await sessions.revoke_others(
+        session, clock=runtime.clock, bus=runtime.bus, signed_in=signed_in
+    )
+    return SessionsEnded(ended=ended)
+
+
+@router.delete("/sessions/{session_id}", status_code=204)
+async def revoke_session(
+    session_id: int, user: CurrentUser, session: DbSession, runtime: RuntimeDep
+):
+    """End one of my sessions, e.g. a lost phone's."""
+    await sessions.revoke(
+        session, clock=runtime.clock, bus=runtime.bus, user=user, session_id=session_id
+    )
+    return Response(status_code=204)
+
+
+@router.post("/me/password", response_model=SessionsEnded)
+async def change_password(
+    body: PasswordChange, signed_in: CurrentSignIn, session: DbSession, runtime: RuntimeDep
+):
+    """Change my password; every other session ends (this one stays signed in)."""
+    ended = await sessions.change_password(
+        session,
+        passwords=runtime.passwords,
+        clock=runtime.clock,
+        bus=runtime.bus,
+        signed_in=signed_in,
+        current_password=body.current_password,
+        new_password=body.new_password,
+    )
+    return SessionsEnded(ended=ended)
 
 
 @router.get("/me", response_model=ProfileOut)
@@ -86,8 +151,14 @@ async def profile(username: str, user: CurrentUser, session: DbSession):
 async def send_friend_request(
     body: FriendRequestIn, user: CurrentUser, session: DbSession, runtime: RuntimeDep
 ):
+    await limit_friend_requests(runtime, user)
     view = await friends.send_request(
-        session, clock=runtime.clock, sender=user, to_username=body.to, message=body.message
+        session,
+        clock=runtime.clock,
+        sender=user,
+        to_username=body.to,
+        message=body.message,
+        cooldown_seconds=runtime.settings.friend_request_cooldown_seconds,
     )
     return FriendRequestOut.of(view)
 

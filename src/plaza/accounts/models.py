@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from plaza.db import Base, UTCDateTime
 
 ROLES = ("member", "moderator", "admin")
+STATUSES = ("active", "suspended", "closed")
 
 
 class User(Base):
@@ -37,6 +38,9 @@ class Session(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Shown in "my sessions" so a person can tell their devices apart and spot a stranger's.
+    user_agent: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    address: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class FriendRequest(Base):

@@ -23,14 +23,56 @@ def username_problem(username: str) -> str | None:
     return None
 
 
+# Letters of these scripts look alike ("а" is Cyrillic, "a" Latin): one word must not mix them.
+CONFUSABLE_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
+ZERO_WIDTH_JOINER = "\u200d"
+
+
+def clean_display_name(name: str) -> str:
+    """The form a display name is stored in: NFKC (full-width "Ａｌｉｃｅ" becomes "Alice"),
+    runs of spaces collapsed, trimmed."""
+    return " ".join(unicodedata.normalize("NFKC", name).split())
+
+
+def _invisible(name: str, index: int) -> bool:
+    """Characters that change how a name reads without showing: controls, format characters
+    (right-to-left overrides, zero-width spaces), private-use and unassigned code points.
+    A zero-width joiner between two symbols (emoji sequences such as 👨‍👩‍👧) is allowed."""
+    ch = name[index]
+    category = unicodedata.category(ch)
+    if ch == ZERO_WIDTH_JOINER:
+        inside = 0 < index < len(name) - 1
+        return not (inside and _symbol(name[index - 1]) and _symbol(name[index + 1]))
+    return category in {"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"}
+
+
+def _symbol(ch: str) -> bool:
+    """Part of an emoji: a symbol, or the emoji presentation selector."""
+    return unicodedata.category(ch)[0] == "S" or ch == "\ufe0f"
+
+
+def _script(ch: str) -> str | None:
+    if not ch.isalpha():
+        return None
+    first = unicodedata.name(ch, "").split(" ", 1)[0]
+    return first if first in CONFUSABLE_SCRIPTS else None
+
+
 def display_name_problem(name: str) -> str | None:
-    """Any script is welcome; control characters and blank names are not."""
-    if not name.strip():
+    """Any script is welcome; blank names, invisible characters and words that mix look-alike
+    scripts (a Cyrillic "А" in "Аlice") are not: they let one person pass for another."""
+    name = clean_display_name(name)
+    if not name:
         return "display name must not be blank"
     if len(name) > DISPLAY_NAME_MAX:
         return f"display name must be at most {DISPLAY_NAME_MAX} characters"
-    if any(unicodedata.category(ch) in {"Cc", "Cs"} for ch in name):
-        return "display name must not contain control characters"
+    if any(_invisible(name, i) for i in range(len(name))):
+        return "display name must not contain control or invisible characters"
+    for word in name.split():
+        scripts = {s for s in map(_script, word) if s}
+        if len(scripts) > 1:
+            mixed = " and ".join(sorted(s.title() for s in scripts))
+            return f"display name mixes {mixed} letters in one word ({word!r})"
     return None
 
 

@@ -44,6 +44,26 @@ class SessionOut(BaseModel):
     user: UserOut
 
 
+class SessionInfoOut(BaseModel):
+    """One of my open sessions (a device), for "my sessions"."""
+
+    id: int
+    created_at: datetime
+    expires_at: datetime
+    user_agent: str
+    address: str
+    current: bool
+
+
+class SessionsEnded(BaseModel):
+    ended: int
+
+
+class PasswordChange(BaseModel):
+    current_password: str = Field(max_length=1024)
+    new_password: str = Field(max_length=1024)
+
+
 class FriendRequestIn(BaseModel):
     to: str = Field(max_length=64)
     message: str = Field("", max_length=1000)

@@ -12,10 +12,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from plaza.accounts.limits import limit_login, limit_registration
+from plaza.accounts.limits import guarded_login, limit_friend_requests, limit_registration
 from plaza.accounts.service import friends, sessions, users
 from plaza.accounts.service.friends import are_friends, is_blocked
-from plaza.deps import DbSession, RuntimeDep, WebUser
+from plaza.accounts.service.sessions import SignedIn
+from plaza.deps import DbSession, RuntimeDep, WebSignIn, WebUser, client_address
 from plaza.errors import NotFound, PlazaError
 from plaza.runtime import Runtime
 from plaza.web.csrf import SESSION_COOKIE
@@ -36,7 +37,9 @@ def _set_session_cookie(response: Response, runtime: Runtime, token: str) -> Non
     )
 
 
-async def _log_in(session: AsyncSession, runtime: Runtime, form: dict[str, str]) -> str:
+async def _log_in(
+    session: AsyncSession, runtime: Runtime, request: Request, form: dict[str, str]
+) -> str:
     """Open a session for the form's credentials; returns the token for the cookie."""
     token, _, _ = await sessions.log_in(
         session,
@@ -45,6 +48,8 @@ async def _log_in(session: AsyncSession, runtime: Runtime, form: dict[str, str])
         ttl_days=runtime.settings.session_ttl_days,
         username=form.get("username", ""),
         password=form.get("password", ""),
+        user_agent=request.headers.get("user-agent", ""),
+        address=client_address(request),
     )
     return token
 
@@ -67,7 +72,7 @@ async def signup(request: Request, session: DbSession, runtime: RuntimeDep):
             password=form.get("password", ""),
             display_name=form.get("display_name", ""),
         )
-        token = await _log_in(session, runtime, form)
+        token = await _log_in(session, runtime, request, form)
     except PlazaError as exc:
         form.pop("password", None)
         return render(
@@ -88,8 +93,12 @@ async def signin(request: Request, session: DbSession, runtime: RuntimeDep):
     form = await form_data(request)
     next_url = safe_next(form.get("next"))
     try:
-        await limit_login(runtime, request, form.get("username", ""))
-        token = await _log_in(session, runtime, form)
+        token = await guarded_login(
+            runtime,
+            request,
+            form.get("username", ""),
+            lambda: _log_in(session, runtime, request, form),
+        )
     except PlazaError as exc:
         return render(
             request,
@@ -110,29 +119,91 @@ async def signout(request: Request, session: DbSession, runtime: RuntimeDep):
     await form_data(request)
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        await sessions.log_out(session, clock=runtime.clock, token=token)
+        await sessions.log_out_token(session, clock=runtime.clock, bus=runtime.bus, token=token)
     response = redirect("/")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
 
+async def _render_me(
+    request: Request,
+    signed_in: SignedIn,
+    session: AsyncSession,
+    runtime: Runtime,
+    status_code: int = 200,
+    **context: str,
+) -> Response:
+    """My profile, with my open sessions and the password form."""
+    open_sessions = await sessions.list_sessions(session, clock=runtime.clock, user=signed_in.user)
+    return render(
+        request,
+        "me.html",
+        signed_in.user,
+        status_code,
+        sessions=open_sessions,
+        current_session=signed_in.session_id,
+        **context,
+    )
+
+
 @router.get("/me")
-async def my_profile(request: Request, user: WebUser):
-    if user is None:
+async def my_profile(
+    request: Request, signed_in: WebSignIn, session: DbSession, runtime: RuntimeDep
+):
+    if signed_in is None:
         return sign_in_first(request)
-    return render(request, "me.html", user)
+    return await _render_me(request, signed_in, session, runtime)
 
 
 @router.post("/me")
-async def update_my_profile(request: Request, user: WebUser, session: DbSession):
-    if user is None:
+async def update_my_profile(
+    request: Request, signed_in: WebSignIn, session: DbSession, runtime: RuntimeDep
+):
+    """The forms of my profile page: display name, password, sessions."""
+    if signed_in is None:
         return sign_in_first(request)
     form = await form_data(request)
+    action = form.get("action", "profile")
+    clock, bus = runtime.clock, runtime.bus
     try:
-        await users.update_profile(session, user=user, display_name=form.get("display_name", ""))
+        if action == "password":
+            ended = await sessions.change_password(
+                session,
+                passwords=runtime.passwords,
+                clock=clock,
+                bus=bus,
+                signed_in=signed_in,
+                current_password=form.get("current_password", ""),
+                new_password=form.get("new_password", ""),
+            )
+            notice = f"Password changed; {ended} other session(s) signed out."
+        elif action == "sign_out_others":
+            ended = await sessions.revoke_others(session, clock=clock, bus=bus, signed_in=signed_in)
+            notice = f"{ended} other session(s) signed out."
+        elif action == "revoke":
+            await sessions.revoke(
+                session,
+                clock=clock,
+                bus=bus,
+                user=signed_in.user,
+                session_id=_form_int(form.get("session_id"), "session"),
+            )
+            notice = "That session is signed out."
+        else:
+            await users.update_profile(
+                session, user=signed_in.user, display_name=form.get("display_name", "")
+            )
+            notice = "Saved."
     except PlazaError as exc:
-        return render(request, "me.html", user, exc.status, error=exc.message)
-    return render(request, "me.html", user, notice="Saved.")
+        return await _render_me(request, signed_in, session, runtime, exc.status, error=exc.message)
+    return await _render_me(request, signed_in, session, runtime, notice=notice)
+
+
+def _form_int(value: str | None, what: str) -> int:
+    """An id from a form field; anything else (or one out of range) names no object: 404."""
+    if value is None or not value.isdigit() or len(value) > 9:
+        raise NotFound(f"no such {what}")
+    return int(value)
 
 
 @router.get("/people")
@@ -196,17 +267,20 @@ async def friend_action(request: Request, user: WebUser, session: DbSession, run
     clock = runtime.clock
     try:
         if action == "request":
+            await limit_friend_requests(runtime, user)
             await friends.send_request(
                 session,
                 clock=clock,
                 sender=user,
                 to_username=target,
                 message=form.get("message", ""),
+                cooldown_seconds=runtime.settings.friend_request_cooldown_seconds,
             )
             notice = f"Friend request sent to {target}."
         elif action in {"accept", "decline"}:
             decide = friends.accept_request if action == "accept" else friends.decline_request
-            view = await decide(session, clock=clock, user=user, request_id=int(target or 0))
+            request_id = _form_int(target, "friend request")
+            view = await decide(session, clock=clock, user=user, request_id=request_id)
             notice = f"{view.sender.username}: request {view.request.status}."
         elif action == "remove":
             await friends.remove_friend(session, user=user, username=target)

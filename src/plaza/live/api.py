@@ -11,8 +11,16 @@ Protocol (JSON text frames):
   server -> `{"type": "sent", "client_id", "message": {...}}` once committed (the same rules
   and idempotency as `POST /conversations/{id}/messages`, without an HTTP request per
   message), or `{"type": "error", "client_id", "code", "message"}`.
-Close codes: 4401 not signed in, 4008 too slow (reconnect and resume), 1012 server restarting
-(uvicorn closes sockets on SIGTERM; reconnect and resume).
+Close codes: 4401 not signed in, or the session ended (signed out, revoked from another
+device, password changed, account suspended or closed, expired; the close reason says which):
+sign in again; 4403 the page's origin may not use the session cookie; 4008 too slow
+(reconnect and resume); 1012 server restarting (uvicorn closes sockets on SIGTERM; reconnect
+and resume).
+
+Authentication: the `Authorization: Bearer` header, a `token` query parameter, or the web
+client's session cookie. A cookie is sent by the browser whatever page opens the socket, so a
+cookie-authenticated upgrade must come from the server's own origin (or one listed in
+`PLAZA_ALLOWED_ORIGINS`): a WebSocket is not covered by CORS.
 """
 
 from __future__ import annotations
@@ -24,14 +32,14 @@ import logging
 import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from plaza.accounts.models import User
-from plaza.accounts.service.sessions import user_for_token
+from plaza.accounts.service.sessions import SignedIn, authenticate
 from plaza.deps import bearer_token
 from plaza.errors import PlazaError
 from plaza.live.connection import Connection, State
 from plaza.live.direct import EXTENSION as DIRECT
 from plaza.live.frames import Frame
 from plaza.live.hub import Command, Hub
+from plaza.live.session_end import SESSION_ENDED_CLOSE
 from plaza.runtime import Runtime
 from plaza.web.csrf import SESSION_COOKIE
 
@@ -39,25 +47,39 @@ router = APIRouter(tags=["live"])
 log = logging.getLogger(__name__)
 RESUME_WAIT_SECONDS = 2.0
 CLOSE_WAIT_SECONDS = 1.0
-UNAUTHORIZED_CLOSE = 4401
+FORBIDDEN_ORIGIN_CLOSE = 4403
 
 
-def _token(websocket: WebSocket) -> str | None:
-    """Header as for the API; browsers cannot set headers on a WebSocket, hence the query
-    parameter and the cookie."""
-    return (
-        bearer_token(websocket)
-        or websocket.query_params.get("token")
-        or websocket.cookies.get(SESSION_COOKIE)
-    )
+def _token(websocket: WebSocket) -> tuple[str | None, bool]:
+    """The session token and whether it came from the cookie. Header as for the API;
+    browsers cannot set headers on a WebSocket, hence the query parameter and the cookie."""
+    token = bearer_token(websocket) or websocket.query_params.get("token")
+    if token:
+        return token, False
+    cookie = websocket.cookies.get(SESSION_COOKIE)
+    return cookie, cookie is not None
 
 
-async def _authenticate(runtime: Runtime, websocket: WebSocket) -> User | None:
-    token = _token(websocket)
-    if not token:
-        return None
+def _origin_allowed(websocket: WebSocket, extra: str) -> bool:
+    """The page that opens a cookie-authenticated socket must be one of ours."""
+    origin = websocket.headers.get("origin")
+    if not origin:
+        return False
+    host = websocket.headers.get("host", "")
+    allowed = {f"http://{host}", f"https://{host}"}
+    allowed.update(o.strip().rstrip("/") for o in extra.split(",") if o.strip())
+    return origin.rstrip("/") in allowed
+
+
+async def _authenticate(runtime: Runtime, token: str) -> SignedIn | None:
     async with runtime.sessions() as session:
-        return await user_for_token(session, clock=runtime.clock, token=token)
+        return await authenticate(session, clock=runtime.clock, token=token)
+
+
+async def _refuse(websocket: WebSocket, code: int, error: str, message: str) -> None:
+    await websocket.accept()
+    await websocket.send_text(_event(type="error", code=error, message=message).text)
+    await websocket.close(code, reason=message[:120])
 
 
 def _event(**fields) -> Frame:
@@ -105,17 +127,21 @@ async def _go_live_after_wait(conn: Connection) -> None:
 async def stream(websocket: WebSocket) -> None:
     """Live events for the signed-in person; see the module docstring for the protocol."""
     runtime: Runtime = websocket.app.state.runtime
-    user = await _authenticate(runtime, websocket)
-    await websocket.accept()
-    if user is None:
-        await websocket.send_text(
-            _event(type="error", code="unauthorized", message="sign in first").text
-        )
-        await websocket.close(UNAUTHORIZED_CLOSE)
+    token, from_cookie = _token(websocket)
+    if from_cookie and not _origin_allowed(websocket, runtime.settings.allowed_origins):
+        await _refuse(websocket, FORBIDDEN_ORIGIN_CLOSE, "forbidden_origin", "origin not allowed")
         return
+    signed_in = await _authenticate(runtime, token) if token else None
+    if signed_in is None:
+        await _refuse(websocket, SESSION_ENDED_CLOSE, "unauthorized", "sign in first")
+        return
+    await websocket.accept()
+    user = signed_in.user
     hub = runtime.hub
     conn = Connection(
         user_id=user.id,
+        session_id=signed_in.session_id,
+        expires_at=signed_in.expires_at,
         send=websocket.send,
         buffer_limit=runtime.settings.stream_buffer_events,
         replayer=hub.replay,
@@ -149,4 +175,6 @@ async def stream(websocket: WebSocket) -> None:
             # A client that stopped reading never lets the close frame out: give up quickly,
             # uvicorn then closes the transport.
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(websocket.close(code), CLOSE_WAIT_SECONDS)
+                await asyncio.wait_for(
+                    websocket.close(code, reason=conn.close_reason), CLOSE_WAIT_SECONDS
+                )

@@ -17,6 +17,7 @@ import asyncio
 import enum
 from collections import deque
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from plaza.live.direct import DirectWebSocketProtocol
@@ -38,15 +39,21 @@ class Connection:
         *,
         user_id: int,
         send: Callable[[dict[str, Any]], Awaitable[None]],
+        session_id: int = 0,
+        expires_at: datetime | None = None,
         buffer_limit: int,
         replayer: Replayer,
         direct: DirectWebSocketProtocol | None = None,
         flusher: Flusher | None = None,
     ) -> None:
         self.user_id = user_id
+        # The log-in session the socket was opened with; it closes when that session ends.
+        self.session_id = session_id
+        self.expires_at = expires_at
         self.state = State.AWAITING_RESUME
         self.positions: dict[str, int] = {}
         self.close_code: int | None = None
+        self.close_reason = ""
         self._send = send
         self._limit = buffer_limit
         self._replayer = replayer
@@ -192,11 +199,12 @@ class Connection:
         if size > self._limit and self.state is not State.CLOSED:
             self.close(SLOW_CONSUMER_CLOSE)
 
-    def close(self, code: int = 1000) -> None:
+    def close(self, code: int = 1000, reason: str = "") -> None:
         if self.state is State.CLOSED:
             return
         self.state = State.CLOSED
         self.close_code = code
+        self.close_reason = reason
         self._queue.clear()
         self._wakeup.set()
         self._room.set()

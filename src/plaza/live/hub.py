@@ -18,6 +18,8 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from plaza.bus import Bus
+from plaza.clock import Clock
+from plaza.live import session_end
 from plaza.live.connection import Connection, State
 from plaza.live.envelope import unpack, user_topic
 from plaza.live.frames import Flusher, Frame
@@ -26,15 +28,30 @@ from plaza.live.sources import TopicSource
 log = logging.getLogger(__name__)
 Command = Callable[[int, dict[str, Any]], Awaitable[dict[str, Any]]]
 """A client frame handler: (user id, frame) -> the reply event; may raise PlazaError."""
+SessionChecker = Callable[[AsyncSession, set[int]], Awaitable[set[int]]]
+"""Which of these session ids are still open (accounts' `sessions.still_open`)."""
+EXPIRY_CHECK_SECONDS = 1.0
+# Sessions ended where no bus reaches this node (an operator's `plaza user status` on a
+# single SQLite node, a bus message lost in a Redis outage) close their sockets within this.
+SESSION_RECHECK_SECONDS = 30.0
 
 
 class Hub:
     def __init__(
-        self, *, bus: Bus, sessions: async_sessionmaker[AsyncSession], replay_limit: int
+        self,
+        *,
+        bus: Bus,
+        sessions: async_sessionmaker[AsyncSession],
+        replay_limit: int,
+        clock: Clock,
+        session_checker: SessionChecker,
     ) -> None:
         self._bus = bus
         self._sessions = sessions
         self._replay_limit = replay_limit
+        self._clock = clock
+        self._session_checker = session_checker
+        self._expiry: asyncio.Task | None = None
         self._sources: dict[str, TopicSource] = {}
         self._commands: dict[str, Command] = {}
         self._topics: dict[str, set[Connection]] = defaultdict(set)
@@ -42,6 +59,11 @@ class Hub:
         self._tasks: set[asyncio.Task] = set()
         self.flusher = Flusher()
         bus.on_reconnect(self.catch_up_all)
+
+    async def start(self) -> None:
+        """Listen for ended sessions (from every node) and watch for expired ones."""
+        await self._bus.subscribe(session_end.TOPIC, self._on_session_end)
+        self._expiry = asyncio.create_task(self._close_expired(), name="live-session-expiry")
 
     def register(self, source: TopicSource) -> None:
         self._sources[source.prefix] = source
@@ -133,6 +155,45 @@ class Hub:
         await self._follow(conn, topic, rev)
         conn.catch_up(topic)
 
+    # -- sessions -------------------------------------------------------------------------------
+
+    def _on_session_end(self, _topic: str, payload: bytes) -> None:
+        ended = session_end.SessionEnd.unpack(payload)
+        for conn in tuple(self._users.get(ended.user_id, ())):
+            if ended.covers(conn.session_id):
+                conn.close(session_end.SESSION_ENDED_CLOSE, f"session ended: {ended.reason}")
+
+    async def _close_expired(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_recheck = loop.time() + SESSION_RECHECK_SECONDS
+        while True:
+            await asyncio.sleep(EXPIRY_CHECK_SECONDS)
+            now = self._clock.now()
+            for conns in list(self._users.values()):
+                for conn in list(conns):
+                    if conn.expires_at is not None and conn.expires_at <= now:
+                        conn.close(session_end.SESSION_ENDED_CLOSE, "session ended: expired")
+            if loop.time() >= next_recheck:
+                next_recheck = loop.time() + SESSION_RECHECK_SECONDS
+                try:
+                    await self.revalidate_sessions()
+                except Exception:  # the database may be away; the next round tries again
+                    log.warning("could not re-check sessions", exc_info=True)
+
+    async def revalidate_sessions(self) -> None:
+        """Close every socket whose session ended while the bus could not say so."""
+        conns = [c for cs in self._users.values() for c in cs if c.state is not State.CLOSED]
+        if not conns:
+            return
+        ids = sorted({c.session_id for c in conns})
+        still_open: set[int] = set()
+        async with self._sessions() as session:
+            for start in range(0, len(ids), 5000):
+                still_open |= await self._session_checker(session, set(ids[start : start + 5000]))
+        for conn in conns:
+            if conn.session_id not in still_open:
+                conn.close(session_end.SESSION_ENDED_CLOSE, "session ended")
+
     # -- replay ---------------------------------------------------------------------------------
 
     def client_positions(self, positions: dict[str, int]) -> dict[str, dict[str, int]]:
@@ -181,7 +242,9 @@ class Hub:
             await conn.wait_for_room()
 
     async def catch_up_all(self) -> None:
-        """After the bus reconnects: every live connection checks every topic it follows."""
+        """After the bus reconnects: sessions that ended meanwhile close their sockets, and
+        every live connection checks every topic it follows."""
+        await self.revalidate_sessions()
         for conns in list(self._users.values()):
             for conn in list(conns):
                 if conn.state is not State.CLOSED:
@@ -189,6 +252,9 @@ class Hub:
                         conn.catch_up(topic)
 
     async def close(self) -> None:
+        if self._expiry is not None:
+            self._expiry.cancel()
+        await self._bus.unsubscribe(session_end.TOPIC, self._on_session_end)
         for conns in list(self._users.values()):
             for conn in list(conns):
                 conn.close(1001)

@@ -6,9 +6,11 @@ blocker never sees it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.accounts import policies
@@ -16,7 +18,7 @@ from plaza.accounts.models import Block, FriendRequest, Friendship, User
 from plaza.accounts.service.sessions import require_active
 from plaza.accounts.service.users import get_user, users_by_id
 from plaza.clock import Clock
-from plaza.errors import Conflict, Invalid, NotFound
+from plaza.errors import Conflict, Invalid, NotFound, RateLimited
 from plaza.pagination import cursor_int, decode_cursor, encode_cursor
 
 
@@ -36,8 +38,17 @@ async def are_friends(session: AsyncSession, *, user_id: int, other_id: int) -> 
 
 
 async def send_request(
-    session: AsyncSession, *, clock: Clock, sender: User, to_username: str, message: str
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    sender: User,
+    to_username: str,
+    message: str,
+    cooldown_seconds: int = 0,
 ) -> RequestView:
+    """Ask someone to be friends. Asking again while a request is pending returns it; asking
+    back someone who asked you accepts theirs; after a decline, the same person may be asked
+    again only after `cooldown_seconds` (WeChat's cool-down), so a refusal sticks."""
     require_active(sender)
     if len(message) > policies.GREETING_MAX:
         raise Invalid(
@@ -69,6 +80,9 @@ async def send_request(
         if not await is_blocked(session, blocker_id=sender.id, blocked_id=recipient.id):
             # They already asked us: asking back means yes.
             return await accept_request(session, clock=clock, user=sender, request_id=pending.id)
+    await _check_cooldown(
+        session, clock=clock, sender=sender, recipient=recipient, seconds=cooldown_seconds
+    )
     request = FriendRequest(
         from_user_id=sender.id,
         to_user_id=recipient.id,
@@ -79,6 +93,29 @@ async def send_request(
     session.add(request)
     await session.commit()
     return RequestView(request, sender, recipient)
+
+
+async def _check_cooldown(
+    session: AsyncSession, *, clock: Clock, sender: User, recipient: User, seconds: int
+) -> None:
+    if seconds <= 0:
+        return
+    declined_at = await session.scalar(
+        select(func.max(FriendRequest.decided_at)).where(
+            FriendRequest.from_user_id == sender.id,
+            FriendRequest.to_user_id == recipient.id,
+            FriendRequest.status == "declined",
+        )
+    )
+    if declined_at is None:
+        return
+    wait = math.ceil((declined_at + timedelta(seconds=seconds) - clock.now()).total_seconds())
+    if wait > 0:
+        hours = max(1, round(wait / 3600))
+        raise RateLimited(
+            f"you asked {recipient.username} recently; you can ask again in about {hours} h",
+            retry_after=wait,
+        )
 
 
 async def list_requests(

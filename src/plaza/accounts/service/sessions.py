@@ -1,28 +1,50 @@
-"""Log-in sessions: opaque bearer tokens stored only as hashes."""
+"""Log-in sessions: opaque bearer tokens stored only as hashes, and how they end.
+
+A session ends by signing out, by being revoked from another device ("sign out everywhere
+else"), by a password change (every other session), by the account being suspended or closed
+(every session), or by expiring. Every ending is committed first and then announced on the
+bus (`plaza.live.session_end`), so every node closes that session's open sockets at once.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from plaza.accounts import policies
 from plaza.accounts.models import Session, User
 from plaza.accounts.passwords import Passwords
 from plaza.accounts.service.users import find_user
+from plaza.bus import Bus
 from plaza.clock import Clock
-from plaza.errors import Forbidden, Unauthorized
+from plaza.errors import Forbidden, Invalid, NotFound, Unauthorized
+from plaza.live import session_end
 
 BAD_CREDENTIALS = "wrong username or password"
+USER_AGENT_MAX = 200
+ADDRESS_MAX = 64
 
 # Built once: every authenticated request runs it (see chat/service/statements.py for why).
-_USER_FOR_TOKEN = (
-    select(User, Session.expires_at)
+_SIGNED_IN = (
+    select(User, Session.id, Session.expires_at)
     .join(Session, Session.user_id == User.id)
     .where(Session.token_hash == bindparam("token_hash"), Session.revoked_at.is_(None))
 )
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Who a token belongs to, and which of their sessions it is."""
+
+    user: User
+    session_id: int
+    expires_at: datetime
 
 
 def hash_token(token: str) -> str:
@@ -38,6 +60,8 @@ async def log_in(
     ttl_days: int,
     username: str,
     password: str,
+    user_agent: str = "",
+    address: str = "",
 ) -> tuple[str, Session, User]:
     """Check the password and open a session; the same 401 for unknown user and bad password."""
     user = await find_user(session, username=username)
@@ -46,6 +70,22 @@ async def log_in(
         raise Unauthorized(BAD_CREDENTIALS, code="bad_credentials")
     # A suspended or closed account may still sign in, to read its notices and export its
     # data; surfaces refuse its writes instead (require_active).
+    token, row = await open_session(
+        session, clock=clock, ttl_days=ttl_days, user=user, user_agent=user_agent, address=address
+    )
+    return token, row, user
+
+
+async def open_session(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    ttl_days: int,
+    user: User,
+    user_agent: str = "",
+    address: str = "",
+) -> tuple[str, Session]:
+    """A new session for someone whose identity is already established; returns its token."""
     token = secrets.token_urlsafe(32)
     now = clock.now()
     row = Session(
@@ -53,27 +93,156 @@ async def log_in(
         token_hash=hash_token(token),
         created_at=now,
         expires_at=now + timedelta(days=ttl_days),
+        user_agent=_printable(user_agent)[:USER_AGENT_MAX],
+        address=address[:ADDRESS_MAX],
     )
     session.add(row)
     await session.commit()
-    return token, row, user
+    return token, row
 
 
-async def user_for_token(session: AsyncSession, *, clock: Clock, token: str) -> User | None:
-    """The signed-in person for a bearer token, or None if unknown, expired or revoked."""
-    row = (await session.execute(_USER_FOR_TOKEN, {"token_hash": hash_token(token)})).first()
+def _printable(text: str) -> str:
+    return "".join(ch for ch in text if ch.isprintable())
+
+
+async def authenticate(session: AsyncSession, *, clock: Clock, token: str) -> SignedIn | None:
+    """The session a bearer token opens, or None if unknown, expired or revoked."""
+    row = (await session.execute(_SIGNED_IN, {"token_hash": hash_token(token)})).first()
     if row is None or row.expires_at <= clock.now():
         return None
-    return row.User
+    return SignedIn(user=row.User, session_id=row.id, expires_at=row.expires_at)
 
 
-async def log_out(session: AsyncSession, *, clock: Clock, token: str) -> None:
-    await session.execute(
-        update(Session)
-        .where(Session.token_hash == hash_token(token), Session.revoked_at.is_(None))
-        .values(revoked_at=clock.now())
+async def still_open(session: AsyncSession, ids: set[int], *, clock: Clock) -> set[int]:
+    """Which of these sessions are neither revoked nor expired."""
+    if not ids:
+        return set()
+    rows = await session.scalars(
+        select(Session.id).where(
+            Session.id.in_(ids), Session.revoked_at.is_(None), Session.expires_at > clock.now()
+        )
     )
+    return set(rows)
+
+
+async def list_sessions(session: AsyncSession, *, clock: Clock, user: User) -> list[Session]:
+    """My sessions that are still open, newest first."""
+    rows = await session.scalars(
+        select(Session)
+        .where(
+            Session.user_id == user.id,
+            Session.revoked_at.is_(None),
+            Session.expires_at > clock.now(),
+        )
+        .order_by(Session.created_at.desc(), Session.id.desc())
+    )
+    return list(rows)
+
+
+async def end_sessions(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    bus: Bus,
+    user_id: int,
+    reason: str,
+    only: Collection[int] | None = None,
+    keep: int | None = None,
+) -> int:
+    """Revoke the person's open sessions (`only` these, or all but `keep`), commit, and tell
+    every node to close their sockets. Returns how many ended."""
+    statement = update(Session).where(Session.user_id == user_id, Session.revoked_at.is_(None))
+    if only is not None:
+        statement = statement.where(Session.id.in_(list(only)))
+    if keep is not None:
+        statement = statement.where(Session.id != keep)
+    ended = (
+        await session.execute(statement.values(revoked_at=clock.now()).returning(Session.id))
+    ).scalars()
+    ids = frozenset(ended)
     await session.commit()
+    if ids:
+        notice = session_end.SessionEnd(user_id=user_id, session_ids=ids, reason=reason)
+        await bus.publish(session_end.TOPIC, notice.pack())
+    return len(ids)
+
+
+async def log_out(session: AsyncSession, *, clock: Clock, bus: Bus, signed_in: SignedIn) -> None:
+    await end_sessions(
+        session,
+        clock=clock,
+        bus=bus,
+        user_id=signed_in.user.id,
+        only=[signed_in.session_id],
+        reason="signed_out",
+    )
+
+
+async def log_out_token(session: AsyncSession, *, clock: Clock, bus: Bus, token: str) -> None:
+    """Sign out the session of `token`, if it is still open (the web form's sign-out)."""
+    signed_in = await authenticate(session, clock=clock, token=token)
+    if signed_in is not None:
+        await log_out(session, clock=clock, bus=bus, signed_in=signed_in)
+
+
+async def revoke(
+    session: AsyncSession, *, clock: Clock, bus: Bus, user: User, session_id: int
+) -> None:
+    """End one of my sessions (another device); 404 if it is not mine or already over."""
+    open_ids = {s.id for s in await list_sessions(session, clock=clock, user=user)}
+    if session_id not in open_ids:
+        raise NotFound("no such session")
+    await end_sessions(
+        session, clock=clock, bus=bus, user_id=user.id, only=[session_id], reason="revoked"
+    )
+
+
+async def revoke_others(
+    session: AsyncSession, *, clock: Clock, bus: Bus, signed_in: SignedIn
+) -> int:
+    """Sign out everywhere else; returns how many sessions ended."""
+    return await end_sessions(
+        session,
+        clock=clock,
+        bus=bus,
+        user_id=signed_in.user.id,
+        keep=signed_in.session_id,
+        reason="revoked",
+    )
+
+
+async def change_password(
+    session: AsyncSession,
+    *,
+    passwords: Passwords,
+    clock: Clock,
+    bus: Bus,
+    signed_in: SignedIn,
+    current_password: str,
+    new_password: str,
+) -> int:
+    """Set a new password after checking the current one; every other session ends (whoever
+    knew the old password is signed out). Returns how many sessions ended."""
+    user = signed_in.user
+    if not await passwords.verify(user.password_hash, current_password):
+        raise Forbidden("the current password is wrong", code="bad_credentials")
+    problem = policies.password_problem(new_password)
+    if problem:
+        raise Invalid(problem, field="new_password")
+    if new_password == current_password:
+        raise Invalid("the new password must differ from the current one", field="new_password")
+    fresh = await session.get(User, user.id, populate_existing=True)
+    assert fresh is not None
+    fresh.password_hash = await passwords.hash(new_password)
+    await session.commit()
+    return await end_sessions(
+        session,
+        clock=clock,
+        bus=bus,
+        user_id=user.id,
+        keep=signed_in.session_id,
+        reason="password_changed",
+    )
 
 
 def require_active(user: User) -> None:

@@ -43,7 +43,7 @@ async def register(
         raise Conflict(f"username {username!r} is taken", code="username_taken")
     user = User(
         username=username,
-        display_name=display_name.strip(),
+        display_name=policies.clean_display_name(display_name),
         password_hash=await passwords.hash(password),
         role=role,
         created_at=clock.now(),
@@ -90,6 +90,6 @@ async def update_profile(session: AsyncSession, *, user: User, display_name: str
     problem = policies.display_name_problem(display_name)
     if problem:
         raise Invalid(problem, field="display_name")
-    user.display_name = display_name.strip()
+    user.display_name = policies.clean_display_name(display_name)
     await session.commit()
     return user

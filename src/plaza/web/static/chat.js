@@ -78,7 +78,7 @@ function renderMessage(m) {
   const node = el("div", "msg" + (m.sender === me ? " mine" : "") + (m.recalled ? " recalled" : ""));
   node.dataset.id = m.id;
   node.dataset.seq = m.seq;
-  node.append(el("span", "who", m.sender_display_name + " · " + new Date(m.created_at).toLocaleTimeString()));
+  node.append(el("span", "who", `${m.sender_display_name} (@${m.sender}) · ${new Date(m.created_at).toLocaleTimeString()}`));
   node.append(el("div", "bubble", m.recalled ? "(message recalled)" : m.text));
   if (m.sender === me && !m.recalled && Date.now() - new Date(m.created_at).getTime() < RECALL_WINDOW_MS) {
     const actions = el("div", "actions");

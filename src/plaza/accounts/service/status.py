@@ -1,0 +1,28 @@
+"""An account's status: active, suspended or closed.
+
+Suspending or closing an account ends every one of its sessions (its open sockets close at
+once on every node); the person may sign in again, to read what happened and to export their
+data, but every surface refuses their writes (`sessions.require_active`). Nothing is deleted.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from plaza.accounts.models import STATUSES, User
+from plaza.accounts.service.sessions import end_sessions
+from plaza.bus import Bus
+from plaza.clock import Clock
+from plaza.errors import Invalid
+
+
+async def set_status(
+    session: AsyncSession, *, clock: Clock, bus: Bus, user: User, status: str
+) -> User:
+    if status not in STATUSES:
+        raise Invalid(f"status must be one of {', '.join(STATUSES)}", field="status")
+    user.status = status
+    await session.commit()
+    if status != "active":
+        await end_sessions(session, clock=clock, bus=bus, user_id=user.id, reason=status)
+    return user
