@@ -8,15 +8,20 @@ PORT ?= 8000
 DATA_DIR ?= ./plaza-data
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean constraints
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every package to the versions the suite last passed with
+# (regenerate with `make constraints` after changing dependencies in pyproject.toml).
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --upgrade 'pip>=24'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
+
+constraints:
+	$(BIN)/pip freeze --exclude-editable | grep -v '^pip==' > constraints.txt
 
 run: install
 	$(BIN)/plaza serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
@@ -24,6 +29,7 @@ run: install
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
 
 test: install
 	./scripts/ensure-services.sh

@@ -116,3 +116,50 @@ async def test_an_unknown_page_is_an_html_404_for_browsers(browser_like):
     answer = await browser_like.get("/nowhere", headers={"accept": "text/html"})
     assert answer.status_code == 404
     assert answer.headers["content-type"].startswith("text/html")
+
+
+async def test_my_profile_lists_sessions_and_signs_out_the_others(app, browser_like):
+    await sign_up(browser_like, "two_devices", "Two")
+    phone = await browser_like.post(
+        "/api/v1/sessions",
+        json={"username": "two_devices", "password": PASSWORD},
+        headers={"user-agent": "PhoneBrowser/1.0"},
+    )
+    phone_headers = {"Authorization": f"Bearer {phone.json()['token']}"}
+    page = await browser_like.get("/me")
+    assert "PhoneBrowser/1.0" in page.text and "this device" in page.text
+    done = await browser_like.post(
+        "/me", data={"csrf_token": csrf_of(page), "action": "sign_out_others"}
+    )
+    assert "1 other session(s) signed out." in done.text
+    assert (await browser_like.get("/api/v1/me", headers=phone_headers)).status_code == 401
+    assert "PhoneBrowser/1.0" not in (await browser_like.get("/me")).text
+
+
+async def test_changing_the_password_on_the_profile_page(browser_like):
+    await sign_up(browser_like, "changer", "Changer")
+    page = await browser_like.get("/me")
+    wrong = await browser_like.post(
+        "/me",
+        data={
+            "csrf_token": csrf_of(page),
+            "action": "password",
+            "current_password": "not my password",
+            "new_password": "brand new secret words",
+        },
+    )
+    assert wrong.status_code == 403 and "the current password is wrong" in wrong.text
+    changed = await browser_like.post(
+        "/me",
+        data={
+            "csrf_token": csrf_of(page),
+            "action": "password",
+            "current_password": PASSWORD,
+            "new_password": "brand new secret words",
+        },
+    )
+    assert "Password changed" in changed.text
+    signed_in = await browser_like.post(
+        "/api/v1/sessions", json={"username": "changer", "password": "brand new secret words"}
+    )
+    assert signed_in.status_code == 201
