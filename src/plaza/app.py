@@ -94,7 +94,17 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         await runtime.hub.start()
         checkpointer = None
         if settings.is_sqlite:
-            checkpointer = Checkpointer(settings.sqlite_path())
+            # The serving connection puts the database in WAL mode when it opens; let it, so the
+            # checkpointer's first look finds a WAL (see plaza.sqlite_checkpoint).
+            async with runtime.engine.connect():
+                pass
+            checkpointer = Checkpointer(
+                settings.sqlite_path(),
+                settings.sqlite_checkpoint_seconds,
+                truncate_interval=settings.sqlite_wal_truncate_seconds,
+                size_limit=settings.sqlite_wal_size_limit_bytes,
+            )
+            app.state.sqlite_checkpointer = checkpointer
             checkpointer.start()
         try:
             yield

@@ -31,6 +31,23 @@ class Settings(BaseSettings):
         description="SQLite `synchronous` pragma. NORMAL (WAL) survives a process crash; "
         "FULL also survives power loss at some cost per commit.",
     )
+    # SQLite write-ahead log
+    sqlite_checkpoint_seconds: float = Field(
+        1.0, gt=0, description="Seconds between WAL checkpoints (PASSIVE, off the event loop)."
+    )
+    sqlite_wal_truncate_seconds: float = Field(
+        30.0,
+        ge=0,
+        description="Seconds between truncations of the SQLite WAL file to zero bytes; also "
+        "about how long erased text (a recalled message) can stay readable in plaza.db-wal. "
+        "0: truncate only when the file outgrows PLAZA_SQLITE_WAL_SIZE_LIMIT_BYTES.",
+    )
+    sqlite_wal_size_limit_bytes: int = Field(
+        4_194_304,
+        ge=0,
+        description="A WAL file larger than this is truncated at the next checkpoint, and cut "
+        "back to this size whenever SQLite starts it over (journal_size_limit).",
+    )
     db_pool_size: int = Field(10, description="PostgreSQL connection pool size.")
 
     session_ttl_days: int = Field(30, description="How long a login session lasts.")

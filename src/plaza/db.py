@@ -73,6 +73,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         synchronous = settings.sqlite_synchronous.upper()
         if synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
             raise ValueError(f"PLAZA_SQLITE_SYNCHRONOUS must be NORMAL or FULL, not {synchronous}")
+        wal_size_limit = int(settings.sqlite_wal_size_limit_bytes)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn, _record) -> None:
@@ -82,6 +83,13 @@ def create_engine(settings: Settings) -> AsyncEngine:
             cursor.execute("PRAGMA foreign_keys=ON")
             # Checkpoints run off the loop instead (plaza.sqlite_checkpoint).
             cursor.execute("PRAGMA wal_autocheckpoint=0")
+            # Each time the WAL starts over, cut the file back to this size.
+            cursor.execute(f"PRAGMA journal_size_limit={wal_size_limit}")
+            # Deleted and overwritten content (a recalled message's text) is zeroed instead of
+            # lingering in plaza.db's free space. ON rather than FAST: FAST leaves the freed
+            # overflow pages of a long message as they were. Costs nothing measurable on short
+            # rows; a recall that frees overflow pages writes them once more, zeroed.
+            cursor.execute("PRAGMA secure_delete=ON")
             # Short: a lock held by another process (a CLI command) would stall the loop.
             cursor.execute("PRAGMA busy_timeout=2000")
             cursor.close()
