@@ -1,4 +1,11 @@
-"""Turning every failure into the one error shape (or an HTML page for the browser)."""
+"""Turning every failure into the one error shape (or an HTML page for the browser).
+
+A database that cannot be reached (down, restarting, locked by another process) is a 503
+`unavailable` with `Retry-After`, answered by a handler for the database's exception types so
+that it is a normal response: Starlette's catch-all for `Exception` re-raises after answering
+its 500, and uvicorn then closes the client's keep-alive connection. Any other exception is a
+bug: logged, and a 500.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +15,10 @@ from http import HTTPStatus
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy import exc as sa
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from plaza.errors import PlazaError, RateLimited, error_body
+from plaza.errors import PlazaError, Unavailable, database_unavailable, error_body
 from plaza.web.templating import templates
 
 log = logging.getLogger(__name__)
@@ -40,10 +48,27 @@ def _field_of(loc: tuple) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PlazaError)
     async def plaza_error(request: Request, exc: PlazaError) -> Response:
+        if isinstance(exc, Unavailable):
+            log.warning(
+                "database unavailable on %s %s: %r", request.method, request.url.path, exc.__cause__
+            )
         response = _answer(request, exc.status, exc.code, exc.message, exc.field)
-        if isinstance(exc, RateLimited):
-            response.headers["Retry-After"] = str(exc.retry_after)
+        retry_after = getattr(exc, "retry_after", None)  # RateLimited, Unavailable
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
         return response
+
+    async def database_error(request: Request, exc: Exception) -> Response:
+        if not database_unavailable(exc):
+            raise exc  # a bug after all: on to `unexpected` below
+        unavailable = Unavailable()
+        unavailable.__cause__ = exc
+        return await plaza_error(request, unavailable)
+
+    # The types a database failure arrives as: SQLAlchemy's, or the driver's OSError when
+    # connecting (asyncpg's connection refused is not wrapped).
+    for kind in (sa.DBAPIError, sa.TimeoutError, sa.DisconnectionError, OSError):
+        app.add_exception_handler(kind, database_error)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
