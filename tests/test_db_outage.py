@@ -10,6 +10,7 @@ bounded loops on conditions, never fixed sleeps that assert timing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import time
 from collections import Counter
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import Depends
 from sqlalchemy import exc as sa
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -48,9 +50,9 @@ class Outage:
     settings: Settings
 
 
-@pytest.fixture
-async def outage(pg_template: str, tmp_path: Path) -> AsyncIterator[Outage]:
-    with services.pg_database("plaza_outage", template=pg_template) as url:
+@contextlib.asynccontextmanager
+async def proxied_server(template: str, tmp_path: Path, **overrides) -> AsyncIterator[Outage]:
+    with services.pg_database("plaza_outage", template=template) as url:
         async with tcp_proxy(PG_HOST, PG_PORT) as proxy:
             proxied = url.replace(f"{PG_HOST}:{PG_PORT}", f"{PG_HOST}:{proxy.port}")
             assert proxied != url
@@ -58,10 +60,16 @@ async def outage(pg_template: str, tmp_path: Path) -> AsyncIterator[Outage]:
                 data_dir=tmp_path / "data",
                 database_url=proxied,
                 rate_limit_enabled=False,
-                **FAST_HASHING,
+                **{**FAST_HASHING, **overrides},
             )
             async with serve_with_client(settings) as (app, port, client):
                 yield Outage(app, port, client, proxy, settings)
+
+
+@pytest.fixture
+async def outage(pg_template: str, tmp_path: Path) -> AsyncIterator[Outage]:
+    async with proxied_server(pg_template, tmp_path) as running:
+        yield running
 
 
 async def until(predicate, within: float = WAIT, what: str = "condition") -> None:
@@ -196,6 +204,32 @@ async def test_steady_senders_across_an_outage_get_503_never_500_nor_a_reset(
     assert {m["client_id"]: m["seq"] for m in stored} == tally.acked
 
 
+async def test_a_database_that_does_not_answer_is_down_within_the_timeouts(
+    pg_template: str, tmp_path: Path
+):
+    async with proxied_server(
+        pg_template, tmp_path, db_connect_timeout=1.0, healthz_timeout=0.5
+    ) as running:
+        client = running.client
+        alice = await register(client, "alice")
+        bob = await register(client, "bob")
+        await befriend(client, bob, alice, "alice")
+        conv = await group(client, alice, ["bob"])
+        path = f"/api/v1/conversations/{conv['id']}/messages"
+        body = {"client_id": "hung", "text": "to a hung server"}
+        await running.proxy.cut("blackhole")
+        health = await client.get("/healthz")
+        assert (health.status_code, health.json()["database"]) == (503, "down")
+        refused = await client.post(path, json=body, headers=alice)
+        assert refused.status_code == 503, refused.text
+        assert running.proxy.accepted >= 2  # both reached the silent "server"
+        await running.proxy.restore()
+        health = await client.get("/healthz")
+        assert (health.status_code, health.json()["database"]) == (200, "up")
+        stored = await client.post(path, json=body, headers=alice)
+        assert stored.status_code == 201, stored.text
+
+
 # -- what counts as "unavailable" ---------------------------------------------------------------
 
 
@@ -255,6 +289,33 @@ async def test_a_bug_is_still_a_logged_500(sqlite_settings: Settings, caplog):
     assert response.json()["error"]["code"] == "internal"
     assert "retry-after" not in response.headers
     assert any("unhandled error on GET /api/v1/bug" in r.message for r in caplog.records)
+
+
+async def test_a_database_lost_after_the_answer_keeps_the_connection(sqlite_settings: Settings):
+    """FastAPI closes a `yield` dependency's session after the response went out; when the
+    database dies just then, the client has its answer and keeps its connection."""
+
+    async def session_that_dies() -> AsyncIterator[None]:
+        yield None
+        gone = sqlite3.OperationalError("disk I/O error")
+        raise sa.DBAPIError("ROLLBACK", {}, gone, connection_invalidated=True)
+
+    async def answered(_: None = Depends(session_that_dies)) -> dict:
+        return {"ok": True}
+
+    reconnects = 0
+
+    async def trace(name: str, _info: dict) -> None:
+        nonlocal reconnects
+        if name == "connection.connect_tcp.complete":
+            reconnects += 1
+
+    async with serve_with_client(sqlite_settings) as (app, _port, client):
+        app.add_api_route("/api/v1/answered", answered)
+        for _ in range(3):
+            response = await client.get("/api/v1/answered", extensions={"trace": trace})
+            assert (response.status_code, response.json()) == (200, {"ok": True})
+    assert reconnects == 1  # the first request's; never again
 
 
 # -- SQLite locked by another process ------------------------------------------------------------

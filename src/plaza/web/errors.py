@@ -3,8 +3,10 @@
 A database that cannot be reached (down, restarting, locked by another process) is a 503
 `unavailable` with `Retry-After`, answered by a handler for the database's exception types so
 that it is a normal response: Starlette's catch-all for `Exception` re-raises after answering
-its 500, and uvicorn then closes the client's keep-alive connection. Any other exception is a
-bug: logged, and a 500.
+its 500, and uvicorn then closes the client's keep-alive connection. For the same reason a
+database failure after the answer went out in full (a `yield` dependency closing its session
+on a connection that just died) is logged, not raised. Any other exception is a bug: logged,
+and a 500.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import exc as sa
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from plaza.errors import PlazaError, Unavailable, database_unavailable, error_body
 from plaza.web.templating import templates
@@ -45,7 +48,40 @@ def _field_of(loc: tuple) -> str:
     return ".".join(parts) or "body"
 
 
+class KeepConnectionAfterDatabaseLoss:
+    """Nothing is left to tell a client whose answer went out in full when the database fails
+    afterwards (FastAPI closes a `yield` dependency's session after sending the response):
+    log it, instead of letting it reach uvicorn, which would close the keep-alive connection."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        answered = False
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal answered
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                answered = True
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        except Exception as exc:
+            if not (answered and database_unavailable(exc)):
+                raise
+            cause = exc.__cause__ or exc  # Starlette wraps it in a RuntimeError
+            log.warning(
+                "database lost after answering %s %s: %r", scope["method"], scope["path"], cause
+            )
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_middleware(KeepConnectionAfterDatabaseLoss)
+
     @app.exception_handler(PlazaError)
     async def plaza_error(request: Request, exc: PlazaError) -> Response:
         if isinstance(exc, Unavailable):
