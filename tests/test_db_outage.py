@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import sqlite3
 import time
 from collections import Counter
@@ -24,13 +25,15 @@ from fastapi import Depends
 from sqlalchemy import exc as sa
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from plaza.config import Settings
 from plaza.errors import database_unavailable
 from tests import services
 from tests.conftest import FAST_HASHING, running_app
-from tests.helpers import befriend, group, register
-from tests.live_client import history
+from tests.helpers import befriend, group, register, send
+from tests.live_client import LiveClient, history, token_of
 from tests.live_server import serve_with_client
 from tests.processes import free_port
 from tests.tcp_proxy import TcpProxy, tcp_proxy
@@ -150,6 +153,8 @@ async def test_steady_senders_across_an_outage_get_503_never_500_nor_a_reset(
     await befriend(client, bob, alice, "alice")
     conv = await group(client, alice, ["bob"])
 
+    watcher = await LiveClient(f"ws://127.0.0.1:{outage.port}", token_of(bob)).connect()
+    start_rev = watcher.ready["conversations"][str(conv["id"])]
     tally = Tally()
     stop = asyncio.Event()
     clients = [
@@ -202,6 +207,13 @@ async def test_steady_senders_across_an_outage_get_503_never_500_nor_a_reset(
     assert sorted(client_ids) == sorted(tally.acked), "each send stored exactly once"
     assert [m["seq"] for m in stored] == list(range(1, len(stored) + 1))
     assert {m["client_id"]: m["seq"] for m in stored} == tally.acked
+    # A stream socket stayed open across the cut and saw every stored message once, in order
+    # (a commit whose answer was lost in the cut has no live event: the gap is replayed).
+    await watcher.wait_for_seq(conv["id"], len(stored))
+    assert watcher.closed is None
+    watcher.assert_in_order(conv["id"], start_rev)
+    assert [e["message"]["client_id"] for e in watcher.messages(conv["id"])] == client_ids
+    await watcher.close()
 
 
 async def test_a_database_that_does_not_answer_is_down_within_the_timeouts(
@@ -344,3 +356,80 @@ async def test_sqlite_locked_by_another_writer_is_a_503_then_works(sqlite_settin
         assert stored.status_code == 201, stored.text
         again = await client.post(path, json=body, headers=alice)
         assert (again.status_code, again.json()["id"]) == (200, stored.json()["id"])
+
+
+# -- the live stream -------------------------------------------------------------------------------
+
+
+async def test_stream_holds_its_sockets_across_an_outage(outage: Outage):
+    client = outage.client
+    alice = await register(client, "alice")
+    bob = await register(client, "bob")
+    await befriend(client, bob, alice, "alice")
+    conv = await group(client, alice, ["bob"])
+    ws_url = f"ws://127.0.0.1:{outage.port}"
+    watcher = await LiveClient(ws_url, token_of(bob)).connect()
+    start_rev = watcher.ready["conversations"][str(conv["id"])]
+    for i in range(3):
+        await send(client, alice, conv["id"], f"before {i}", f"b{i}")
+    await watcher.wait_for_seq(conv["id"], 3)
+    # Two more are stored but their announcements held back (as if the bus were slow): the
+    # second one reaches the socket during the outage, and the gap before it needs a replay.
+    bus = outage.app.state.runtime.bus
+    held_back: list[tuple[str, bytes]] = []
+
+    async def hold_back(topic: str, payload: bytes) -> None:
+        held_back.append((topic, payload))
+
+    bus.publish = hold_back
+    try:
+        for i in (3, 4):
+            await send(client, alice, conv["id"], f"before {i}", f"b{i}")
+    finally:
+        del bus.publish
+    assert len(held_back) == 2
+
+    await outage.proxy.cut()
+    # A socket that connects now is told to try again later.
+    async with connect(f"{ws_url}/api/v1/stream?token={token_of(bob)}") as late:
+        refusal = json.loads(await asyncio.wait_for(late.recv(), WAIT))
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(late.recv(), WAIT)
+    assert refusal["type"] == "error" and refusal["code"] == "unavailable", refusal
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
+    # The connected socket sees a gap and must read the database: it is told to hold, and is
+    # not dropped.
+    await bus.publish(*held_back[1])
+    await watcher.wait_for(lambda events: any(e["type"] == "hold" for e in events))
+    # Sends are refused meanwhile, over HTTP and over the stream, without closing either.
+    refused = await client.post(
+        f"/api/v1/conversations/{conv['id']}/messages",
+        json={"client_id": "during", "text": "during the outage"},
+        headers=alice,
+    )
+    assert refused.status_code == 503
+    frame = {"type": "send", "conversation_id": conv["id"], "client_id": "ws-1", "text": "hi"}
+    await watcher._ws.send(json.dumps(frame))
+    await watcher.wait_for(lambda events: any(e.get("client_id") == "ws-1" for e in events))
+    ws_refusal = next(e for e in watcher.events if e.get("client_id") == "ws-1")
+    assert (ws_refusal["type"], ws_refusal["code"]) == ("error", "unavailable")
+
+    await outage.proxy.restore()
+    await watcher.wait_for(lambda events: any(e["type"] == "resumed" for e in events))
+    await send(client, alice, conv["id"], "during the outage", "during")
+    await watcher._ws.send(json.dumps(frame))
+    for i in range(3):
+        await send(client, alice, conv["id"], f"after {i}", f"a{i}")
+    await watcher.wait_for_seq(conv["id"], 10)
+
+    assert watcher.closed is None, "the socket was closed"
+    kinds = [e["type"] for e in watcher.events if e["type"] in ("hold", "resumed")]
+    assert kinds == ["hold", "resumed"]
+    order = [e.get("type") for e in watcher.events]
+    replayed = next(n for n, e in enumerate(watcher.events) if e.get("seq") == 4 and "message" in e)
+    assert order.index("hold") < replayed < order.index("resumed")
+    watcher.assert_in_order(conv["id"], start_rev)
+    texts = [e["message"]["text"] for e in watcher.messages(conv["id"])]
+    assert texts[:5] == [f"before {i}" for i in range(5)]
+    assert texts[5:] == ["during the outage", "hi", "after 0", "after 1", "after 2"]
+    await watcher.close()
