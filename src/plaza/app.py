@@ -152,10 +152,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         200 `{"status": "ok", "database": "up"}`, or 503 `{"status": "degraded", "database":
         "down"}` with `Retry-After` when `SELECT 1` fails or takes longer than
         PLAZA_HEALTHZ_TIMEOUT (a hung database does not hang the check)."""
-        try:
-            await asyncio.wait_for(ping_database(), settings.healthz_timeout)
-        except Exception as exc:
-            log.warning("health check: the database is down: %s: %s", type(exc).__name__, exc)
+        probe = asyncio.ensure_future(ping_database())
+        # Not wait_for: a cancelled probe may take seconds to give its connection back
+        # (SQLAlchemy closes it gracefully); the answer need not wait for that.
+        done, _ = await asyncio.wait({probe}, timeout=settings.healthz_timeout)
+        failure = probe.exception() if done else TimeoutError("no answer in time")
+        if not done:
+            probe.cancel()
+            probe.add_done_callback(lambda task: task.cancelled() or task.exception())
+        if failure is not None:
+            log.warning("health check: the database is down: %r", failure)
             return JSONResponse(
                 {**DEGRADED, "version": plaza.__version__},
                 status_code=503,
