@@ -102,6 +102,21 @@ class Settings(BaseSettings):
 
     secure_cookies: bool = Field(False, description="Mark cookies Secure (serve over HTTPS).")
 
+    # Database outages
+    db_connect_timeout: float = Field(
+        5.0,
+        description="Seconds to wait for a new PostgreSQL connection; past it the request "
+        "is answered 503 (retry shortly).",
+    )
+    db_pool_timeout: float = Field(
+        10.0,
+        description="Seconds a request waits for a free pooled PostgreSQL connection before "
+        "it is answered 503.",
+    )
+    healthz_timeout: float = Field(
+        2.0, description="Seconds `/healthz` waits for the database before reporting it down."
+    )
+
     def resolved_database_url(self) -> str:
         """The URL to connect to: the explicit one, or SQLite inside the data dir."""
         if self.database_url:

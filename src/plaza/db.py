@@ -95,8 +95,16 @@ def create_engine(settings: Settings) -> AsyncEngine:
             cursor.close()
 
         return engine
+    # A restarted server leaves dead connections in the pool: pre-ping replaces them. While it
+    # is down, connecting fails fast (refused) or within db_connect_timeout (unreachable), and
+    # the request is answered 503 (plaza.errors.database_unavailable).
     return create_async_engine(
-        url, pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size, pool_pre_ping=True
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_size,
+        pool_pre_ping=True,
+        pool_timeout=settings.db_pool_timeout,
+        connect_args={"timeout": settings.db_connect_timeout},
     )
 
 

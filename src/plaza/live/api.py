@@ -11,11 +11,17 @@ Protocol (JSON text frames):
   server -> `{"type": "sent", "client_id", "message": {...}}` once committed (the same rules
   and idempotency as `POST /conversations/{id}/messages`, without an HTTP request per
   message), or `{"type": "error", "client_id", "code", "message"}`.
+- server -> `{"type": "hold", "reason": "database unavailable"}` when the database cannot be
+  reached while this socket needs it (a replay): keep your state and wait, do not reload; the
+  socket stays open and its positions hold. `{"type": "resumed"}` follows once it answers
+  again and the missed events have been sent. Meanwhile a `send` is answered
+  `{"type": "error", "code": "unavailable", ...}`: send it again later with the same client_id.
 Close codes: 4401 not signed in, or the session ended (signed out, revoked from another
 device, password changed, account suspended or closed, expired; the close reason says which):
 sign in again; 4403 the page's origin may not use the session cookie; 4008 too slow
 (reconnect and resume); 1012 server restarting (uvicorn closes sockets on SIGTERM; reconnect
-and resume).
+and resume); 1013 try again later: the database cannot be reached to open the stream
+(preceded by `{"type": "error", "code": "unavailable"}`; reconnect after a pause and resume).
 
 Authentication: the `Authorization: Bearer` header, a `token` query parameter, or the web
 client's session cookie. A cookie is sent by the browser whatever page opens the socket, so a
@@ -34,7 +40,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from plaza.accounts.service.sessions import SignedIn, authenticate
 from plaza.deps import bearer_token
-from plaza.errors import PlazaError
+from plaza.errors import PlazaError, Unavailable, database_unavailable
 from plaza.live.connection import Connection, State
 from plaza.live.direct import EXTENSION as DIRECT
 from plaza.live.frames import Frame
@@ -48,6 +54,7 @@ log = logging.getLogger(__name__)
 RESUME_WAIT_SECONDS = 2.0
 CLOSE_WAIT_SECONDS = 1.0
 FORBIDDEN_ORIGIN_CLOSE = 4403
+TRY_AGAIN_LATER_CLOSE = 1013
 
 
 def _token(websocket: WebSocket) -> tuple[str | None, bool]:
@@ -72,8 +79,14 @@ def _origin_allowed(websocket: WebSocket, extra: str) -> bool:
 
 
 async def _authenticate(runtime: Runtime, token: str) -> SignedIn | None:
-    async with runtime.sessions() as session:
-        return await authenticate(session, clock=runtime.clock, token=token)
+    """The session of `token`, or None; Unavailable when the database cannot be reached."""
+    try:
+        async with runtime.sessions() as session:
+            return await authenticate(session, clock=runtime.clock, token=token)
+    except Exception as exc:
+        if not database_unavailable(exc):
+            raise
+        raise Unavailable() from exc
 
 
 async def _refuse(websocket: WebSocket, code: int, error: str, message: str) -> None:
@@ -131,7 +144,11 @@ async def stream(websocket: WebSocket) -> None:
     if from_cookie and not _origin_allowed(websocket, runtime.settings.allowed_origins):
         await _refuse(websocket, FORBIDDEN_ORIGIN_CLOSE, "forbidden_origin", "origin not allowed")
         return
-    signed_in = await _authenticate(runtime, token) if token else None
+    try:
+        signed_in = await _authenticate(runtime, token) if token else None
+    except Unavailable as exc:
+        await _refuse(websocket, TRY_AGAIN_LATER_CLOSE, exc.code, exc.message)
+        return
     if signed_in is None:
         await _refuse(websocket, SESSION_ENDED_CLOSE, "unauthorized", "sign in first")
         return
@@ -148,7 +165,12 @@ async def stream(websocket: WebSocket) -> None:
         direct=websocket.scope.get("extensions", {}).get(DIRECT),
         flusher=hub.flusher,
     )
-    positions = await hub.attach(conn)
+    try:
+        positions = await hub.attach(conn)
+    except Unavailable as exc:  # accepted already: say why, then close
+        await websocket.send_text(_event(type="error", code=exc.code, message=exc.message).text)
+        await websocket.close(TRY_AGAIN_LATER_CLOSE, reason=exc.message)
+        return
     conn.send_now(
         _event(
             type="ready",

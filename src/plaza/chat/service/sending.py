@@ -29,7 +29,7 @@ from plaza.bus import Bus
 from plaza.chat.models import Message
 from plaza.chat.service import events, statements
 from plaza.clock import Clock
-from plaza.errors import Invalid, NotFound, PlazaError
+from plaza.errors import Invalid, NotFound, PlazaError, Unavailable, database_unavailable
 
 CLIENT_ID_MAX = 64
 
@@ -318,9 +318,16 @@ class SendBatcher:
                         max_chars=self._max_chars,
                     )
             except Exception as exc:  # a database failure: every sender of the batch hears it
+                # Unreachable (down, restarting, locked): each sender gets its own 503 to retry
+                # with the same client_id; a commit that did land makes the retry a no-op.
+                unavailable = database_unavailable(exc)
                 for waiting in batch:
                     if not waiting.done.done():
-                        waiting.done.set_exception(exc)
+                        error: Exception = exc
+                        if unavailable:
+                            error = Unavailable()
+                            error.__cause__ = exc
+                        waiting.done.set_exception(error)
                 continue
             for waiting, outcome in zip(batch, outcomes, strict=True):
                 if not waiting.done.done():
