@@ -332,7 +332,10 @@ class Hub:
     async def catch_up_all(self) -> None:
         """After the bus reconnects: sessions that ended meanwhile close their sockets, and
         every live connection checks every topic it follows."""
-        await self.revalidate_sessions()
+        try:
+            await self.revalidate_sessions()
+        except Exception:  # the database may be away too; the periodic re-check follows up
+            log.warning("could not re-check sessions after the bus reconnected", exc_info=True)
         for conns in list(self._users.values()):
             for conn in list(conns):
                 if conn.state is not State.CLOSED:
