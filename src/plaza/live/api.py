@@ -10,7 +10,12 @@ Protocol (JSON text frames):
 - client -> `{"type": "send", "conversation_id", "client_id", "text", "reply_to"?, "ref"?}`,
   server -> `{"type": "sent", "client_id", "message": {...}}` once committed (the same rules
   and idempotency as `POST /conversations/{id}/messages`, without an HTTP request per
-  message), or `{"type": "error", "client_id", "code", "message"}`.
+  message), or `{"type": "error", "client_id", "code", "message"}`;
+- any frame the server cannot handle (binary, not JSON, not an object, unknown type, a
+  command that fails) is answered with `{"type": "error", "code", "message"}` (echoing `ref`
+  and `client_id` when present) and the socket stays open; a command over a rate limit is
+  answered with `{"type": "error", "code": "rate_limited", "retry_after": seconds, ...}` and
+  the server reads no further frames of that socket for up to a second (a slow-down).
 - server -> `{"type": "hold", "reason": "database unavailable"}` when the database cannot be
   reached while this socket needs it (a replay): keep your state and wait, do not reload; the
   socket stays open and its positions hold. `{"type": "resumed"}` follows once it answers
@@ -40,7 +45,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from plaza.accounts.service.sessions import SignedIn, authenticate
 from plaza.deps import bearer_token
-from plaza.errors import PlazaError, Unavailable, database_unavailable
+from plaza.errors import PlazaError, RateLimited, Unavailable, database_unavailable
 from plaza.live.connection import Connection, State
 from plaza.live.direct import EXTENSION as DIRECT
 from plaza.live.frames import Frame
@@ -55,6 +60,8 @@ RESUME_WAIT_SECONDS = 2.0
 CLOSE_WAIT_SECONDS = 1.0
 FORBIDDEN_ORIGIN_CLOSE = 4403
 TRY_AGAIN_LATER_CLOSE = 1013
+# The longest a rate-limited socket's frames go unread before the reader reads on.
+RATE_LIMIT_PAUSE_SECONDS = 1.0
 
 
 def _token(websocket: WebSocket) -> tuple[str | None, bool]:
@@ -100,9 +107,23 @@ def _event(**fields) -> Frame:
 
 
 async def _read_frames(websocket: WebSocket, conn: Connection, hub: Hub) -> None:
-    """Handle client frames one at a time, so commands (sends) keep the client's order."""
+    """Handle client frames one at a time, so commands (sends) keep the client's order.
+
+    A frame that cannot be handled (binary, not JSON, not an object, unknown type, a handler
+    that fails) is answered with an error event; the socket stays open. After a
+    `rate_limited` answer the reader pauses before reading on, so a flood is slowed down by
+    TCP back-pressure rather than answered frame by frame (WebSocket pings are still answered
+    by the server protocol meanwhile).
+    """
     while conn.state is not State.CLOSED:
-        raw = await websocket.receive_text()
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
+        raw = message.get("text")
+        if raw is None:
+            conn.send_now(_event(type="error", code="bad_frame", message="send JSON text frames"))
+            continue
+        pause = 0.0
         try:
             frame = orjson.loads(raw)
             kind = frame.get("type") if isinstance(frame, dict) else None
@@ -111,24 +132,35 @@ async def _read_frames(websocket: WebSocket, conn: Connection, hub: Hub) -> None
             elif kind == "ping":
                 conn.send_now(_event(type="pong"))
             elif isinstance(kind, str) and (handler := hub.command(kind)) is not None:
-                await _run_command(conn, handler, frame)
+                pause = await _run_command(conn, handler, frame)
             else:
                 raise ValueError("frames are {type: resume|ping|send}")
         except (ValueError, orjson.JSONDecodeError) as exc:
             conn.send_now(_event(type="error", code="bad_frame", message=str(exc)))
+        if pause > 0:
+            await asyncio.sleep(pause)
 
 
-async def _run_command(conn: Connection, handler: Command, frame: dict) -> None:
+async def _run_command(conn: Connection, handler: Command, frame: dict) -> float:
     """Reply with the handler's event, or an error event; both echo the frame's `ref` and
-    `client_id` so the client can match them to what it sent."""
+    `client_id` so the client can match them to what it sent. Returns how long the reader
+    should pause before the next frame (a slow-down after a rate limit), else 0."""
     echo = {k: frame[k] for k in ("ref", "client_id") if k in frame}
+    pause = 0.0
     try:
         reply = await handler(conn.user_id, frame)
     except PlazaError as exc:
         reply = {"type": "error", "code": exc.code, "message": exc.message}
         if exc.field:
             reply["field"] = exc.field
-    conn.send_now(_event(**reply, **echo))
+        if isinstance(exc, RateLimited):
+            reply["retry_after"] = exc.retry_after
+            pause = min(float(exc.retry_after), RATE_LIMIT_PAUSE_SECONDS)
+    except Exception:
+        log.exception("stream command %r failed", frame.get("type"))
+        reply = {"type": "error", "code": "internal", "message": "that failed; try again"}
+    conn.send_now(Frame(orjson.dumps({**reply, **echo})))
+    return pause
 
 
 async def _go_live_after_wait(conn: Connection) -> None:

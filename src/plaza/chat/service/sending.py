@@ -7,6 +7,12 @@ each message. `send` is the one-draft case. `SendBatcher` (below) feeds `send_ma
 sends that arrive while a transaction is being prepared: group commit, which divides the cost
 of the commit and of the socket writes (events of one loop turn share a write per socket) by
 the number of messages in flight.
+
+One person's bad draft must never fail another person's send (design.md §9): everything that
+can make a statement fail (ids out of the column's range, NUL characters, unpaired surrogates,
+lengths) is checked before the shared transaction starts, and if the transaction fails all
+the same, it is rolled back and the batch is split in halves and retried until the draft
+that fails is alone; only its sender hears the error.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from plaza.accounts.models import User
@@ -32,6 +38,7 @@ from plaza.clock import Clock
 from plaza.errors import Invalid, NotFound, PlazaError, Unavailable, database_unavailable
 
 CLIENT_ID_MAX = 64
+ID_MAX = 2_147_483_647  # PostgreSQL INTEGER (int32); SQLite's columns are held to the same
 
 
 @dataclass(frozen=True)
@@ -65,18 +72,49 @@ class Outcome:
     error: PlazaError | None = None
 
 
+def _check_id(value: Any, name: str) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= ID_MAX:
+        raise Invalid(f"{name} must be a whole number from 1 to {ID_MAX}", field=name)
+
+
+def _check_text(value: Any, name: str) -> None:
+    if not isinstance(value, str):
+        raise Invalid(f"{name} must be a string", field=name)
+    if "\x00" in value:
+        raise Invalid(f"{name} must not contain NUL characters", field=name)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise Invalid(f"{name} must not contain unpaired surrogates", field=name) from None
+
+
 def check_message(text: str, client_id: str, *, max_chars: int) -> None:
+    _check_text(client_id, "client_id")
     if not client_id or len(client_id) > CLIENT_ID_MAX:
         raise Invalid(f"client_id must be 1 to {CLIENT_ID_MAX} characters", field="client_id")
+    _check_text(text, "text")
     if not text.strip():
         raise Invalid("text must not be empty", field="text")
     if len(text) > max_chars:
         raise Invalid(f"text must be at most {max_chars} characters", field="text")
 
 
-async def _check(session: AsyncSession, draft: Draft, *, max_chars: int) -> None:
-    """Validate one draft and find out whether it must be withheld (sender blocked)."""
+def check_draft(draft: Draft, *, max_chars: int) -> None:
+    """Everything about a draft that can be checked without the database, and that would
+    otherwise fail a statement of the shared transaction.
+
+    Local checks for now; they are meant to become the shared ones of `plaza.validation`.
+    """
+    _check_id(draft.author_id, "author_id")
+    _check_id(draft.conversation_id, "conversation_id")
+    if draft.reply_to is not None:
+        _check_id(draft.reply_to, "reply_to")
     check_message(draft.text, draft.client_id, max_chars=max_chars)
+
+
+async def _check(session: AsyncSession, draft: Draft) -> None:
+    """Check one draft against the database and find out whether it must be withheld (its
+    sender is blocked by the other side of a direct chat)."""
     connection = await session.connection()
     found = (
         await connection.execute(
@@ -98,47 +136,104 @@ async def _check(session: AsyncSession, draft: Draft, *, max_chars: int) -> None
         draft.withheld = await is_blocked(session, blocker_id=other, blocked_id=draft.author_id)
 
 
+def _is_outage(exc: BaseException) -> bool:
+    """The database itself is failing (not one draft): retrying draft by draft won't help."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, (OperationalError, InterfaceError, OSError, asyncio.TimeoutError))
+
+
 async def send_many(
     session: AsyncSession, *, clock: Clock, bus: Bus, drafts: Sequence[Draft], max_chars: int
 ) -> list[Outcome]:
     """Store the drafts that pass their checks in one transaction; one outcome per draft."""
     outcomes = [Outcome() for _ in drafts]
-    accepted: dict[int, list[int]] = defaultdict(list)  # conversation -> draft indexes
+    pending: list[int] = []
     for index, draft in enumerate(drafts):
         try:
-            await _check(session, draft, max_chars=max_chars)
+            check_draft(draft, max_chars=max_chars)
+        except PlazaError as exc:
+            outcomes[index].error = exc
+        else:
+            pending.append(index)
+    if pending:
+        await _send_checked(
+            session, clock=clock, bus=bus, drafts=drafts, indexes=pending, outcomes=outcomes
+        )
+    return outcomes
+
+
+async def _send_checked(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    bus: Bus,
+    drafts: Sequence[Draft],
+    indexes: list[int],
+    outcomes: list[Outcome],
+) -> None:
+    """One transaction for the drafts at `indexes`; on a database error, roll back and split
+    the batch until the failing draft is alone, so the others are stored regardless."""
+    try:
+        stored = await _transaction(
+            session, clock=clock, drafts=drafts, indexes=indexes, outcomes=outcomes
+        )
+    except Exception as exc:
+        await session.rollback()
+        if _is_outage(exc):
+            raise
+        for index in indexes:
+            outcomes[index] = Outcome()
+        if len(indexes) > 1:
+            middle = len(indexes) // 2
+            for half in (indexes[:middle], indexes[middle:]):
+                await _send_checked(
+                    session, clock=clock, bus=bus, drafts=drafts, indexes=half, outcomes=outcomes
+                )
+            return
+        [index] = indexes
+        if isinstance(exc, IntegrityError):
+            # The client_id was used before: a retry, answered with its first message.
+            outcomes[index] = await _first_of(session, drafts[index])
+        elif isinstance(exc, (DBAPIError, ValueError, OverflowError)):
+            outcomes[index] = Outcome(error=Invalid("this message cannot be stored"))
+        else:
+            raise
+        return
+    for index, message, rev in stored:
+        outcomes[index] = Outcome(
+            message=await _announce(bus, message, drafts[index], rev), created=True
+        )
+
+
+async def _transaction(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    drafts: Sequence[Draft],
+    indexes: list[int],
+    outcomes: list[Outcome],
+) -> list[tuple[int, Message, int]]:
+    """Check against the database, number and store the drafts at `indexes`, commit; a
+    draft refused by its checks gets its error in `outcomes` and the others go on."""
+    accepted: dict[int, list[int]] = defaultdict(list)  # conversation -> draft indexes
+    for index in indexes:
+        draft = drafts[index]
+        try:
+            await _check(session, draft)
         except PlazaError as exc:
             outcomes[index].error = exc
         else:
             accepted[draft.conversation_id].append(index)
     if not accepted:
         await session.rollback()
-        return outcomes
+        return []
     now = clock.now()
     stored: list[tuple[int, Message, int]] = []  # (draft index, message, rev)
-    try:
-        for conversation_id, indexes in accepted.items():
-            stored += await _store(
-                session, conversation_id, [drafts[i] for i in indexes], indexes, now
-            )
-    except IntegrityError:
-        # A client_id was used before (a retry) or twice in this batch: one at a time, each
-        # retry answered with its first message.
-        await session.rollback()
-        if len(drafts) == 1:
-            outcomes[0] = await _first_of(session, drafts[0])
-            return outcomes
-        for index in (i for indexes in accepted.values() for i in indexes):
-            [outcomes[index]] = await send_many(
-                session, clock=clock, bus=bus, drafts=[drafts[index]], max_chars=max_chars
-            )
-        return outcomes
+    for conversation_id, group in accepted.items():
+        stored += await _store(session, conversation_id, [drafts[i] for i in group], group, now)
     await session.commit()
-    for index, message, rev in stored:
-        outcomes[index] = Outcome(
-            message=await _announce(bus, message, drafts[index], rev), created=True
-        )
-    return outcomes
+    return stored
 
 
 async def _store(
