@@ -156,7 +156,15 @@ class Hub:
             self._on_user_message(int(topic[5:]), envelope, frame)
             return
         rev = envelope.get("rev")
-        if frame is not None:
+        visible_to = envelope.get("visible_to")
+        if frame is not None and visible_to is not None and rev is not None:
+            # Only these people see it; the others move past its revision, seeing nothing.
+            for conn in tuple(self._topics.get(topic, ())):
+                if conn.user_id in visible_to:
+                    conn.deliver(topic, rev, frame)
+                else:
+                    conn.skip(topic, rev)
+        elif frame is not None:
             for conn in tuple(self._topics.get(topic, ())):
                 conn.deliver(topic, rev, frame)
         for user_id in envelope.get("unfollow_users", ()):
@@ -281,6 +289,9 @@ class Hub:
                 conn.reset(topic, result.head, result.reset)
                 return
             for rev, event_text in result.events:
+                if event_text is None:  # an event this person may not see: only move past it
+                    conn.skip_replayed(topic, rev)
+                    continue
                 conn.replayed(topic, rev, event_text)
                 await conn.wait_for_room()
         finally:

@@ -244,10 +244,14 @@ async def _store(
     now: datetime,
 ) -> list[tuple[int, Message, int]]:
     connection = await session.connection()
+    # Withheld messages alone do not move the conversation's activity time (see `Member`).
+    bump = (
+        statements.BUMP_MESSAGES_QUIET
+        if all(d.withheld for d in drafts)
+        else statements.BUMP_MESSAGES
+    )
     last_seq, last_rev = (
-        await connection.execute(
-            statements.BUMP_MESSAGES, {"cid": conversation_id, "now": now, "k": len(drafts)}
-        )
+        await connection.execute(bump, {"cid": conversation_id, "now": now, "k": len(drafts)})
     ).one()
     first_seq, first_rev = last_seq - len(drafts) + 1, last_rev - len(drafts) + 1
     messages = [
@@ -296,7 +300,10 @@ async def _store(
     read_to = {m.sender_id: m.seq for m in messages}  # the last one of each sender
     await connection.execute(
         statements.MARK_SENDER_READ,
-        [{"cid": conversation_id, "uid": uid, "seq": seq} for uid, seq in read_to.items()],
+        [
+            {"cid": conversation_id, "uid": uid, "seq": seq, "now": now}
+            for uid, seq in read_to.items()
+        ],
     )
     return [
         (index, m, first_rev + n)
@@ -318,13 +325,11 @@ async def _first_of(session: AsyncSession, draft: Draft) -> Outcome:
 
 
 async def _announce(bus: Bus, message: Message, draft: Draft, rev: int) -> dict[str, Any]:
+    """Publish the message on its conversation's topic. A withheld one goes to the sender's
+    devices only; every other follower just moves past its revision, seeing nothing."""
     event = events.message_event(message, draft.author, rev)
-    if draft.withheld:
-        placeholder = events.withheld_placeholder(message.conversation_id, message.seq, rev)
-        await events.publish(bus, message.conversation_id, placeholder, rev=rev)
-        await events.publish_to_user(bus, draft.author_id, event)
-    else:
-        await events.publish(bus, message.conversation_id, event, rev=rev)
+    visible_to = [draft.author_id] if draft.withheld else None
+    await events.publish(bus, message.conversation_id, event, rev=rev, visible_to=visible_to)
     return event["message"]
 
 
