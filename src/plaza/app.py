@@ -25,6 +25,7 @@ from plaza.accounts.service.sessions import still_open
 from plaza.bus import create_bus
 from plaza.chat import api as chat_api
 from plaza.chat import web as chat_web
+from plaza.chat.limits import ChatLimits
 from plaza.chat.live import ConversationSource, send_command
 from plaza.chat.service.sending import SendBatcher
 from plaza.clock import Clock
@@ -69,6 +70,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         session_checker=partial(still_open, clock=clock),
     )
     hub.register(ConversationSource())
+    limiter = _limiter(settings)
     runtime = Runtime(
         settings=settings,
         engine=engine,
@@ -79,9 +81,13 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         passwords=Passwords(
             time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
         ),
-        limiter=_limiter(settings),
+        limiter=limiter,
         chat_sends=SendBatcher(
-            sessions=sessions, clock=clock, bus=bus, max_chars=settings.message_max_chars
+            sessions=sessions,
+            clock=clock,
+            bus=bus,
+            max_chars=settings.message_max_chars,
+            limits=ChatLimits.of(settings, limiter),
         ),
     )
     hub.register_command("send", send_command(runtime))

@@ -91,6 +91,19 @@ class Settings(BaseSettings):
     group_max_members: int = Field(500, description="Most members a group conversation may have.")
     message_max_chars: int = Field(4000, description="Longest chat message, in characters.")
     recall_window_seconds: int = Field(120, description="How long a sender may recall a message.")
+    # Chat limits
+    chat_messages_per_person: str = Field(
+        "30/10", description="Messages one person may send, over HTTP and the stream: N/seconds."
+    )
+    chat_messages_per_conversation: str = Field(
+        "300/10", description="Messages one conversation takes from all its members: N/seconds."
+    )
+    chat_groups_per_person: str = Field(
+        "20/3600", description="Group conversations one person may create: N/seconds."
+    )
+    chat_member_adds_per_person: str = Field(
+        "200/3600", description="Members one person may add to existing groups: N/seconds."
+    )
     stream_buffer_events: int = Field(
         1000, description="Events queued for one slow socket before it is disconnected."
     )

@@ -29,6 +29,7 @@ from plaza.accounts.service.sessions import require_active
 from plaza.accounts.service.users import get_user, users_by_name
 from plaza.bus import Bus
 from plaza.chat import policies
+from plaza.chat.limits import ChatLimits
 from plaza.chat.models import Conversation, Member, Message
 from plaza.chat.service import events
 from plaza.clock import Clock
@@ -143,8 +144,10 @@ async def create(
     usernames: list[str],
     title: str,
     max_members: int,
+    limits: ChatLimits | None = None,
 ) -> tuple[ConversationView, bool]:
-    """Start a conversation; returns it and whether it is new (a direct chat is reused)."""
+    """Start a conversation; returns it and whether it is new (a direct chat is reused).
+    New groups count against `limits` (groups per person)."""
     require_active(creator)
     if kind not in {"direct", "group"}:
         raise Invalid("kind must be direct or group", field="kind")
@@ -166,6 +169,8 @@ async def create(
         return view, created
     if len(others) + 1 > max_members:
         raise Invalid(f"a group has at most {max_members} members", field="members")
+    if limits is not None:
+        await limits.check_group(creator.id)
     hidden = {
         other.id for other in others if await _check_can_add(session, actor=creator, target=other)
     }
@@ -388,7 +393,9 @@ async def add_member(
     conversation_id: int,
     username: str,
     max_members: int,
+    limits: ChatLimits | None = None,
 ) -> ConversationView:
+    """Add a friend to a group; counts against `limits` (member additions per person)."""
     require_active(actor)
     _conversation, me = await _group_for_manager(
         session, actor=actor, conversation_id=conversation_id
@@ -404,6 +411,8 @@ async def add_member(
     )
     if (count or 0) + 1 > max_members:
         raise Conflict(f"a group has at most {max_members} members", code="group_full")
+    if limits is not None:
+        await limits.check_member_add(actor.id)
     now = clock.now()
     seq, rev = await events.bump(session, conversation_id, now=now)
     session.add(

@@ -32,6 +32,7 @@ from plaza.accounts.models import User
 from plaza.accounts.service.friends import is_blocked
 from plaza.accounts.service.sessions import require_active
 from plaza.bus import Bus
+from plaza.chat.limits import ChatLimits
 from plaza.chat.models import Message
 from plaza.chat.service import events, statements
 from plaza.clock import Clock
@@ -144,9 +145,18 @@ def _is_outage(exc: BaseException) -> bool:
 
 
 async def send_many(
-    session: AsyncSession, *, clock: Clock, bus: Bus, drafts: Sequence[Draft], max_chars: int
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    bus: Bus,
+    drafts: Sequence[Draft],
+    max_chars: int,
+    limits: ChatLimits | None = None,
 ) -> list[Outcome]:
-    """Store the drafts that pass their checks in one transaction; one outcome per draft."""
+    """Store the drafts that pass their checks in one transaction; one outcome per draft.
+
+    With `limits`, the batch's sends are counted against the rate limits in one limiter call
+    (one Redis round trip), and those over a limit are refused with `RateLimited`."""
     outcomes = [Outcome() for _ in drafts]
     pending: list[int] = []
     for index, draft in enumerate(drafts):
@@ -156,6 +166,13 @@ async def send_many(
             outcomes[index].error = exc
         else:
             pending.append(index)
+    if pending and limits is not None:
+        refusals = await limits.check_sends(
+            [(drafts[i].author_id, drafts[i].conversation_id) for i in pending]
+        )
+        for index, refusal in zip(pending, refusals, strict=True):
+            outcomes[index].error = refusal
+        pending = [i for i, refusal in zip(pending, refusals, strict=True) if refusal is None]
     if pending:
         await _send_checked(
             session, clock=clock, bus=bus, drafts=drafts, indexes=pending, outcomes=outcomes
@@ -344,6 +361,7 @@ async def send(
     text: str,
     reply_to: int | None,
     max_chars: int,
+    limits: ChatLimits | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Store one message and announce it; returns (message JSON, created).
 
@@ -351,7 +369,9 @@ async def send(
     client may retry a send whose answer it never got.
     """
     draft = Draft(sender.id, conversation_id, client_id, text, reply_to)
-    [outcome] = await send_many(session, clock=clock, bus=bus, drafts=[draft], max_chars=max_chars)
+    [outcome] = await send_many(
+        session, clock=clock, bus=bus, drafts=[draft], max_chars=max_chars, limits=limits
+    )
     if outcome.error is not None:
         raise outcome.error
     assert outcome.message is not None
@@ -382,8 +402,11 @@ class SendBatcher:
         bus: Bus,
         max_chars: int,
         max_batch: int = 64,
+        limits: ChatLimits | None = None,
     ) -> None:
         self._sessions = sessions
+        # Chat's rate limits, also used by the routes that create groups and add members.
+        self.limits = limits
         self._clock = clock
         self._bus = bus
         self._max_chars = max_chars
@@ -416,6 +439,7 @@ class SendBatcher:
                         bus=self._bus,
                         drafts=[w.draft for w in batch],
                         max_chars=self._max_chars,
+                        limits=self.limits,
                     )
             except Exception as exc:  # a database failure: every sender of the batch hears it
                 # Unreachable (down, restarting, locked): each sender gets its own 503 to retry
