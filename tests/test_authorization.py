@@ -898,32 +898,7 @@ ROWS: list[Row] = [
 
 # Cells where today's code disagrees with the design: (row name, actor) -> the finding.
 # Each must still fail; when one passes, the test says so: delete its line.
-IN_FLIGHT = "block-invisible group add (in flight)"
-DIRECT_BLOCKED = (
-    "POST /conversations kind=direct by someone the other person blocked answers 403 "
-    "not_friends ('<name> is not your friend') while GET /friends still lists that person, "
-    "so the block shows; design §9 wants it to look made (201), messages withheld. "
-    "chat/service/conversations.py _check_can_add, direct path; check the in-flight group-add "
-    "change covers it"
-)
-RECALLED = (
-    "DELETE /conversations/{id}/messages/{mid} on a message already recalled answers 204 to "
-    "any member, not just the sender: messages.recall returns before the sender check; "
-    "design: 403 as for a message not yet recalled"
-)
-UNREAD = (
-    "a message withheld from the blocker (sent by the person they blocked into their direct "
-    "chat) still counts in the blocker's unread (last_seq - last_read_seq), so the blocker sees "
-    "an unread badge with nothing to read"
-)
-KNOWN_FINDINGS: dict[tuple[str, str], str] = {
-    ("start a group with the owner", "blocked"): IN_FLIGHT,
-    ("add the owner to my own group", "blocked"): IN_FLIGHT,
-    ("start a direct chat with the owner", "blocked"): DIRECT_BLOCKED,
-    ("recall the owner's already recalled message", "admin"): RECALLED,
-    ("recall the owner's already recalled message", "member"): RECALLED,
-    ("the owner-blocked direct chat", "owner"): UNREAD,
-}
+KNOWN_FINDINGS: dict[tuple[str, str], str] = {}
 
 
 # --- running a cell ------------------------------------------------------------------------
