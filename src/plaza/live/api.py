@@ -14,8 +14,9 @@ Protocol (JSON text frames):
 - any frame the server cannot handle (binary, not JSON, not an object, unknown type, a
   command that fails) is answered with `{"type": "error", "code", "message"}` (echoing `ref`
   and `client_id` when present) and the socket stays open; a command over a rate limit is
-  answered with `{"type": "error", "code": "rate_limited", "retry_after": seconds, ...}` and
-  the server reads no further frames of that socket for up to a second (a slow-down).
+  answered with `{"type": "error", "code": "rate_limited", "retry_after": seconds, ...}`;
+  the server then reads no further frames of that socket for up to a second (a slow-down),
+  and refuses its commands the same way until `retry_after` has passed.
 - server -> `{"type": "hold", "reason": "database unavailable"}` when the database cannot be
   reached while this socket needs it (a replay): keep your state and wait, do not reload; the
   socket stays open and its positions hold. `{"type": "resumed"}` follows once it answers
@@ -39,6 +40,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 
 import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -110,11 +112,17 @@ async def _read_frames(websocket: WebSocket, conn: Connection, hub: Hub) -> None
     """Handle client frames one at a time, so commands (sends) keep the client's order.
 
     A frame that cannot be handled (binary, not JSON, not an object, unknown type, a handler
-    that fails) is answered with an error event; the socket stays open. After a
-    `rate_limited` answer the reader pauses before reading on, so a flood is slowed down by
-    TCP back-pressure rather than answered frame by frame (WebSocket pings are still answered
-    by the server protocol meanwhile).
+    that fails) is answered with an error event; the socket stays open.
+
+    A command refused by a rate limit slows the socket down: the reader stops reading for up
+    to `RATE_LIMIT_PAUSE_SECONDS` (TCP back-pressure), and until the limit's window ends,
+    further commands are refused here, without reaching the service. It does not stop reading
+    for the whole window: uvicorn stops reading the socket while the app does not receive, and
+    the client's pings and pongs would wait behind its flood until a keepalive timeout closed
+    the socket.
     """
+    loop = asyncio.get_running_loop()
+    limited_until = 0.0
     while conn.state is not State.CLOSED:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
@@ -132,7 +140,17 @@ async def _read_frames(websocket: WebSocket, conn: Connection, hub: Hub) -> None
             elif kind == "ping":
                 conn.send_now(_event(type="pong"))
             elif isinstance(kind, str) and (handler := hub.command(kind)) is not None:
-                pause = await _run_command(conn, handler, frame)
+                wait = limited_until - loop.time()
+                if wait > 0:
+                    refusal = RateLimited(
+                        "too many commands; slow down", retry_after=max(1, math.ceil(wait))
+                    )
+                    conn.send_now(_reply(_error(refusal), frame))
+                else:
+                    retry_after = await _run_command(conn, handler, frame)
+                    if retry_after:
+                        limited_until = loop.time() + retry_after
+                        pause = min(float(retry_after), RATE_LIMIT_PAUSE_SECONDS)
             else:
                 raise ValueError("frames are {type: resume|ping|send}")
         except (ValueError, orjson.JSONDecodeError) as exc:
@@ -141,26 +159,37 @@ async def _read_frames(websocket: WebSocket, conn: Connection, hub: Hub) -> None
             await asyncio.sleep(pause)
 
 
-async def _run_command(conn: Connection, handler: Command, frame: dict) -> float:
-    """Reply with the handler's event, or an error event; both echo the frame's `ref` and
-    `client_id` so the client can match them to what it sent. Returns how long the reader
-    should pause before the next frame (a slow-down after a rate limit), else 0."""
+def _error(exc: PlazaError) -> dict:
+    reply = {"type": "error", "code": exc.code, "message": exc.message}
+    if exc.field:
+        reply["field"] = exc.field
+    if isinstance(exc, RateLimited):
+        reply["retry_after"] = exc.retry_after
+    return reply
+
+
+def _reply(reply: dict, frame: dict) -> Frame:
+    """The reply echoes the frame's `ref` and `client_id` so the client can match them to
+    what it sent."""
     echo = {k: frame[k] for k in ("ref", "client_id") if k in frame}
-    pause = 0.0
+    return Frame(orjson.dumps({**reply, **echo}))
+
+
+async def _run_command(conn: Connection, handler: Command, frame: dict) -> int:
+    """Reply with the handler's event, or an error event. Returns the seconds to wait when a
+    rate limit refused it, else 0."""
+    retry_after = 0
     try:
         reply = await handler(conn.user_id, frame)
     except PlazaError as exc:
-        reply = {"type": "error", "code": exc.code, "message": exc.message}
-        if exc.field:
-            reply["field"] = exc.field
+        reply = _error(exc)
         if isinstance(exc, RateLimited):
-            reply["retry_after"] = exc.retry_after
-            pause = min(float(exc.retry_after), RATE_LIMIT_PAUSE_SECONDS)
+            retry_after = exc.retry_after
     except Exception:
         log.exception("stream command %r failed", frame.get("type"))
         reply = {"type": "error", "code": "internal", "message": "that failed; try again"}
-    conn.send_now(Frame(orjson.dumps({**reply, **echo})))
-    return pause
+    conn.send_now(_reply(reply, frame))
+    return retry_after
 
 
 async def _go_live_after_wait(conn: Connection) -> None:
