@@ -138,8 +138,9 @@ async def _check(session: AsyncSession, draft: Draft) -> None:
 
 
 def _is_outage(exc: BaseException) -> bool:
-    """The database itself is failing (not one draft): retrying draft by draft won't help."""
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+    """The database itself is failing (not one draft): retrying draft by draft won't help, and
+    `SendBatcher._drain` tells every sender of the batch."""
+    if database_unavailable(exc):
         return True
     return isinstance(exc, (OperationalError, InterfaceError, OSError, asyncio.TimeoutError))
 
