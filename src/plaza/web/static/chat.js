@@ -229,7 +229,7 @@ async function onEvent(event) {
       }
       return;
     default:
-      return; // read markers, noop and pong need nothing on this page
+      return; // read markers and pong need nothing on this page
   }
 }
 
