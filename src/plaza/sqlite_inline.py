@@ -33,4 +33,5 @@ async def inline_sqlite_connect(path: str) -> InlineConnection:
     use from the loop's thread too."""
     connector = partial(sqlite3.connect, path, timeout=2.0, check_same_thread=False)
     connection = InlineConnection(connector, iter_chunk_size=64)
-    return await connection
+    await connection  # starts aiosqlite's thread and opens the connection in it
+    return connection

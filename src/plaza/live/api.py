@@ -41,6 +41,7 @@ import asyncio
 import contextlib
 import logging
 import math
+from typing import Any
 
 import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -159,8 +160,8 @@ async def _read_frames(websocket: WebSocket, conn: Connection, hub: Hub) -> None
             await asyncio.sleep(pause)
 
 
-def _error(exc: PlazaError) -> dict:
-    reply = {"type": "error", "code": exc.code, "message": exc.message}
+def _error(exc: PlazaError) -> dict[str, Any]:
+    reply: dict[str, Any] = {"type": "error", "code": exc.code, "message": exc.message}
     if exc.field:
         reply["field"] = exc.field
     if isinstance(exc, RateLimited):

@@ -12,6 +12,8 @@ Per-message compression is off on this path (`plaza serve` does not negotiate it
 
 from __future__ import annotations
 
+from typing import Any
+
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 EXTENSION = "plaza.direct"
@@ -19,7 +21,8 @@ EXTENSION = "plaza.direct"
 
 class DirectWebSocketProtocol(WebSocketsSansIOProtocol):
     async def run_asgi(self) -> None:
-        self.scope.setdefault("extensions", {})[EXTENSION] = self  # type: ignore[index]
+        extensions: dict[str, Any] = self.scope.setdefault("extensions", {})
+        extensions[EXTENSION] = self
         await super().run_asgi()
 
     def can_write(self) -> bool:

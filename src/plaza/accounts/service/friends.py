@@ -9,8 +9,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import CursorResult, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.accounts import policies
@@ -261,7 +262,7 @@ async def remove_friend(session: AsyncSession, *, user: User, username: str) -> 
             )
         )
     )
-    if result.rowcount == 0:
+    if cast(CursorResult[Any], result).rowcount == 0:
         raise NotFound(f"{other.username} is not your friend")
     await session.commit()
 
@@ -282,7 +283,7 @@ async def unblock(session: AsyncSession, *, user: User, username: str) -> None:
     result = await session.execute(
         delete(Block).where(Block.blocker_id == user.id, Block.blocked_id == other.id)
     )
-    if result.rowcount == 0:
+    if cast(CursorResult[Any], result).rowcount == 0:
         raise NotFound(f"you have not blocked {other.username}")
     await session.commit()
 

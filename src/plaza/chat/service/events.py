@@ -9,12 +9,11 @@ event on commit": an event never announces something that rolled back.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from plaza.accounts.models import User
 from plaza.bus import Bus
 from plaza.chat.models import Message
 from plaza.chat.service import statements
@@ -91,7 +90,17 @@ async def commit_change(
     return event
 
 
-def message_json(message: Message, sender: User) -> dict[str, Any]:
+class Sender(Protocol):
+    """What a message shows of its sender: a `User` row, or sending's detached `Author`."""
+
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def display_name(self) -> str: ...
+
+
+def message_json(message: Message, sender: Sender) -> dict[str, Any]:
     """A message as clients see it; a recalled message keeps its place but loses its text."""
     recalled = message.recalled_at is not None
     return {
@@ -108,7 +117,7 @@ def message_json(message: Message, sender: User) -> dict[str, Any]:
     }
 
 
-def message_event(message: Message, sender: User, rev: int) -> dict[str, Any]:
+def message_event(message: Message, sender: Sender, rev: int) -> dict[str, Any]:
     return {
         "type": "message.new",
         "conversation_id": message.conversation_id,

@@ -47,7 +47,7 @@ async def history(
         if before_seq is not None:
             query = query.where(Message.seq < before_seq)
         query = query.order_by(Message.seq.desc()).limit(limit + 1)
-    rows = (await session.execute(query)).all()
+    rows = list((await session.execute(query)).all())
     more = len(rows) > limit
     rows = rows[:limit]
     if after_seq is None:

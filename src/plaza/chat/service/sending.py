@@ -339,12 +339,14 @@ async def _first_of(session: AsyncSession, draft: Draft) -> Outcome:
     )
     if first is None:
         return Outcome(error=PlazaError("the message could not be stored; send it again"))
+    assert draft.author is not None  # set by check_draft before anything is stored
     return Outcome(message=events.message_json(first, draft.author), created=False)
 
 
 async def _announce(bus: Bus, message: Message, draft: Draft, rev: int) -> dict[str, Any]:
     """Publish the message on its conversation's topic. A withheld one goes to the sender's
     devices only; every other follower just moves past its revision, seeing nothing."""
+    assert draft.author is not None  # set by check_draft before anything is stored
     event = events.message_event(message, draft.author, rev)
     visible_to = [draft.author_id] if draft.withheld else None
     await events.publish(bus, message.conversation_id, event, rev=rev, visible_to=visible_to)

@@ -8,16 +8,18 @@ are built once here, on the tables, and executed on the session's connection.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from typing import cast
+
+from sqlalchemy import Table, bindparam, select
 
 from plaza.accounts.models import User
 from plaza.chat.models import Conversation, ConversationEvent, Member, Message
 
-conversations = Conversation.__table__
-members = Member.__table__
-messages = Message.__table__
-conversation_events = ConversationEvent.__table__
-users = User.__table__
+conversations = cast(Table, Conversation.__table__)
+members = cast(Table, Member.__table__)
+messages = cast(Table, Message.__table__)
+conversation_events = cast(Table, ConversationEvent.__table__)
+users = cast(Table, User.__table__)
 
 MEMBERSHIP = (
     # Also reads the sender afresh, inside the sending transaction: a suspension applies to
