@@ -409,7 +409,12 @@ async def _build_add_owner_to_own_group(w: World, actor: str) -> Call:
     """The actor adds "the owner" (a person related to them as the owner is) to their group."""
     if actor == "anon":
         return Call("POST", f"/api/v1/conversations/{w.group}/members", {"username": "x_y_z"})
-    mine = {"kind": "group", "members": [], "title": "mine"}
+    # A group needs one other member: a friend of the actor's who is nobody else.
+    partner = NAMES["friend"]
+    if actor != "owner":
+        partner, head = await w.person()
+        await befriend(w.client, head, w.heads[actor], NAMES[actor])
+    mine = {"kind": "group", "members": [partner], "title": "mine"}
     group = await w.call(w.heads[actor], "POST", "/api/v1/conversations", mine)
     target, head = await _person_like_owner(w, actor)
     url = f"/api/v1/conversations/{group['id']}/members"
@@ -776,7 +781,8 @@ ROWS: list[Row] = [
         "POST",
         "/api/v1/conversations",
         _start("group"),
-        statuses(201, 201, 201, 201, 403, 201),
+        # For the owner that is a group of one: refused (a group needs another member).
+        statuses(422, 201, 201, 201, 403, 201),
         _check_target_does_not_see,
     ),
     Row(

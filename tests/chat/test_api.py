@@ -298,3 +298,39 @@ async def test_blocked_sender_in_direct_chat_is_not_told(client, trio):
     assert "carol" in [m["username"] for m in made.json()["members"]]
     hidden = await client.get(f"/api/v1/conversations/{made.json()['id']}", headers=trio["carol"])
     assert hidden.status_code == 404
+
+
+async def test_a_group_needs_another_member(client, trio):
+    empty = await client.post(
+        "/api/v1/conversations",
+        json={"kind": "group", "members": [], "title": "Just me"},
+        headers=trio["alice"],
+    )
+    assert empty.status_code == 422
+    assert empty.json()["error"]["field"] == "members"
+    listed = await client.get("/api/v1/conversations", headers=trio["alice"])
+    assert listed.json()["items"] == []
+
+
+async def test_a_direct_chat_ends_with_the_friendship(client, trio):
+    alice, bob = trio["alice"], trio["bob"]
+    direct = await client.post(
+        "/api/v1/conversations", json={"kind": "direct", "members": ["bob"]}, headers=alice
+    )
+    conv_id = direct.json()["id"]
+    await send(client, alice, conv_id, "still friends?", "d1")
+    assert (await client.delete("/api/v1/friends/alice", headers=bob)).status_code == 204
+    for who, cid in ((alice, "d2"), (bob, "d3")):
+        refused = await client.post(
+            f"/api/v1/conversations/{conv_id}/messages",
+            json={"client_id": cid, "text": "hello?"},
+            headers=who,
+        )
+        assert refused.status_code == 403
+        assert refused.json()["error"]["code"] == "not_friends"
+        assert "no longer friends" in refused.json()["error"]["message"]
+    # The history stays readable; befriending again opens it again.
+    history = await client.get(f"/api/v1/conversations/{conv_id}/messages", headers=bob)
+    assert [m["text"] for m in history.json()["items"]] == ["still friends?"]
+    await befriend(client, bob, alice, "alice")
+    assert (await send(client, bob, conv_id, "friends again", "d4"))["seq"] == 2

@@ -167,6 +167,8 @@ async def create(
         for user_id in joined:
             await _announce_joined(bus, view, user_id)
         return view, created
+    if not others:
+        raise Invalid("a group needs at least one other member: pick a friend", field="members")
     if len(others) + 1 > max_members:
         raise Invalid(f"a group has at most {max_members} members", field="members")
     if limits is not None:

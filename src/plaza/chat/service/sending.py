@@ -29,14 +29,14 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from plaza.accounts.models import User
-from plaza.accounts.service.friends import is_blocked
+from plaza.accounts.service.friends import are_friends, is_blocked
 from plaza.accounts.service.sessions import require_active
 from plaza.bus import Bus
 from plaza.chat.limits import ChatLimits
 from plaza.chat.models import Message
 from plaza.chat.service import events, statements
 from plaza.clock import Clock
-from plaza.errors import Invalid, NotFound, PlazaError, Unavailable, database_unavailable
+from plaza.errors import Forbidden, Invalid, NotFound, PlazaError, Unavailable, database_unavailable
 
 CLIENT_ID_MAX = 64
 ID_MAX = 2_147_483_647  # PostgreSQL INTEGER (int32); SQLite's columns are held to the same
@@ -135,6 +135,15 @@ async def _check(session: AsyncSession, draft: Draft) -> None:
     if found.direct_key is not None:
         other = next(int(i) for i in found.direct_key.split(":") if int(i) != draft.author_id)
         draft.withheld = await is_blocked(session, blocker_id=other, blocked_id=draft.author_id)
+        if not draft.withheld and not await are_friends(
+            session, user_id=draft.author_id, other_id=other
+        ):
+            # WeChat's rule: a direct chat lasts as long as the friendship. (A block is not
+            # said here: the blocked sender's messages look sent, see `withheld`.)
+            raise Forbidden(
+                "you are no longer friends; send a friend request to talk again",
+                code="not_friends",
+            )
 
 
 def _is_outage(exc: BaseException) -> bool:
