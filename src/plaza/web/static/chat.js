@@ -416,7 +416,9 @@
     else bubble.append(linkified(m.text));
     const created = m.created_at ? new Date(m.created_at) : new Date();
     bubble.title = created.toLocaleString();
-    body.append(bubble);
+    const row = el("div", "bubble-row");
+    row.append(bubble);
+    body.append(row);
     if (pending) {
       node.classList.add("pending");
       node.dataset.clientId = m.client_id;
@@ -432,7 +434,12 @@
         if (mine && Date.now() - created.getTime() < RECALL_WINDOW_MS) {
           actions.append(button("Recall", "secondary", () => recall(m.id)));
         }
-        body.append(actions);
+        row.append(actions);
+        // On a touch screen the buttons show after a tap on the bubble.
+        bubble.addEventListener("click", (event) => {
+          if (event.target.closest("a, .quote")) return;
+          node.classList.toggle("open");
+        });
       }
     }
     node.append(body);
