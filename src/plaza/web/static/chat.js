@@ -921,7 +921,9 @@
     $("composer").addEventListener("submit", (event) => {
       event.preventDefault();
       submitDraft();
+      textBox.focus(); // the Send button must not take the focus away from the box
     });
+    $("send").addEventListener("mousedown", (event) => event.preventDefault());
     textBox.addEventListener("compositionstart", () => { state.composing = true; });
     textBox.addEventListener("compositionend", () => { state.composing = false; });
     textBox.addEventListener("keydown", (event) => {
