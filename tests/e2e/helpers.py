@@ -53,3 +53,10 @@ def messages_of(server: ServerProcess, token: str, conversation_id: int) -> list
         answer = client.get(f"/conversations/{conversation_id}/messages?limit=200")
         answer.raise_for_status()
         return answer.json()["items"]
+
+
+def befriend(server: ServerProcess, token: str, other_token: str, other_username: str) -> None:
+    """Two registered people become friends (a request and its acceptance)."""
+    request_id = request_friendship(server, token, other_username)
+    with api(server, other_token) as client:
+        client.post(f"/friend-requests/{request_id}/accept").raise_for_status()

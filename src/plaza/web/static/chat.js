@@ -501,7 +501,8 @@
 
   function systemLine(event) {
     if (event.conversation_id !== state.current) return;
-    if (event.seq != null && box.querySelector(`.system[data-seq="${event.seq}"]`)) return;
+    // Changes that are not messages carry the seq of the last message and their own rev.
+    if (event.rev != null && box.querySelector(`.system[data-rev="${event.rev}"]`)) return;
     let text = null;
     const by = event.by;
     if (event.type === "member.added") {
@@ -515,6 +516,7 @@
     const wasAtBottom = atBottom();
     const line = el("p", "system", text);
     line.setAttribute("role", "note");
+    if (event.rev != null) line.dataset.rev = event.rev;
     if (event.seq != null) {
       line.dataset.seq = event.seq;
       place(line, event.seq);
@@ -820,8 +822,12 @@
       case "conversation.joined":
         if (event.type === "member.removed" && event.user === me) markLeft(event.conversation_id, event.by);
         if (event.type === "conversation.joined") state.left.delete(event.conversation_id);
+        try {
+          await loadConversations(); // first, to know the names of people who just joined
+        } catch (_) {
+          // The line below still says it, with usernames.
+        }
         systemLine(event);
-        await loadConversations();
         if (event.conversation_id === state.current) {
           const fresh = state.conversations.get(state.current);
           if (fresh) showConversationChrome(fresh);
