@@ -52,6 +52,11 @@ def test_double_enter_sends_once_and_focus_stays(new_page, server):
     chat = api_direct_chat(server, token_a, bob)
     page = new_page()
     open_chat(page, ann, f"/chat/{chat}")
+    posts = []
+    page.on(
+        "request",
+        lambda r: posts.append(r.url) if r.method == "POST" and "/messages" in r.url else None,
+    )
     box = page.get_by_label("Message", exact=True)
     box.fill("only once, please")
     box.press("Enter")
@@ -65,6 +70,7 @@ def test_double_enter_sends_once_and_focus_stays(new_page, server):
     assert [m["text"] for m in messages_of(server, token_a, chat)] == ["only once, please"]
     expect(box).to_be_focused()
     expect(box).to_have_value("")
+    assert posts == []  # the stream was ready, so it went as a `send` frame, not a POST
 
 
 def test_pasting_past_the_limit_is_said_not_cut(new_page, server):
