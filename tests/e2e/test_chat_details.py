@@ -66,6 +66,7 @@ def test_links_replies_title_and_unread_divider(new_page, server):
     mine = box.locator(".msg.mine[data-id]").filter(has_text="面条!")
     expect(mine.locator(".quote")).to_have_text("Bob: 面条 or rice?")
     expect(page.locator("#reply-bar")).to_be_hidden()
+    page.screenshot(path="/tmp/shots/desktop-chat-reply.png")
     replied = [m for m in messages_of(server, token_a, chat) if m["text"] == "面条!"]
     original = [m for m in messages_of(server, token_a, chat) if m["text"] == "面条 or rice?"]
     assert replied[0]["reply_to"] == original[0]["id"]

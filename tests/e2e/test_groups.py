@@ -87,6 +87,8 @@ def test_members_rules_and_system_lines(new_page, server):
     expect(panel_b).to_be_hidden()
     expect(page_b.get_by_role("button", name="Members")).to_be_hidden()
     expect(page_a.locator("#messages").get_by_text("Bob left the group")).to_be_visible()
+    page_a.screenshot(path="/tmp/shots/desktop-group-lines.png")
+    page_b.screenshot(path="/tmp/shots/desktop-group-left.png")
 
 
 def test_being_removed_is_said_plainly(new_page, server):

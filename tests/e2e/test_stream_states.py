@@ -124,6 +124,7 @@ def test_states_and_send_answers_from_the_stream(new_page, server):
     expect(failed).to_contain_text("not sent: that text is not allowed")
     expect(failed.get_by_role("button", name="Retry")).to_be_visible()
     expect(status).to_have_text("live")
+    page.screenshot(path="/tmp/shots/desktop-chat-failed.png")
     failed.get_by_role("button", name="Discard").click()
     expect(failed).to_have_count(0)
 

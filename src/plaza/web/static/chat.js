@@ -319,7 +319,8 @@
     if (!edge) return;
     if (state.loadingOlder) edge.textContent = "Loading earlier messages…";
     else if (state.hasMore) edge.textContent = "Scroll up for earlier messages";
-    else edge.textContent = box.querySelector(".msg[data-seq]") ? "This is the start of the conversation." : "No messages yet. Say hello!";
+    else if (box.querySelector(".msg[data-seq]")) edge.textContent = "This is the start of the conversation.";
+    else edge.textContent = state.left.has(state.current) ? "No messages." : "No messages yet. Say hello!";
   }
 
   async function loadOlder() {
@@ -748,6 +749,7 @@
   function markLeft(conversationId, by) {
     const line = !by || by === me ? "You left this group." : `${nameOf(by)} removed you from this group.`;
     state.left.set(conversationId, line);
+    updateEdge();
     if (conversationId === state.current) {
       const c = state.conversations.get(conversationId);
       if (c) showConversationChrome(c);
