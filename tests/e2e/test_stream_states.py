@@ -123,6 +123,9 @@ def test_states_and_send_answers_from_the_stream(new_page, server):
     failed = page.locator("#messages .msg.failed")
     expect(failed).to_contain_text("not sent: that text is not allowed")
     expect(failed.get_by_role("button", name="Retry")).to_be_visible()
+    # A day separator for each day: the stand-in's message is dated 1 January, this one today.
+    expect(page.locator("#messages .sep.day")).to_have_count(2)
+    expect(page.locator("#messages .sep.day").last).to_contain_text("Today")
     expect(status).to_have_text("live")
     page.screenshot(path="/tmp/shots/desktop-chat-failed.png")
     failed.get_by_role("button", name="Discard").click()

@@ -793,7 +793,10 @@
         if (!c.last_message || c.last_message.seq <= event.message.seq) c.last_message = event.message;
         if (event.conversation_id === state.current) {
           renderMessage(event.message);
-          if (event.message.sender !== me) markRead();
+          if (event.message.sender !== me) {
+            if (document.visibilityState === "visible") markRead();
+            else c.unread = (c.unread || 0) + 1; // counted in the tab title until seen
+          }
         } else if (event.message.sender !== me) {
           c.unread = (c.unread || 0) + 1;
         }
