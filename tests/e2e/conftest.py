@@ -114,6 +114,8 @@ def open_chat(page: Page, person: Person, path: str = "/chat") -> None:
     sign_in(page, person)
     expect(page).to_have_url(re.compile(re.escape(path) + "$"))
     expect(page.locator("#status")).to_have_text("live")
+    if path != "/chat":  # the conversation has loaded
+        expect(page.locator("#history-edge")).to_be_attached()
 
 
 def assert_accessible(page: Page, what: str, *, known: frozenset[str] = frozenset()) -> None:

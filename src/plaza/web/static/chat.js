@@ -253,6 +253,7 @@
       page = await api("GET", `/conversations/${id}/messages?limit=${PAGE}`);
     } catch (error) {
       if (id !== state.current) return;
+      state.loadFailed = !(error instanceof ApiError); // a network error: try again when back
       $("conv-title").textContent = "Conversation";
       $("composer-wrap").hidden = true;
       $("manage").hidden = true;
@@ -261,6 +262,7 @@
       return;
     }
     if (id !== state.current) return;
+    state.loadFailed = false;
     state.conversations.set(id, { ...state.conversations.get(id), ...c });
     remember(c);
     if (!state.revs.has(id)) state.revs.set(id, c.rev);
@@ -773,6 +775,8 @@
     switch (event.type) {
       case "ready":
         flushOutbox();
+        if (!state.loaded) loadConversations().catch(() => {});
+        if (state.current && state.loadFailed) openConversation(state.current);
         return;
       case "sent": {
         const entry = state.outbox.get(event.client_id);

@@ -126,6 +126,22 @@ window.Plaza = (() => {
       };
     }
 
+    // Leaving the page (or signing out from it) closes the socket on purpose: no reconnect,
+    // no detour to the sign-in page. A page restored from the back/forward cache reconnects.
+    const stop = () => {
+      s.stopped = true;
+      clearTimeout(s.timer);
+    };
+    window.addEventListener("pagehide", stop);
+    document.addEventListener("submit", (event) => {
+      if (event.target instanceof HTMLFormElement && event.target.action.endsWith("/signout")) stop();
+    });
+    window.addEventListener("pageshow", (event) => {
+      if (event.persisted && s.stopped) {
+        s.stopped = false;
+        open();
+      }
+    });
     window.addEventListener("offline", () => {
       // Chromium keeps a socket "open" for a while after the network goes; say it truthfully.
       clearTimeout(s.timer);
