@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import api_befriend, api_direct_chat, make_person, open_chat
+from tests.e2e.conftest import api_befriend, api_direct_chat, make_person, open_chat, sign_in
 from tests.e2e.helpers import messages_of, post_messages
 
 pytestmark = pytest.mark.e2e
@@ -125,3 +125,33 @@ def test_an_api_401_returns_to_sign_in(new_page, server):
     page.get_by_role("dialog").get_by_label(f"@{bob.username}").check()
     page.get_by_role("dialog").get_by_role("button", name="Create").click()
     expect(page).to_have_url(re.compile(r"/signin\?next="))
+
+
+def test_unsent_message_survives_a_reload(new_page, server):
+    ann, bob = make_person("Ann"), make_person("Bob")
+    token_a, _ = api_befriend(server, ann, bob)
+    chat = api_direct_chat(server, token_a, bob)
+    page = new_page()
+    page.route_web_socket(re.compile(r".*/api/v1/stream$"), lambda ws: None)  # never ready
+    posts = re.compile(rf".*/api/v1/conversations/{chat}/messages$")
+    page.route(posts, lambda route: route.abort())  # and POST cannot reach the server
+    page.goto(f"/signin?next=/chat/{chat}")
+    sign_in(page, ann)
+    expect(page.locator("#history-edge")).to_be_attached()
+    expect(page.locator("#status")).to_have_text("connecting…")
+    box = page.get_by_label("Message", exact=True)
+    box.fill("kept across a reload")
+    box.press("Enter")
+    pending = page.locator("#messages .msg.pending")
+    expect(pending).to_contain_text("not sent")
+    client_id = pending.get_attribute("data-client-id")
+
+    page.reload()
+    expect(pending).to_have_count(1)
+    expect(pending).to_have_attribute("data-client-id", client_id)
+    page.unroute(posts)
+    # Retried by itself (every 10 s while the stream is not ready), by POST, same client_id.
+    delivered = page.locator("#messages .msg[data-id]").filter(has_text="kept across a reload")
+    expect(delivered).to_have_count(1, timeout=20_000)
+    stored = messages_of(server, token_a, chat)
+    assert [m["client_id"] for m in stored] == [client_id]

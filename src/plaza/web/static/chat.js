@@ -607,6 +607,7 @@
       auto: true,
     };
     state.outbox.set(entry.client_id, entry);
+    saveOutbox();
     textBox.value = "";
     clearReply();
     updateNote();
@@ -619,6 +620,35 @@
 
   function refreshEntry(entry) {
     if (state.outbox.has(entry.client_id)) renderPending(entry);
+    saveOutbox();
+  }
+
+  // Unsent drafts survive a reload of this tab (sessionStorage: gone with the tab, so nothing
+  // stays behind on a shared computer); the same client_id goes again, so never twice.
+  const OUTBOX_KEY = "plaza.outbox." + me;
+  const KEPT = ["client_id", "conversation_id", "text", "reply_to", "created_at", "status", "note", "auto"];
+
+  function saveOutbox() {
+    try {
+      const kept = [...state.outbox.values()].map((e) => Object.fromEntries(KEPT.map((k) => [k, e[k]])));
+      if (kept.length) sessionStorage.setItem(OUTBOX_KEY, JSON.stringify(kept));
+      else sessionStorage.removeItem(OUTBOX_KEY);
+    } catch (_) {
+      // Storage full or disabled: the outbox still works for this page's life.
+    }
+  }
+
+  function restoreOutbox() {
+    let kept = [];
+    try {
+      kept = JSON.parse(sessionStorage.getItem(OUTBOX_KEY) || "[]");
+    } catch (_) {
+      kept = [];
+    }
+    for (const e of kept) {
+      if (!e || typeof e.client_id !== "string" || typeof e.text !== "string") continue;
+      state.outbox.set(e.client_id, { ...e, status: e.status === "failed" ? "failed" : "sending", inflight: false });
+    }
   }
 
   async function deliver(entry, byHand = false) {
@@ -688,6 +718,7 @@
     if (!entry) return;
     clearTimeout(entry.timer);
     state.outbox.delete(clientId);
+    saveOutbox();
   }
 
   function delivered(message) {
@@ -1046,6 +1077,7 @@
   let stream = { ready: false, send: () => false };
 
   async function start() {
+    restoreOutbox();
     wire();
     updateNote();
     try {
