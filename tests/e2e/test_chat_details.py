@@ -5,6 +5,7 @@ confirmations and request badge."""
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import expect
@@ -141,3 +142,42 @@ def test_friend_confirmations_and_badge(new_page, server):
     page.get_by_role("button", name="Block").click()
     dialog.get_by_role("button", name="Block").click()
     expect(notice).to_have_text(f"{cleo.username} is blocked.")
+
+
+def test_find_people_as_one_types(new_page, server):
+    """With the server's `GET /users?q=` (stood in for here), /people lists matches by the
+    start of a username or display name while one types, Chinese included."""
+    ann = make_person("Ann")
+    api_register(server, ann)
+    people = [
+        {"username": "li_lei", "display_name": "李雷"},
+        {"username": "li_na", "display_name": "李娜"},
+        {"username": "lily", "display_name": "<img src=x onerror=alert(1)>"},
+    ]
+
+    def users(route):
+        q = parse_qs(urlparse(route.request.url).query)["q"][0].lower()
+        items = [
+            p
+            for p in people
+            if p["username"].startswith(q) or p["display_name"].lower().startswith(q)
+        ]
+        route.fulfill(json={"items": items, "next_cursor": None})
+
+    page = new_page()
+    page.route(re.compile(r".*/api/v1/users\?q=.*"), users)
+    page.goto("/signin?next=/people")
+    sign_in(page, ann)
+    expect(page).to_have_url(re.compile(r"/people$"))
+    page.get_by_label("Username or name").press_sequentially("李")
+    found = page.get_by_role("list", name="People found")
+    expect(found.get_by_role("listitem")).to_have_count(2)
+    expect(found.get_by_role("link", name="View 李娜 (@li_na)")).to_have_attribute(
+        "href", "/u/li_na"
+    )
+    page.get_by_label("Username or name").fill("li")
+    page.get_by_label("Username or name").press("End")
+    page.get_by_label("Username or name").press_sequentially("l")
+    expect(found.get_by_role("listitem")).to_have_count(1)
+    expect(found).to_contain_text("<img src=x onerror=alert(1)>")
+    expect(page.locator("#live-results img")).to_have_count(0)

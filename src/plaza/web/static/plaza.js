@@ -232,7 +232,71 @@ window.Plaza = (() => {
     }
   }
 
+  // Find people as one types: GET /users?q= (the start of a username or a display name).
+  // Until the server has that route, the form's own search (submit) is all there is.
+  function peopleSearch() {
+    const input = document.getElementById("q");
+    const live = document.getElementById("live-results");
+    if (!input || !live) return;
+    let timer = null;
+    let composing = false;
+    let asked = "";
+    const render = (q, items) => {
+      live.replaceChildren();
+      document.getElementById("server-results").hidden = true;
+      if (!items.length) {
+        const none = document.createElement("p");
+        none.textContent = `Nobody found for “${q}”.`;
+        live.append(none);
+        return;
+      }
+      const list = document.createElement("ul");
+      list.className = "people";
+      list.setAttribute("aria-label", "People found");
+      for (const p of items) {
+        const item = document.createElement("li");
+        const who = document.createElement("span");
+        const name = document.createElement("strong");
+        name.textContent = p.display_name;
+        const handle = document.createElement("span");
+        handle.className = "hint";
+        handle.textContent = "@" + p.username;
+        who.append(name, " ", handle);
+        const view = document.createElement("a");
+        view.className = "button";
+        view.href = "/u/" + encodeURIComponent(p.username);
+        view.textContent = "View";
+        view.setAttribute("aria-label", `View ${p.display_name} (@${p.username})`);
+        item.append(who, view);
+        list.append(item);
+      }
+      live.append(list);
+    };
+    const search = async () => {
+      const q = input.value.trim();
+      if (!q || q === asked) return;
+      asked = q;
+      try {
+        const page = await api("GET", "/users?q=" + encodeURIComponent(q) + "&limit=20");
+        if (q === input.value.trim() && page && Array.isArray(page.items)) render(q, page.items);
+      } catch (error) {
+        if (error instanceof ApiError && (error.status === 404 || error.status === 405)) {
+          input.removeEventListener("input", schedule); // no such route on this server
+        }
+      }
+    };
+    const schedule = () => {
+      if (composing) return;
+      clearTimeout(timer);
+      timer = setTimeout(search, 250);
+    };
+    input.addEventListener("compositionstart", () => { composing = true; });
+    input.addEventListener("compositionend", () => { composing = false; schedule(); });
+    input.addEventListener("input", schedule);
+  }
+
   if (signedIn) loadFriendRequests();
+  if (signedIn) peopleSearch();
   // Pages other than the chat keep a stream too, for the badge and to follow a sign-out
   // in another tab (close code 4401) back to the sign-in page.
   if (signedIn && !document.getElementById("chat")) {
