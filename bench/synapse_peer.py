@@ -21,6 +21,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -71,7 +72,9 @@ def ensure_installed(log: Callable[[str], None] = print) -> str:
     return subprocess.run(probe, capture_output=True, text=True, check=True).stdout.strip()
 
 
-def write_config(workdir: Path, port: int, shared_secret: str) -> Path:
+def write_config(
+    workdir: Path, port: int, shared_secret: str, extra: dict[str, Any] | None = None
+) -> Path:
     """homeserver.yaml (written as JSON, which YAML accepts) plus its logging config."""
     log_config = workdir / "log.yaml"
     log_config.write_text(
@@ -137,6 +140,7 @@ def write_config(workdir: Path, port: int, shared_secret: str) -> Path:
         "rc_reports": UNLIMITED,
         "rc_user_directory": UNLIMITED,
         "rc_profile": UNLIMITED,
+        **(extra or {}),
     }
     path = workdir / "homeserver.yaml"
     path.write_text(json.dumps(config, indent=1))
@@ -146,12 +150,12 @@ def write_config(workdir: Path, port: int, shared_secret: str) -> Path:
 class SynapseServer:
     """A Synapse homeserver subprocess on a free loopback port, plus setup over its API."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, extra_config: dict[str, Any] | None = None) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.secret = secrets.token_hex(16)
-        config = write_config(workdir, self.port, self.secret)
+        config = write_config(workdir, self.port, self.secret, extra_config)
         subprocess.run(
             [str(PYTHON), "-m", "synapse.app.homeserver", "-c", str(config), "--generate-keys"],
             check=True,

@@ -211,12 +211,20 @@ class KeepAliveHttp:
         self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
 
     async def request(
-        self, method: str, path: str, body: bytes = b"", content_type: str = "application/json"
+        self,
+        method: str,
+        path: str,
+        body: bytes = b"",
+        content_type: str = "application/json",
+        headers: dict[str, str] | None = None,
     ) -> tuple[int, bytes]:
-        """Send one request and read the whole answer; raises HttpError on >= 300."""
+        """Send one request and read the whole answer; raises HttpError on >= 300. `headers`
+        are added to the connection's fixed ones for this request only."""
+        extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items()).encode()
         head = (
             f"{method} {path} HTTP/1.1\r\n".encode()
             + self._fixed_headers
+            + extra
             + f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
         )
         for attempt in (0, 1):

@@ -25,6 +25,11 @@ FAST_HASHING = {
     "argon2_time_cost": 1,
     "argon2_memory_kib": 8192,
     "register_per_address": "1000/60",
+    # Chat limits far above what unrelated tests send (tests/chat/test_limits.py sets its own).
+    "chat_messages_per_person": "100000/10",
+    "chat_messages_per_conversation": "100000/10",
+    "chat_groups_per_person": "10000/3600",
+    "chat_member_adds_per_person": "10000/3600",
 }
 
 

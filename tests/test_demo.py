@@ -1,25 +1,31 @@
-"""`plaza demo` fills a server with people and a group chat replaying the play."""
+"""`plaza demo` fills a server with people and a group chat replaying the play, from the copy
+that ships inside the package."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
 
-from plaza.demo import DEMO_PASSWORD, load_demo, read_play
+from plaza.demo import DEMO_PASSWORD, is_person, load_demo, read_play
 from tests.conftest import running_app
 
-PLAY = Path(__file__).resolve().parents[2] / "shared" / "data" / "romeo_and_juliet.txt"
 
-
-def test_the_play_is_read_as_the_benchmark_lays_it_out():
-    lines = read_play(PLAY)
+def test_the_packaged_play_is_read_as_the_benchmark_lays_it_out():
+    lines = read_play()
     assert len(lines) == 3287
     assert len({speaker for speaker, _ in lines}) == 58
 
 
-async def test_demo_loads_people_and_a_conversation(sqlite_settings):
-    summary = await load_demo(sqlite_settings, script=PLAY, max_messages=120)
+def test_the_demo_keeps_only_people():
+    speakers = {s for s, _ in read_play() if is_person(s)}
+    assert {"ROMEO", "JULIET", "Nurse", "Chorus"} <= speakers
+    assert not {s for s in speakers if s.startswith("SCENE") or s in {"ACTS", "PROLOGUE"}}
+    assert "STAGE DIRECTION" not in speakers
+
+
+async def test_demo_loads_people_and_a_conversation_once(sqlite_settings):
+    summary = await load_demo(sqlite_settings, script=None, max_messages=120)
+    again = await load_demo(sqlite_settings, script=None, max_messages=120)
+    assert again == summary
     host = summary.split("sign in as ")[1].split(" /")[0]
     async with running_app(sqlite_settings) as app:
         transport = httpx.ASGITransport(app=app)
@@ -29,6 +35,9 @@ async def test_demo_loads_people_and_a_conversation(sqlite_settings):
             )
             headers = {"Authorization": f"Bearer {login.json()['token']}"}
             conversations = (await client.get("/api/v1/conversations", headers=headers)).json()
+            assert [c["title"] for c in conversations["items"]] == ["Verona"]
             verona = conversations["items"][0]
-            assert verona["title"] == "Verona" and verona["last_seq"] == 120
+            assert verona["last_seq"] == 120
             assert len(verona["members"]) > 5
+            names = {m["username"] for m in verona["members"]}
+            assert "stage_direction" not in names and "acts" not in names

@@ -5,6 +5,7 @@ Nothing happens at import time; the lifespan opens and closes what the app holds
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +13,7 @@ from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
@@ -23,6 +25,7 @@ from plaza.accounts.service.sessions import still_open
 from plaza.bus import create_bus
 from plaza.chat import api as chat_api
 from plaza.chat import web as chat_web
+from plaza.chat.limits import ChatLimits
 from plaza.chat.live import ConversationSource, send_command
 from plaza.chat.service.sending import SendBatcher
 from plaza.clock import Clock
@@ -40,6 +43,8 @@ from plaza.web.limits import BodyLimitMiddleware
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "web" / "static"
+HEALTHY = {"status": "ok", "database": "up"}
+DEGRADED = {"status": "degraded", "database": "down"}
 
 
 def _limiter(settings: Settings) -> RateLimiter:
@@ -65,6 +70,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         session_checker=partial(still_open, clock=clock),
     )
     hub.register(ConversationSource())
+    limiter = _limiter(settings)
     runtime = Runtime(
         settings=settings,
         engine=engine,
@@ -75,9 +81,13 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         passwords=Passwords(
             time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
         ),
-        limiter=_limiter(settings),
+        limiter=limiter,
         chat_sends=SendBatcher(
-            sessions=sessions, clock=clock, bus=bus, max_chars=settings.message_max_chars
+            sessions=sessions,
+            clock=clock,
+            bus=bus,
+            max_chars=settings.message_max_chars,
+            limits=ChatLimits.of(settings, limiter),
         ),
     )
     hub.register_command("send", send_command(runtime))
@@ -94,7 +104,17 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         await runtime.hub.start()
         checkpointer = None
         if settings.is_sqlite:
-            checkpointer = Checkpointer(settings.sqlite_path())
+            # The serving connection puts the database in WAL mode when it opens; let it, so the
+            # checkpointer's first look finds a WAL (see plaza.sqlite_checkpoint).
+            async with runtime.engine.connect():
+                pass
+            checkpointer = Checkpointer(
+                settings.sqlite_path(),
+                settings.sqlite_checkpoint_seconds,
+                truncate_interval=settings.sqlite_wal_truncate_seconds,
+                size_limit=settings.sqlite_wal_size_limit_bytes,
+            )
+            app.state.sqlite_checkpointer = checkpointer
             checkpointer.start()
         try:
             yield
@@ -117,12 +137,43 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(CsrfCookieMiddleware, secure=settings.secure_cookies)
 
-    @app.get("/healthz", tags=["ops"])
-    async def healthz() -> dict:
-        """Liveness and database reachability, for load balancers and `plaza serve` checks."""
-        async with runtime.sessions() as session:
-            await session.execute(text("SELECT 1"))
-        return {"status": "ok", "version": plaza.__version__}
+    async def ping_database() -> None:
+        async with runtime.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    @app.get(
+        "/healthz",
+        tags=["ops"],
+        response_model=None,
+        responses={
+            200: {"content": {"application/json": {"example": HEALTHY}}},
+            503: {
+                "description": "The database cannot be reached",
+                "content": {"application/json": {"example": DEGRADED}},
+            },
+        },
+    )
+    async def healthz() -> JSONResponse:
+        """Liveness and database reachability, for load balancers and `plaza serve` checks:
+        200 `{"status": "ok", "database": "up"}`, or 503 `{"status": "degraded", "database":
+        "down"}` with `Retry-After` when `SELECT 1` fails or takes longer than
+        PLAZA_HEALTHZ_TIMEOUT (a hung database does not hang the check)."""
+        probe = asyncio.ensure_future(ping_database())
+        # Not wait_for: a cancelled probe may take seconds to give its connection back
+        # (SQLAlchemy closes it gracefully); the answer need not wait for that.
+        done, _ = await asyncio.wait({probe}, timeout=settings.healthz_timeout)
+        failure = probe.exception() if done else TimeoutError("no answer in time")
+        if not done:
+            probe.cancel()
+            probe.add_done_callback(lambda task: task.cancelled() or task.exception())
+        if failure is not None:
+            log.warning("health check: the database is down: %r", failure)
+            return JSONResponse(
+                {**DEGRADED, "version": plaza.__version__},
+                status_code=503,
+                headers={"Retry-After": "1"},
+            )
+        return JSONResponse({**HEALTHY, "version": plaza.__version__})
 
     for router in (
         accounts_api.router,

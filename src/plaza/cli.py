@@ -175,7 +175,7 @@ def user_status(
 def demo(
     data_dir: DataDir = None,
     script: Annotated[
-        Path | None, typer.Option(help="Romeo and Juliet text (default: ../shared/data/).")
+        Path | None, typer.Option(help="Romeo and Juliet text (default: the packaged copy).")
     ] = None,
     messages: Annotated[int, typer.Option(help="How many lines of the play to post.")] = 400,
 ) -> None:

@@ -31,6 +31,23 @@ class Settings(BaseSettings):
         description="SQLite `synchronous` pragma. NORMAL (WAL) survives a process crash; "
         "FULL also survives power loss at some cost per commit.",
     )
+    # SQLite write-ahead log
+    sqlite_checkpoint_seconds: float = Field(
+        1.0, gt=0, description="Seconds between WAL checkpoints (PASSIVE, off the event loop)."
+    )
+    sqlite_wal_truncate_seconds: float = Field(
+        30.0,
+        ge=0,
+        description="Seconds between truncations of the SQLite WAL file to zero bytes; also "
+        "about how long erased text (a recalled message) can stay readable in plaza.db-wal. "
+        "0: truncate only when the file outgrows PLAZA_SQLITE_WAL_SIZE_LIMIT_BYTES.",
+    )
+    sqlite_wal_size_limit_bytes: int = Field(
+        4_194_304,
+        ge=0,
+        description="A WAL file larger than this is truncated at the next checkpoint, and cut "
+        "back to this size whenever SQLite starts it over (journal_size_limit).",
+    )
     db_pool_size: int = Field(10, description="PostgreSQL connection pool size.")
 
     session_ttl_days: int = Field(30, description="How long a login session lasts.")
@@ -74,6 +91,19 @@ class Settings(BaseSettings):
     group_max_members: int = Field(500, description="Most members a group conversation may have.")
     message_max_chars: int = Field(4000, description="Longest chat message, in characters.")
     recall_window_seconds: int = Field(120, description="How long a sender may recall a message.")
+    # Chat limits
+    chat_messages_per_person: str = Field(
+        "30/10", description="Messages one person may send, over HTTP and the stream: N/seconds."
+    )
+    chat_messages_per_conversation: str = Field(
+        "300/10", description="Messages one conversation takes from all its members: N/seconds."
+    )
+    chat_groups_per_person: str = Field(
+        "20/3600", description="Group conversations one person may create: N/seconds."
+    )
+    chat_member_adds_per_person: str = Field(
+        "200/3600", description="Members one person may add to existing groups: N/seconds."
+    )
     stream_buffer_events: int = Field(
         1000, description="Events queued for one slow socket before it is disconnected."
     )
@@ -84,6 +114,21 @@ class Settings(BaseSettings):
     ws_ping_timeout: float = Field(20.0, description="Seconds to wait for a pong.")
 
     secure_cookies: bool = Field(False, description="Mark cookies Secure (serve over HTTPS).")
+
+    # Database outages
+    db_connect_timeout: float = Field(
+        5.0,
+        description="Seconds to wait for a new PostgreSQL connection; past it the request "
+        "is answered 503 (retry shortly).",
+    )
+    db_pool_timeout: float = Field(
+        10.0,
+        description="Seconds a request waits for a free pooled PostgreSQL connection before "
+        "it is answered 503.",
+    )
+    healthz_timeout: float = Field(
+        2.0, description="Seconds `/healthz` waits for the database before reporting it down."
+    )
 
     def resolved_database_url(self) -> str:
         """The URL to connect to: the explicit one, or SQLite inside the data dir."""

@@ -73,6 +73,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         synchronous = settings.sqlite_synchronous.upper()
         if synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
             raise ValueError(f"PLAZA_SQLITE_SYNCHRONOUS must be NORMAL or FULL, not {synchronous}")
+        wal_size_limit = int(settings.sqlite_wal_size_limit_bytes)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn, _record) -> None:
@@ -82,13 +83,28 @@ def create_engine(settings: Settings) -> AsyncEngine:
             cursor.execute("PRAGMA foreign_keys=ON")
             # Checkpoints run off the loop instead (plaza.sqlite_checkpoint).
             cursor.execute("PRAGMA wal_autocheckpoint=0")
+            # Each time the WAL starts over, cut the file back to this size.
+            cursor.execute(f"PRAGMA journal_size_limit={wal_size_limit}")
+            # Deleted and overwritten content (a recalled message's text) is zeroed instead of
+            # lingering in plaza.db's free space. ON rather than FAST: FAST leaves the freed
+            # overflow pages of a long message as they were. Costs nothing measurable on short
+            # rows; a recall that frees overflow pages writes them once more, zeroed.
+            cursor.execute("PRAGMA secure_delete=ON")
             # Short: a lock held by another process (a CLI command) would stall the loop.
             cursor.execute("PRAGMA busy_timeout=2000")
             cursor.close()
 
         return engine
+    # A restarted server leaves dead connections in the pool: pre-ping replaces them. While it
+    # is down, connecting fails fast (refused) or within db_connect_timeout (unreachable), and
+    # the request is answered 503 (plaza.errors.database_unavailable).
     return create_async_engine(
-        url, pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size, pool_pre_ping=True
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_size,
+        pool_pre_ping=True,
+        pool_timeout=settings.db_pool_timeout,
+        connect_args={"timeout": settings.db_connect_timeout},
     )
 
 

@@ -1,30 +1,50 @@
 """`plaza demo`: sample people, friendships and a group chat replaying Romeo and Juliet.
 
-The play is read at run time from ../shared/data/romeo_and_juliet.txt (laid out as in the
-Romeo & Juliet Matrix benchmark: an unindented line names the speaker, indented lines are
-what they say). Every demo person's password is DEMO_PASSWORD.
+The play (public domain) ships inside the package, `plaza/data/romeo_and_juliet.txt`, laid
+out as in the Romeo & Juliet Matrix benchmark: an unindented line names the speaker, indented
+lines are what they say. The benchmarks replay all of it as written; the demo keeps the lines
+of the people in it (no stage directions, act or scene headings, prologue). Running it again
+adds nothing twice: people and friendships are looked up first, the group is reused, and every
+line's client_id is fixed, so a repeated send is a no-op. Every demo person's password is
+DEMO_PASSWORD.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from importlib import resources
 from pathlib import Path
 
 from rich.progress import Progress
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from plaza.accounts.models import User
 from plaza.accounts.service import friends, users
 from plaza.app import build_runtime
 from plaza.bus.memory import MemoryBus
+from plaza.chat.models import Message
 from plaza.chat.service import conversations, sending
 from plaza.config import Settings
 
 DEMO_PASSWORD = "plaza-demo-pass"
-DEFAULT_SCRIPT = Path("../shared/data/romeo_and_juliet.txt")
+GROUP_TITLE = "Verona"
+NOT_PEOPLE = {"STAGE DIRECTION", "ACTS", "PROLOGUE"}
 
 
-def read_play(path: Path) -> list[tuple[str, str]]:
+def packaged_play() -> Path:
+    """The copy of the play inside the package."""
+    return Path(str(resources.files("plaza.data") / "romeo_and_juliet.txt"))
+
+
+def is_person(speaker: str) -> bool:
+    return speaker not in NOT_PEOPLE and not speaker.startswith("SCENE ")
+
+
+def read_play(path: Path | None = None) -> list[tuple[str, str]]:
     """(speaker, line) pairs in order, following the layout described above."""
+    path = path or packaged_play()
     lines: list[tuple[str, str]] = []
     speaker = "STAGE DIRECTION"
     just_named = False  # the blank line right after a speaker's name belongs to the name
@@ -50,11 +70,30 @@ def username_for(speaker: str) -> str:
     return name if len(name) >= 3 else f"{name}_rj"
 
 
+async def _existing_group(session: AsyncSession, host: User) -> int | None:
+    """The demo group of an earlier run, if the host has one."""
+    views, _ = await conversations.list_for(session, user=host, cursor=None, limit=200)
+    for view in views:
+        if view.conversation.kind == "group" and view.conversation.title == GROUP_TITLE:
+            return view.conversation.id
+    return None
+
+
+async def _posted_client_ids(session: AsyncSession, conversation_id: int) -> set[str]:
+    """The demo lines an earlier run already posted."""
+    rows = await session.scalars(
+        select(Message.client_id).where(
+            Message.conversation_id == conversation_id, Message.client_id.like("demo-%")
+        )
+    )
+    return set(rows)
+
+
 async def load_demo(settings: Settings, *, script: Path | None, max_messages: int) -> str:
-    path = script or DEFAULT_SCRIPT
+    path = script or packaged_play()
     if not path.exists():
         raise SystemExit(f"cannot read the play at {path}; pass --script")
-    play = read_play(path)[:max_messages]
+    play = [(s, line) for s, line in read_play(path) if is_person(s)][:max_messages]
     speakers = list(dict.fromkeys(s for s, _ in play))
     runtime = build_runtime(settings)
     bus = MemoryBus()
@@ -96,33 +135,39 @@ async def load_demo(settings: Settings, *, script: Path | None, max_messages: in
                             user=person,
                             request_id=request.request.id,
                         )
-                view, _ = await conversations.create(
-                    session,
-                    clock=runtime.clock,
-                    bus=bus,
-                    creator=host,
-                    kind="group",
-                    usernames=[p.username for p in people.values()],
-                    title="Verona",
-                    max_members=settings.group_max_members,
-                )
+                conversation_id = await _existing_group(session, host)
+                if conversation_id is None:
+                    view, _ = await conversations.create(
+                        session,
+                        clock=runtime.clock,
+                        bus=bus,
+                        creator=host,
+                        kind="group",
+                        usernames=[p.username for p in people.values()],
+                        title=GROUP_TITLE,
+                        max_members=settings.group_max_members,
+                    )
+                    conversation_id = view.conversation.id
+                posted = await _posted_client_ids(session, conversation_id)
                 task = progress.add_task("Messages", total=len(play))
                 for index, (speaker, line) in enumerate(play):
+                    progress.advance(task)
+                    if f"demo-{index}" in posted:
+                        continue
                     await sending.send(
                         session,
                         clock=runtime.clock,
                         bus=bus,
                         sender=people[speaker],
-                        conversation_id=view.conversation.id,
+                        conversation_id=conversation_id,
                         client_id=f"demo-{index}",
                         text=line,
                         reply_to=None,
                         max_chars=settings.message_max_chars,
                     )
-                    progress.advance(task)
     finally:
         await runtime.engine.dispose()
     return (
-        f"{len(people)} people, a group 'Verona' with {len(play)} messages; sign in as "
+        f"{len(people)} people, a group '{GROUP_TITLE}' with {len(play)} messages; sign in as "
         f"{host.username} / {DEMO_PASSWORD}"
     )

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
 from plaza.accounts.models import User
+from plaza.accounts.service.friends import incoming_count
 from plaza.accounts.service.sessions import SignedIn, authenticate
 from plaza.errors import Unauthorized
 from plaza.runtime import Runtime
@@ -107,11 +108,15 @@ PageLimit = Annotated[int, Depends(page_limit)]
 async def cookie_sign_in(
     request: Request, session: DbSession, runtime: RuntimeDep
 ) -> SignedIn | None:
-    """The web client's session (forms check their own CSRF field)."""
+    """The web client's session (forms check their own CSRF field). Pages also show how many
+    friend requests wait, in the navigation."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    return await authenticate(session, clock=runtime.clock, token=token)
+    signed_in = await authenticate(session, clock=runtime.clock, token=token)
+    if signed_in is not None:
+        request.state.incoming_requests = await incoming_count(session, user_id=signed_in.user.id)
+    return signed_in
 
 
 WebSignIn = Annotated[SignedIn | None, Depends(cookie_sign_in)]

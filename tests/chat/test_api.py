@@ -289,9 +289,12 @@ async def test_blocked_sender_in_direct_chat_is_not_told(client, trio):
         await client.get(f"/api/v1/conversations/{conv['id']}/messages", headers=alice)
     ).json()["items"]
     assert [m["text"] for m in alice_view] == ["before"]
-    # Nor can a blocked person start a new chat or add the blocker to a group.
+    # A blocked person's group with the blocker looks made to them; the blocker never sees it.
     await client.post("/api/v1/blocks", json={"username": "alice"}, headers=trio["carol"])
-    refused = await client.post(
+    made = await client.post(
         "/api/v1/conversations", json={"kind": "group", "members": ["carol"]}, headers=alice
     )
-    assert refused.status_code == 403
+    assert made.status_code == 201
+    assert "carol" in [m["username"] for m in made.json()["members"]]
+    hidden = await client.get(f"/api/v1/conversations/{made.json()['id']}", headers=trio["carol"])
+    assert hidden.status_code == 404

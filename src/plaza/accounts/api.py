@@ -28,7 +28,8 @@ from plaza.deps import (
     RuntimeDep,
     client_address,
 )
-from plaza.pagination import Page
+from plaza.errors import Invalid
+from plaza.pagination import Page, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -142,6 +143,22 @@ async def update_me(body: ProfileUpdate, user: CurrentUser, session: DbSession):
     return await users.update_profile(session, user=user, display_name=body.display_name)
 
 
+@router.get("/users", response_model=Page[UserOut])
+async def search_users(
+    q: str, user: CurrentUser, session: DbSession, limit: PageLimit, cursor: str | None = None
+):
+    """Find people by the start of their username or display name (Chinese too)."""
+    position = decode_cursor(cursor)
+    after = position.get("after") if position is not None else None
+    if position is not None and not isinstance(after, str):
+        raise Invalid("cursor is not one this server gave out", field="cursor")
+    found, next_after = await users.search(session, query=q, limit=limit, after=after)
+    return Page(
+        items=[UserOut.model_validate(u) for u in found],
+        next_cursor=encode_cursor({"after": next_after}) if next_after else None,
+    )
+
+
 @router.get("/users/{username}", response_model=ProfileOut)
 async def profile(username: str, user: CurrentUser, session: DbSession):
     return await users.get_user(session, username=username)
@@ -159,6 +176,7 @@ async def send_friend_request(
         to_username=body.to,
         message=body.message,
         cooldown_seconds=runtime.settings.friend_request_cooldown_seconds,
+        bus=runtime.bus,
     )
     return FriendRequestOut.of(view)
 

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.accounts.limits import guarded_login, limit_friend_requests, limit_registration
+from plaza.accounts.models import User
 from plaza.accounts.service import friends, sessions, users
 from plaza.accounts.service.friends import are_friends, is_blocked
 from plaza.accounts.service.sessions import SignedIn
@@ -208,11 +209,18 @@ def _form_int(value: str | None, what: str) -> int:
 
 @router.get("/people")
 async def people(request: Request, user: WebUser, session: DbSession, q: str = ""):
-    """Find a person by exact username (WeChat's "add contact by ID")."""
+    """Find people by the start of their username or display name (Chinese too)."""
     if user is None:
         return sign_in_first(request)
-    found = await users.find_user(session, username=q) if q.strip() else None
-    return render(request, "people.html", user, q=q, found=found)
+    results: list[User] = []
+    error = None
+    if q.strip():
+        try:
+            results, _ = await users.search(session, query=q, limit=50)
+        except PlazaError as exc:
+            error = exc.message
+    found = results[0] if len(results) == 1 else None
+    return render(request, "people.html", user, q=q, found=found, results=results, error=error)
 
 
 @router.get("/u/{username}")
@@ -227,6 +235,8 @@ async def profile_page(request: Request, username: str, user: WebUser, session: 
         person=person,
         is_me=person.id == user.id,
         is_friend=await are_friends(session, user_id=user.id, other_id=person.id),
+        pending=await friends.pending_between(session, sender_id=user.id, recipient_id=person.id)
+        is not None,
         blocked=await is_blocked(session, blocker_id=user.id, blocked_id=person.id),
     )
 
@@ -275,6 +285,7 @@ async def friend_action(request: Request, user: WebUser, session: DbSession, run
                 to_username=target,
                 message=form.get("message", ""),
                 cooldown_seconds=runtime.settings.friend_request_cooldown_seconds,
+                bus=runtime.bus,
             )
             notice = f"Friend request sent to {target}."
         elif action in {"accept", "decline"}:

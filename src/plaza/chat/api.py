@@ -40,6 +40,7 @@ async def create_conversation(
         usernames=body.members,
         title=body.title,
         max_members=runtime.settings.group_max_members,
+        limits=runtime.chat_sends.limits,
     )
     out = ConversationOut.of(view)
     if created:
@@ -103,6 +104,7 @@ async def add_member(
         conversation_id=conversation_id,
         username=body.username,
         max_members=runtime.settings.group_max_members,
+        limits=runtime.chat_sends.limits,
     )
     return ConversationOut.of(view)
 

@@ -31,7 +31,7 @@ class ConversationSource:
         rows = await session.execute(
             select(Conversation.id, Conversation.rev)
             .join(Member, Member.conversation_id == Conversation.id)
-            .where(Member.user_id == user_id)
+            .where(Member.user_id == user_id, Member.hidden.is_(False))
         )
         return {events.topic(cid): rev for cid, rev in rows}
 
@@ -40,7 +40,7 @@ class ConversationSource:
     ) -> Replay:
         conversation_id = int(topic[len(PREFIX) :])
         member = await session.get(Member, (conversation_id, user_id))
-        if member is None:
+        if member is None or member.hidden:
             return Replay(allowed=False)
         head = await session.scalar(
             select(Conversation.rev).where(Conversation.id == conversation_id)
@@ -67,14 +67,13 @@ class ConversationSource:
                 .order_by(ConversationEvent.rev)
             )
         ).all()
-        replayed: list[tuple[int, str]] = []
+        replayed: list[tuple[int, str | None]] = []
         for event_row, message, sender in rows:
+            text: str | None
             if message is None:
                 text = event_row.payload or "{}"
             elif message.withheld and message.sender_id != user_id:
-                text = orjson.dumps(
-                    events.withheld_placeholder(conversation_id, message.seq, event_row.rev)
-                ).decode()
+                text = None  # not for this person: skipped, like live (see Hub._on_message)
             else:
                 text = orjson.dumps(events.message_event(message, sender, event_row.rev)).decode()
             replayed.append((event_row.rev, text))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from plaza.db import Base, UTCDateTime
@@ -45,6 +45,13 @@ class Member(Base):
     history_from_seq: Mapped[int] = mapped_column(default=1)
     last_read_seq: Mapped[int] = mapped_column(default=0)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When this member last sent a message. Their list orders by the later of this and the
+    # conversation's `last_activity_at`, which a withheld message does not move (so the
+    # blocker's list shows no trace of it, while the sender's chat still moves up).
+    activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Added by someone this member has blocked: the others see them listed, but the
+    # conversation does not exist for them (no list entry, 404, no live events).
+    hidden: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
 
 class Message(Base):
@@ -52,6 +59,15 @@ class Message(Base):
     __table_args__ = (
         UniqueConstraint("conversation_id", "seq", name="uq_messages_conversation_seq"),
         UniqueConstraint("conversation_id", "sender_id", "client_id", name="uq_messages_client_id"),
+        # Withheld messages are rare: a small index of them makes unread counts, which leave
+        # them out, cheap.
+        Index(
+            "ix_messages_withheld",
+            "conversation_id",
+            "seq",
+            sqlite_where=text("withheld = 1"),
+            postgresql_where=text("withheld"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -71,7 +71,7 @@ class ConversationOut(BaseModel):
             rev=c.rev,
             unread=view.unread,
             last_message=MessageOut(**view.last_message) if view.last_message else None,
-            last_activity_at=c.last_activity_at,
+            last_activity_at=view.activity_at or c.last_activity_at,
         )
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from plaza.accounts.service import friends
 from plaza.chat.service import conversations
 from plaza.deps import DbSession, RuntimeDep, WebUser
-from plaza.errors import PlazaError
+from plaza.errors import NotFound, PlazaError
 from plaza.web.forms import form_data, redirect, render, sign_in_first
 
 router = APIRouter(include_in_schema=False)
@@ -21,6 +21,11 @@ async def chat_page(
 ):
     if user is None:
         return sign_in_first(request)
+    if conversation_id is not None:
+        # Only members may open it; anyone else (or a made-up id) sees the same 404.
+        if not 0 < conversation_id < 2**31:
+            raise NotFound("no such conversation")
+        await conversations.membership(session, conversation_id=conversation_id, user_id=user.id)
     mine, _ = await friends.list_friends(session, user=user, cursor=None, limit=500)
     return render(request, "chat.html", user, conversation_id=conversation_id, friends=mine)
 

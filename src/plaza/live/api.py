@@ -10,12 +10,24 @@ Protocol (JSON text frames):
 - client -> `{"type": "send", "conversation_id", "client_id", "text", "reply_to"?, "ref"?}`,
   server -> `{"type": "sent", "client_id", "message": {...}}` once committed (the same rules
   and idempotency as `POST /conversations/{id}/messages`, without an HTTP request per
-  message), or `{"type": "error", "client_id", "code", "message"}`.
+  message), or `{"type": "error", "client_id", "code", "message"}`;
+- any frame the server cannot handle (binary, not JSON, not an object, unknown type, a
+  command that fails) is answered with `{"type": "error", "code", "message"}` (echoing `ref`
+  and `client_id` when present) and the socket stays open; a command over a rate limit is
+  answered with `{"type": "error", "code": "rate_limited", "retry_after": seconds, ...}`;
+  the server then reads no further frames of that socket for up to a second (a slow-down),
+  and refuses its commands the same way until `retry_after` has passed.
+- server -> `{"type": "hold", "reason": "database unavailable"}` when the database cannot be
+  reached while this socket needs it (a replay): keep your state and wait, do not reload; the
+  socket stays open and its positions hold. `{"type": "resumed"}` follows once it answers
+  again and the missed events have been sent. Meanwhile a `send` is answered
+  `{"type": "error", "code": "unavailable", ...}`: send it again later with the same client_id.
 Close codes: 4401 not signed in, or the session ended (signed out, revoked from another
 device, password changed, account suspended or closed, expired; the close reason says which):
 sign in again; 4403 the page's origin may not use the session cookie; 4008 too slow
 (reconnect and resume); 1012 server restarting (uvicorn closes sockets on SIGTERM; reconnect
-and resume).
+and resume); 1013 try again later: the database cannot be reached to open the stream
+(preceded by `{"type": "error", "code": "unavailable"}`; reconnect after a pause and resume).
 
 Authentication: the `Authorization: Bearer` header, a `token` query parameter, or the web
 client's session cookie. A cookie is sent by the browser whatever page opens the socket, so a
@@ -28,13 +40,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 
 import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from plaza.accounts.service.sessions import SignedIn, authenticate
 from plaza.deps import bearer_token
-from plaza.errors import PlazaError
+from plaza.errors import PlazaError, RateLimited, Unavailable, database_unavailable
 from plaza.live.connection import Connection, State
 from plaza.live.direct import EXTENSION as DIRECT
 from plaza.live.frames import Frame
@@ -48,6 +61,9 @@ log = logging.getLogger(__name__)
 RESUME_WAIT_SECONDS = 2.0
 CLOSE_WAIT_SECONDS = 1.0
 FORBIDDEN_ORIGIN_CLOSE = 4403
+TRY_AGAIN_LATER_CLOSE = 1013
+# The longest a rate-limited socket's frames go unread before the reader reads on.
+RATE_LIMIT_PAUSE_SECONDS = 1.0
 
 
 def _token(websocket: WebSocket) -> tuple[str | None, bool]:
@@ -72,8 +88,14 @@ def _origin_allowed(websocket: WebSocket, extra: str) -> bool:
 
 
 async def _authenticate(runtime: Runtime, token: str) -> SignedIn | None:
-    async with runtime.sessions() as session:
-        return await authenticate(session, clock=runtime.clock, token=token)
+    """The session of `token`, or None; Unavailable when the database cannot be reached."""
+    try:
+        async with runtime.sessions() as session:
+            return await authenticate(session, clock=runtime.clock, token=token)
+    except Exception as exc:
+        if not database_unavailable(exc):
+            raise
+        raise Unavailable() from exc
 
 
 async def _refuse(websocket: WebSocket, code: int, error: str, message: str) -> None:
@@ -87,9 +109,29 @@ def _event(**fields) -> Frame:
 
 
 async def _read_frames(websocket: WebSocket, conn: Connection, hub: Hub) -> None:
-    """Handle client frames one at a time, so commands (sends) keep the client's order."""
+    """Handle client frames one at a time, so commands (sends) keep the client's order.
+
+    A frame that cannot be handled (binary, not JSON, not an object, unknown type, a handler
+    that fails) is answered with an error event; the socket stays open.
+
+    A command refused by a rate limit slows the socket down: the reader stops reading for up
+    to `RATE_LIMIT_PAUSE_SECONDS` (TCP back-pressure), and until the limit's window ends,
+    further commands are refused here, without reaching the service. It does not stop reading
+    for the whole window: uvicorn stops reading the socket while the app does not receive, and
+    the client's pings and pongs would wait behind its flood until a keepalive timeout closed
+    the socket.
+    """
+    loop = asyncio.get_running_loop()
+    limited_until = 0.0
     while conn.state is not State.CLOSED:
-        raw = await websocket.receive_text()
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
+        raw = message.get("text")
+        if raw is None:
+            conn.send_now(_event(type="error", code="bad_frame", message="send JSON text frames"))
+            continue
+        pause = 0.0
         try:
             frame = orjson.loads(raw)
             kind = frame.get("type") if isinstance(frame, dict) else None
@@ -98,24 +140,56 @@ async def _read_frames(websocket: WebSocket, conn: Connection, hub: Hub) -> None
             elif kind == "ping":
                 conn.send_now(_event(type="pong"))
             elif isinstance(kind, str) and (handler := hub.command(kind)) is not None:
-                await _run_command(conn, handler, frame)
+                wait = limited_until - loop.time()
+                if wait > 0:
+                    refusal = RateLimited(
+                        "too many commands; slow down", retry_after=max(1, math.ceil(wait))
+                    )
+                    conn.send_now(_reply(_error(refusal), frame))
+                else:
+                    retry_after = await _run_command(conn, handler, frame)
+                    if retry_after:
+                        limited_until = loop.time() + retry_after
+                        pause = min(float(retry_after), RATE_LIMIT_PAUSE_SECONDS)
             else:
                 raise ValueError("frames are {type: resume|ping|send}")
         except (ValueError, orjson.JSONDecodeError) as exc:
             conn.send_now(_event(type="error", code="bad_frame", message=str(exc)))
+        if pause > 0:
+            await asyncio.sleep(pause)
 
 
-async def _run_command(conn: Connection, handler: Command, frame: dict) -> None:
-    """Reply with the handler's event, or an error event; both echo the frame's `ref` and
-    `client_id` so the client can match them to what it sent."""
+def _error(exc: PlazaError) -> dict:
+    reply = {"type": "error", "code": exc.code, "message": exc.message}
+    if exc.field:
+        reply["field"] = exc.field
+    if isinstance(exc, RateLimited):
+        reply["retry_after"] = exc.retry_after
+    return reply
+
+
+def _reply(reply: dict, frame: dict) -> Frame:
+    """The reply echoes the frame's `ref` and `client_id` so the client can match them to
+    what it sent."""
     echo = {k: frame[k] for k in ("ref", "client_id") if k in frame}
+    return Frame(orjson.dumps({**reply, **echo}))
+
+
+async def _run_command(conn: Connection, handler: Command, frame: dict) -> int:
+    """Reply with the handler's event, or an error event. Returns the seconds to wait when a
+    rate limit refused it, else 0."""
+    retry_after = 0
     try:
         reply = await handler(conn.user_id, frame)
     except PlazaError as exc:
-        reply = {"type": "error", "code": exc.code, "message": exc.message}
-        if exc.field:
-            reply["field"] = exc.field
-    conn.send_now(_event(**reply, **echo))
+        reply = _error(exc)
+        if isinstance(exc, RateLimited):
+            retry_after = exc.retry_after
+    except Exception:
+        log.exception("stream command %r failed", frame.get("type"))
+        reply = {"type": "error", "code": "internal", "message": "that failed; try again"}
+    conn.send_now(_reply(reply, frame))
+    return retry_after
 
 
 async def _go_live_after_wait(conn: Connection) -> None:
@@ -131,7 +205,11 @@ async def stream(websocket: WebSocket) -> None:
     if from_cookie and not _origin_allowed(websocket, runtime.settings.allowed_origins):
         await _refuse(websocket, FORBIDDEN_ORIGIN_CLOSE, "forbidden_origin", "origin not allowed")
         return
-    signed_in = await _authenticate(runtime, token) if token else None
+    try:
+        signed_in = await _authenticate(runtime, token) if token else None
+    except Unavailable as exc:
+        await _refuse(websocket, TRY_AGAIN_LATER_CLOSE, exc.code, exc.message)
+        return
     if signed_in is None:
         await _refuse(websocket, SESSION_ENDED_CLOSE, "unauthorized", "sign in first")
         return
@@ -148,7 +226,12 @@ async def stream(websocket: WebSocket) -> None:
         direct=websocket.scope.get("extensions", {}).get(DIRECT),
         flusher=hub.flusher,
     )
-    positions = await hub.attach(conn)
+    try:
+        positions = await hub.attach(conn)
+    except Unavailable as exc:  # accepted already: say why, then close
+        await websocket.send_text(_event(type="error", code=exc.code, message=exc.message).text)
+        await websocket.close(TRY_AGAIN_LATER_CLOSE, reason=exc.message)
+        return
     conn.send_now(
         _event(
             type="ready",

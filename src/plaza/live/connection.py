@@ -3,9 +3,10 @@
     AWAITING_RESUME --resume frame or timeout--> LIVE --close/slow/error--> CLOSED
 
 Every event of a sequenced topic carries a revision. The connection remembers the last revision
-it sent per topic, so a duplicate (rev <= last) is dropped and a gap (rev > last + 1, e.g. a
-bus message lost while Redis restarted) triggers a replay of the missing range from the
-database; live events of that topic are held meanwhile and released in order afterwards.
+it sent per topic (or skipped: an event this person may not see, see `skip`), so a duplicate
+(rev <= last) is dropped and a gap (rev > last + 1, e.g. a bus message lost while Redis
+restarted) triggers a replay of the missing range from the database; live events of that topic
+are held meanwhile and released in order afterwards.
 Outgoing frames wait in a bounded queue; a consumer that lets it fill up is disconnected and
 will resume on reconnect. When the socket offers the direct path (plaza.live.direct) and
 nothing is queued, a frame is written at once, without waking the writer task.
@@ -63,8 +64,9 @@ class Connection:
         self._outbox: list[Frame] = []
         self._wakeup = asyncio.Event()
         self._room = asyncio.Event()
-        self._held: dict[str, list[tuple[int, Frame]]] = {}
-        self._pending: list[tuple[str, int | None, Frame]] = []
+        # A None frame stands for a skipped revision (see `skip`).
+        self._held: dict[str, list[tuple[int, Frame | None]]] = {}
+        self._pending: list[tuple[str, int | None, Frame | None]] = []
         self._tasks: set[asyncio.Task] = set()
         # Topics to check against the database once the connection goes live.
         self._stale: set[str] = set()
@@ -72,8 +74,9 @@ class Connection:
 
     # -- incoming events ------------------------------------------------------------------------
 
-    def deliver(self, topic: str, rev: int | None, frame: Frame) -> None:
-        """Take one event from the hub; never blocks."""
+    def deliver(self, topic: str, rev: int | None, frame: Frame | None) -> None:
+        """Take one event from the hub; never blocks. A None frame (revisioned events only)
+        moves the position past `rev` without sending anything."""
         if self.state is State.CLOSED:
             return
         if self.state is State.AWAITING_RESUME:
@@ -81,7 +84,8 @@ class Connection:
             self._check_bound(len(self._pending))
             return
         if rev is None:
-            self._enqueue(frame)
+            if frame is not None:
+                self._enqueue(frame)
             return
         held = self._held.get(topic)
         if held is not None:
@@ -91,11 +95,17 @@ class Connection:
         last = self.positions.get(topic)
         if last is None or rev == last + 1:
             self.positions[topic] = rev
-            self._enqueue(frame)
+            if frame is not None:
+                self._enqueue(frame)
         elif rev > last + 1:
             self._held[topic] = [(rev, frame)]
             self._spawn(self._replay(topic, last))
         # rev <= last: already sent (replay and live overlapped); drop it.
+
+    def skip(self, topic: str, rev: int) -> None:
+        """An event at `rev` that this person may not see: keep the order and gap repair as for
+        any event, but send nothing."""
+        self.deliver(topic, rev, None)
 
     def follow(self, topic: str, rev: int) -> None:
         """Start following `topic` from revision `rev` (events after it will be sent)."""
@@ -150,6 +160,11 @@ class Connection:
         if rev > self.positions.get(topic, -1):
             self.positions[topic] = rev
             self._enqueue(Frame(text.encode()))
+
+    def skip_replayed(self, topic: str, rev: int) -> None:
+        """A replayed event this person may not see: move past it, send nothing."""
+        if rev > self.positions.get(topic, -1):
+            self.positions[topic] = rev
 
     async def wait_for_room(self) -> None:
         """Pace a long replay to the client's speed instead of overflowing the queue: wait

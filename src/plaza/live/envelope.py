@@ -3,7 +3,10 @@
 Publishers wrap the client-visible event in a small envelope so that each node can route it
 without knowing the surface: `rev` orders the events of one topic (a conversation's revision),
 `follow` (on a person's own topic) adds topics to that person's connections, and
-`unfollow_users` (on a content topic) detaches people after this event, e.g. a removed member.
+`unfollow_users` (on a content topic) detaches people after this event, e.g. a removed member,
+and `visible_to` (on a content topic) restricts the event to these people's connections: every
+other follower only moves past its revision and is sent nothing (a message withheld because
+its sender is blocked).
 Each node decodes the envelope once and writes the same event text to all its local sockets.
 """
 
@@ -24,6 +27,7 @@ def pack(
     rev: int | None = None,
     follow: dict[str, int] | None = None,
     unfollow_users: list[int] | None = None,
+    visible_to: list[int] | None = None,
 ) -> bytes:
     envelope: dict[str, Any] = {"event": event}
     if rev is not None:
@@ -32,6 +36,8 @@ def pack(
         envelope["follow"] = follow
     if unfollow_users:
         envelope["unfollow_users"] = unfollow_users
+    if visible_to is not None:
+        envelope["visible_to"] = visible_to
     return orjson.dumps(envelope)
 
 

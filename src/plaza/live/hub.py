@@ -4,6 +4,11 @@ It keeps topic -> connections and person -> connections maps, subscribes the bus
 while at least one local connection follows it, decodes each bus message once, and hands the
 same event text to every local follower. Replays (after a gap, a resume or a bus reconnect)
 go to the `TopicSource` that owns the topic's prefix.
+
+While the database cannot be reached, a replay does not fail the connection: the socket is
+told `{"type": "hold", ...}` once, keeps its positions, and the replay runs again when the
+database answers (one probe per node, with backoff, however many replays wait); the socket is
+then told `{"type": "resumed"}`. A new connection cannot start (`attach` raises Unavailable).
 """
 
 from __future__ import annotations
@@ -15,10 +20,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from plaza.bus import Bus
 from plaza.clock import Clock
+from plaza.errors import Unavailable, database_unavailable
 from plaza.live import session_end
 from plaza.live.connection import Connection, State
 from plaza.live.envelope import unpack, user_topic
@@ -34,6 +41,11 @@ EXPIRY_CHECK_SECONDS = 1.0
 # Sessions ended where no bus reaches this node (an operator's `plaza user status` on a
 # single SQLite node, a bus message lost in a Redis outage) close their sockets within this.
 SESSION_RECHECK_SECONDS = 30.0
+HOLD = Frame(orjson.dumps({"type": "hold", "reason": "database unavailable"}))
+RESUMED = Frame(orjson.dumps({"type": "resumed"}))
+# Seconds between probes of an unreachable database: doubling from the first to the most.
+PROBE_FIRST, PROBE_MAX = 0.1, 2.0
+PROBE_TIMEOUT = 5.0  # a probe of a server that does not answer at all gives up after this
 
 
 class Hub:
@@ -57,6 +69,10 @@ class Hub:
         self._topics: dict[str, set[Connection]] = defaultdict(set)
         self._users: dict[int, set[Connection]] = defaultdict(set)
         self._tasks: set[asyncio.Task] = set()
+        # While the database is unreachable: how many replays of each connection wait for it,
+        # and the one task probing it.
+        self._holding: dict[Connection, int] = {}
+        self._probe: asyncio.Task | None = None
         self.flusher = Flusher()
         bus.on_reconnect(self.catch_up_all)
 
@@ -83,11 +99,17 @@ class Hub:
 
     async def attach(self, conn: Connection) -> dict[str, int]:
         """Register a new connection with every topic its person follows; returns the topics
-        with their current revisions (the starting positions)."""
+        with their current revisions (the starting positions). Raises Unavailable, having
+        registered nothing, when the database cannot be reached."""
         positions: dict[str, int] = {}
-        async with self._sessions() as session:
-            for source in self._sources.values():
-                positions.update(await source.followed(session, user_id=conn.user_id))
+        try:
+            async with self._sessions() as session:
+                for source in self._sources.values():
+                    positions.update(await source.followed(session, user_id=conn.user_id))
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            raise Unavailable() from exc
         self._users[conn.user_id].add(conn)
         await self._follow(conn, user_topic(conn.user_id), None)
         for topic, rev in positions.items():
@@ -134,7 +156,15 @@ class Hub:
             self._on_user_message(int(topic[5:]), envelope, frame)
             return
         rev = envelope.get("rev")
-        if frame is not None:
+        visible_to = envelope.get("visible_to")
+        if frame is not None and visible_to is not None and rev is not None:
+            # Only these people see it; the others move past its revision, seeing nothing.
+            for conn in tuple(self._topics.get(topic, ())):
+                if conn.user_id in visible_to:
+                    conn.deliver(topic, rev, frame)
+                else:
+                    conn.skip(topic, rev)
+        elif frame is not None:
             for conn in tuple(self._topics.get(topic, ())):
                 conn.deliver(topic, rev, frame)
         for user_id in envelope.get("unfollow_users", ()):
@@ -223,28 +253,100 @@ class Hub:
         return self._sources.get(prefix)
 
     async def replay(self, conn: Connection, topic: str, after: int) -> None:
-        """Send `conn` the events of `topic` after revision `after`, from the database."""
+        """Send `conn` the events of `topic` after revision `after`, from the database.
+
+        While the database cannot be reached, `conn` is told to hold and the replay waits for
+        it (live events of the topic stay held behind the replay, as usual)."""
         source = self.source_for(topic)
         if source is None:
             return
+        holding = False
+        try:
+            while True:
+                try:
+                    async with self._sessions() as session:
+                        result = await source.replay(
+                            session,
+                            user_id=conn.user_id,
+                            topic=topic,
+                            after=after,
+                            limit=self._replay_limit,
+                        )
+                    break
+                except Exception as exc:
+                    if not database_unavailable(exc):
+                        raise
+                    if not holding:
+                        holding = True
+                        self._hold(conn, exc)
+                await self._database_back()
+                if conn.state is State.CLOSED or topic not in conn.positions:
+                    return
+            if not result.allowed:
+                await self._unfollow(conn, topic)
+                return
+            if result.reset is not None and result.head is not None:
+                conn.reset(topic, result.head, result.reset)
+                return
+            for rev, event_text in result.events:
+                if event_text is None:  # an event this person may not see: only move past it
+                    conn.skip_replayed(topic, rev)
+                    continue
+                conn.replayed(topic, rev, event_text)
+                await conn.wait_for_room()
+        finally:
+            if holding:
+                self._release(conn)
+
+    def _hold(self, conn: Connection, exc: Exception) -> None:
+        """A replay of `conn` waits for the database: the first one tells the client to hold
+        (keep its state and wait) rather than reload."""
+        waiting = self._holding.get(conn, 0)
+        self._holding[conn] = waiting + 1
+        if not waiting:
+            log.warning("stream replay waits for the database: %r", exc)
+            conn.send_now(HOLD)
+
+    def _release(self, conn: Connection) -> None:
+        """A replay of `conn` is done (or abandoned); after the last, the client may go on."""
+        waiting = self._holding.pop(conn, 1) - 1
+        if waiting:
+            self._holding[conn] = waiting
+        elif conn.state is not State.CLOSED:
+            conn.send_now(RESUMED)
+
+    async def _database_back(self) -> None:
+        """Wait until the database answers again; one probe for the node, however many
+        replays wait (a waiter that is cancelled leaves the probe running for the others)."""
+        if self._probe is None or self._probe.done():
+            self._probe = asyncio.ensure_future(self._probe_database())
+            self._tasks.add(self._probe)
+            self._probe.add_done_callback(self._tasks.discard)
+        await asyncio.shield(self._probe)
+
+    async def _probe_database(self) -> None:
+        delay = PROBE_FIRST
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                await asyncio.wait_for(self._select_one(), PROBE_TIMEOUT)
+                return
+            except Exception as exc:
+                if not database_unavailable(exc) and not isinstance(exc, TimeoutError):
+                    log.exception("probing the database for the stream's replays")
+            delay = min(2 * delay, PROBE_MAX)
+
+    async def _select_one(self) -> None:
         async with self._sessions() as session:
-            result = await source.replay(
-                session, user_id=conn.user_id, topic=topic, after=after, limit=self._replay_limit
-            )
-        if not result.allowed:
-            await self._unfollow(conn, topic)
-            return
-        if result.reset is not None and result.head is not None:
-            conn.reset(topic, result.head, result.reset)
-            return
-        for rev, text in result.events:
-            conn.replayed(topic, rev, text)
-            await conn.wait_for_room()
+            await session.execute(text("SELECT 1"))
 
     async def catch_up_all(self) -> None:
         """After the bus reconnects: sessions that ended meanwhile close their sockets, and
         every live connection checks every topic it follows."""
-        await self.revalidate_sessions()
+        try:
+            await self.revalidate_sessions()
+        except Exception:  # the database may be away too; the periodic re-check follows up
+            log.warning("could not re-check sessions after the bus reconnected", exc_info=True)
         for conns in list(self._users.values()):
             for conn in list(conns):
                 if conn.state is not State.CLOSED:

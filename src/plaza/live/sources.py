@@ -15,14 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 @dataclass
 class Replay:
-    """Missed events in order, as (rev, event JSON text).
+    """Missed events in order, as (rev, event JSON text); the text is None for an event the
+    person may not see (the connection moves past its revision and sends nothing).
 
     `allowed` is False when the person may no longer follow the topic (they left the group);
     `reset` carries an event telling the client to reload through the REST API instead,
     when more was missed than the replay limit, and `head` is then the current revision.
     """
 
-    events: list[tuple[int, str]] = field(default_factory=list)
+    events: list[tuple[int, str | None]] = field(default_factory=list)
     allowed: bool = True
     reset: str | None = None
     head: int | None = None

@@ -15,7 +15,11 @@ from plaza.web.templating import templates
 def render(
     request: Request, name: str, user: User | None, status_code: int = 200, **context: Any
 ) -> Response:
-    context.update(user=user, csrf_token=request.state.csrf_token)
+    context.update(
+        user=user,
+        csrf_token=request.state.csrf_token,
+        incoming_requests=getattr(request.state, "incoming_requests", 0),
+    )
     return templates().TemplateResponse(request, name, context, status_code=status_code)
 
 

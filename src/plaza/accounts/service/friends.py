@@ -17,8 +17,10 @@ from plaza.accounts import policies
 from plaza.accounts.models import Block, FriendRequest, Friendship, User
 from plaza.accounts.service.sessions import require_active
 from plaza.accounts.service.users import get_user, users_by_id
+from plaza.bus import Bus
 from plaza.clock import Clock
 from plaza.errors import Conflict, Invalid, NotFound, RateLimited
+from plaza.live.envelope import pack, user_topic
 from plaza.pagination import cursor_int, decode_cursor, encode_cursor
 
 
@@ -45,6 +47,7 @@ async def send_request(
     to_username: str,
     message: str,
     cooldown_seconds: int = 0,
+    bus: Bus | None = None,
 ) -> RequestView:
     """Ask someone to be friends. Asking again while a request is pending returns it; asking
     back someone who asked you accepts theirs; after a decline, the same person may be asked
@@ -92,7 +95,35 @@ async def send_request(
     )
     session.add(request)
     await session.commit()
+    if bus is not None and not await is_blocked(
+        session, blocker_id=recipient.id, blocked_id=sender.id
+    ):
+        await _announce_incoming(session, bus, recipient.id)
     return RequestView(request, sender, recipient)
+
+
+async def incoming_count(session: AsyncSession, *, user_id: int) -> int:
+    """Pending requests waiting for this person (those from people they block never count)."""
+    blocked = select(Block.blocked_id).where(Block.blocker_id == user_id)
+    count = await session.scalar(
+        select(func.count())
+        .select_from(FriendRequest)
+        .where(
+            FriendRequest.to_user_id == user_id,
+            FriendRequest.status == "pending",
+            FriendRequest.from_user_id.not_in(blocked),
+        )
+    )
+    return count or 0
+
+
+async def _announce_incoming(session: AsyncSession, bus: Bus, user_id: int) -> None:
+    """Tell the person's open pages how many requests wait for them (the navigation badge)."""
+    event = {
+        "type": "friend_request.received",
+        "count": await incoming_count(session, user_id=user_id),
+    }
+    await bus.publish(user_topic(user_id), pack(event))
 
 
 async def _check_cooldown(
@@ -116,6 +147,19 @@ async def _check_cooldown(
             f"you asked {recipient.username} recently; you can ask again in about {hours} h",
             retry_after=wait,
         )
+
+
+async def pending_between(
+    session: AsyncSession, *, sender_id: int, recipient_id: int
+) -> FriendRequest | None:
+    """The pending request from one person to another, if any."""
+    return await session.scalar(
+        select(FriendRequest).where(
+            FriendRequest.from_user_id == sender_id,
+            FriendRequest.to_user_id == recipient_id,
+            FriendRequest.status == "pending",
+        )
+    )
 
 
 async def list_requests(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -84,6 +84,37 @@ async def users_by_id(session: AsyncSession, ids: set[int]) -> dict[int, User]:
         return {}
     rows = await session.scalars(select(User).where(User.id.in_(ids)))
     return {u.id: u for u in rows}
+
+
+SEARCH_MAX_CHARS = 64
+
+
+def _like_prefix(text: str) -> str:
+    """A LIKE pattern matching strings that start with `text` taken literally."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+async def search(
+    session: AsyncSession, *, query: str, limit: int, after: str | None = None
+) -> tuple[list[User], str | None]:
+    """People whose username or display name starts with `query` (any script; Latin letters
+    regardless of case), in username order; returns a page and the username to continue after.
+    """
+    text = query.strip()
+    if not text or len(text) > SEARCH_MAX_CHARS or "\x00" in text:
+        raise Invalid(f"q must be 1 to {SEARCH_MAX_CHARS} characters", field="q")
+    folded = policies.clean_display_name(text).lower()
+    statement = select(User).where(
+        or_(
+            User.username.like(_like_prefix(policies.normalize_username(text)), escape="\\"),
+            func.lower(User.display_name).like(_like_prefix(folded), escape="\\"),
+        )
+    )
+    if after is not None:
+        statement = statement.where(User.username > after)
+    rows = list(await session.scalars(statement.order_by(User.username).limit(limit + 1)))
+    next_after = rows[limit - 1].username if len(rows) > limit else None
+    return rows[:limit], next_after
 
 
 async def update_profile(session: AsyncSession, *, user: User, display_name: str) -> User:

@@ -1,4 +1,17 @@
-"""Starting conversations, listing them, and managing group members."""
+"""Starting conversations, listing them, and managing group members.
+
+Blocks are invisible to the blocked person (design.md §9). Someone who has blocked you can
+still be put in a conversation by you, as far as you (and everyone else) can tell: the add
+answers like any other and they are listed as a member. But their membership is hidden from
+them: the conversation is not in their list, is a 404 for them, sends them no events (not even
+`conversation.joined`) and takes no messages from them. (Signal treats invitations from
+blocked people the same way.) So `not_friends` only ever means "not friends". A blocker who
+starts a direct chat with the person they blocked un-hides their own side of it.
+
+A message withheld from the blocker (see `sending`) leaves no trace for them: it is not in
+their history or last message, not counted as unread, and does not move the conversation up
+their list (the sender's list moves through their own `Member.activity_at`).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +29,7 @@ from plaza.accounts.service.sessions import require_active
 from plaza.accounts.service.users import get_user, users_by_name
 from plaza.bus import Bus
 from plaza.chat import policies
+from plaza.chat.limits import ChatLimits
 from plaza.chat.models import Conversation, Member, Message
 from plaza.chat.service import events
 from plaza.clock import Clock
@@ -38,14 +52,58 @@ class ConversationView:
     my_role: str
     unread: int
     last_message: dict[str, Any] | None = None
+    # When the conversation last moved, as this viewer may know it (their list's order).
+    activity_at: datetime | None = None
 
 
 async def membership(session: AsyncSession, *, conversation_id: int, user_id: int) -> Member:
     """The caller's membership, or 404: non-members may not learn a conversation exists."""
     member = await session.get(Member, (conversation_id, user_id))
-    if member is None:
+    if member is None or member.hidden:
         raise NotFound("no such conversation")
     return member
+
+
+def _activity_key():
+    """A member's list position: the later of the conversation's activity and their own."""
+    return case(
+        (Member.activity_at > Conversation.last_activity_at, Member.activity_at),
+        else_=Conversation.last_activity_at,
+    )
+
+
+def _activity_of(conversation: Conversation, member: Member) -> datetime:
+    if member.activity_at is not None and member.activity_at > conversation.last_activity_at:
+        return member.activity_at
+    return conversation.last_activity_at
+
+
+def _unread(conversation: Conversation, member: Member, withheld: int) -> int:
+    return max(0, conversation.last_seq - member.last_read_seq - withheld)
+
+
+async def _withheld_unread(
+    session: AsyncSession, conversation_ids: list[int], *, viewer_id: int
+) -> dict[int, int]:
+    """Per conversation, the messages after the viewer's read marker that are withheld from
+    them: unread counts leave these out (an index of withheld messages keeps this cheap)."""
+    if not conversation_ids:
+        return {}
+    rows = await session.execute(
+        select(Message.conversation_id, func.count())
+        .join(
+            Member,
+            and_(Member.conversation_id == Message.conversation_id, Member.user_id == viewer_id),
+        )
+        .where(
+            Message.conversation_id.in_(conversation_ids),
+            Message.withheld == True,  # noqa: E712  (matches the partial index's predicate)
+            Message.seq > Member.last_read_seq,
+            Message.sender_id != viewer_id,
+        )
+        .group_by(Message.conversation_id)
+    )
+    return {cid: count for cid, count in rows}
 
 
 async def _members(session: AsyncSession, conversation_id: int) -> list[MemberView]:
@@ -67,13 +125,13 @@ def _check_title(title: str) -> str:
     return title
 
 
-async def _check_can_add(session: AsyncSession, *, actor: User, target: User) -> None:
-    """Only your friends can be put in a conversation, and never by someone they block."""
+async def _check_can_add(session: AsyncSession, *, actor: User, target: User) -> bool:
+    """Only your friends can be put in a conversation. Returns whether the target's
+    membership must be hidden from them (they have blocked the actor; see the module
+    docstring), which the actor is never told."""
     if not await are_friends(session, user_id=actor.id, other_id=target.id):
         raise Forbidden(f"{target.username} is not your friend", code="not_friends")
-    if await is_blocked(session, blocker_id=target.id, blocked_id=actor.id):
-        # Said like the friendship case, so a block is not revealed.
-        raise Forbidden(f"{target.username} is not your friend", code="not_friends")
+    return await is_blocked(session, blocker_id=target.id, blocked_id=actor.id)
 
 
 async def create(
@@ -86,8 +144,10 @@ async def create(
     usernames: list[str],
     title: str,
     max_members: int,
+    limits: ChatLimits | None = None,
 ) -> tuple[ConversationView, bool]:
-    """Start a conversation; returns it and whether it is new (a direct chat is reused)."""
+    """Start a conversation; returns it and whether it is new (a direct chat is reused).
+    New groups count against `limits` (groups per person)."""
     require_active(creator)
     if kind not in {"direct", "group"}:
         raise Invalid("kind must be direct or group", field="kind")
@@ -101,15 +161,19 @@ async def create(
     if kind == "direct":
         if len(others) != 1:
             raise Invalid("a direct conversation has exactly one other member", field="members")
-        view, created = await _create_direct(session, clock=clock, creator=creator, other=others[0])
-        if created:
-            for member in (creator, others[0]):
-                await _announce_joined(bus, view, member.id)
+        view, created, joined = await _create_direct(
+            session, clock=clock, creator=creator, other=others[0]
+        )
+        for user_id in joined:
+            await _announce_joined(bus, view, user_id)
         return view, created
     if len(others) + 1 > max_members:
         raise Invalid(f"a group has at most {max_members} members", field="members")
-    for other in others:
-        await _check_can_add(session, actor=creator, target=other)
+    if limits is not None:
+        await limits.check_group(creator.id)
+    hidden = {
+        other.id for other in others if await _check_can_add(session, actor=creator, target=other)
+    }
     now = clock.now()
     conversation = Conversation(
         kind="group", title=_check_title(title), created_at=now, last_activity_at=now
@@ -120,38 +184,69 @@ async def create(
         Member(conversation_id=conversation.id, user_id=creator.id, role="owner", joined_at=now)
     )
     for other in others:
-        session.add(Member(conversation_id=conversation.id, user_id=other.id, joined_at=now))
+        session.add(
+            Member(
+                conversation_id=conversation.id,
+                user_id=other.id,
+                joined_at=now,
+                hidden=other.id in hidden,
+            )
+        )
     await session.commit()
     view = await get_view(session, user=creator, conversation_id=conversation.id)
     for member in (creator, *others):
         # The creator's other devices (and the page that created it) follow it live too.
-        await _announce_joined(bus, view, member.id)
+        if member.id not in hidden:
+            await _announce_joined(bus, view, member.id)
     return view, True
 
 
 async def _create_direct(
     session: AsyncSession, *, clock: Clock, creator: User, other: User
-) -> tuple[ConversationView, bool]:
+) -> tuple[ConversationView, bool, list[int]]:
+    """Returns the chat, whether it is new, and who must be told they joined it."""
     key = policies.direct_key(creator.id, other.id)
     existing = await session.scalar(select(Conversation).where(Conversation.direct_key == key))
     if existing is not None:
-        return await get_view(session, user=creator, conversation_id=existing.id), False
-    await _check_can_add(session, actor=creator, target=other)
+        return await _existing_direct(session, creator=creator, conversation=existing)
+    hidden = await _check_can_add(session, actor=creator, target=other)
     now = clock.now()
     conversation = Conversation(kind="direct", direct_key=key, created_at=now, last_activity_at=now)
     session.add(conversation)
     try:
         await session.flush()
         for user in (creator, other):
-            session.add(Member(conversation_id=conversation.id, user_id=user.id, joined_at=now))
+            session.add(
+                Member(
+                    conversation_id=conversation.id,
+                    user_id=user.id,
+                    joined_at=now,
+                    hidden=hidden and user is other,
+                )
+            )
         await session.commit()
     except IntegrityError:
         # The other person started the same chat at the same instant: use theirs.
         await session.rollback()
         existing = await session.scalar(select(Conversation).where(Conversation.direct_key == key))
         assert existing is not None
-        return await get_view(session, user=creator, conversation_id=existing.id), False
-    return await get_view(session, user=creator, conversation_id=conversation.id), True
+        return await _existing_direct(session, creator=creator, conversation=existing)
+    view = await get_view(session, user=creator, conversation_id=conversation.id)
+    return view, True, [creator.id] if hidden else [creator.id, other.id]
+
+
+async def _existing_direct(
+    session: AsyncSession, *, creator: User, conversation: Conversation
+) -> tuple[ConversationView, bool, list[int]]:
+    """The direct chat already exists. If it was hidden from the creator (started by someone
+    they block), starting it themselves brings it into view."""
+    member = await session.get(Member, (conversation.id, creator.id))
+    joined: list[int] = []
+    if member is not None and member.hidden:
+        member.hidden = False
+        await session.commit()
+        joined = [creator.id]
+    return await get_view(session, user=creator, conversation_id=conversation.id), False, joined
 
 
 async def _announce_joined(bus: Bus, view: ConversationView, user_id: int) -> None:
@@ -176,12 +271,14 @@ async def get_view(session: AsyncSession, *, user: User, conversation_id: int) -
     conversation = await session.get(Conversation, conversation_id, populate_existing=True)
     assert conversation is not None
     last = await _last_messages(session, [conversation_id], viewer_id=user.id)
+    withheld = await _withheld_unread(session, [conversation_id], viewer_id=user.id)
     return ConversationView(
         conversation=conversation,
         members=await _members(session, conversation_id),
         my_role=member.role,
-        unread=max(0, conversation.last_seq - member.last_read_seq),
+        unread=_unread(conversation, member, withheld.get(conversation_id, 0)),
         last_message=last.get(conversation_id),
+        activity_at=_activity_of(conversation, member),
     )
 
 
@@ -218,10 +315,11 @@ async def list_for(
     session: AsyncSession, *, user: User, cursor: str | None, limit: int
 ) -> tuple[list[ConversationView], str | None]:
     """My conversations, most recently active first, with unread counts and last messages."""
+    activity = _activity_key()
     query = (
         select(Conversation, Member)
         .join(Member, Member.conversation_id == Conversation.id)
-        .where(Member.user_id == user.id)
+        .where(Member.user_id == user.id, Member.hidden.is_(False))
     )
     position = decode_cursor(cursor)
     if position is not None:
@@ -230,26 +328,22 @@ async def list_for(
             before_id = int(position["id"])
         except (KeyError, TypeError, ValueError):
             raise Invalid("cursor is not one this server gave out", field="cursor") from None
-        query = query.where(
-            (Conversation.last_activity_at < at)
-            | ((Conversation.last_activity_at == at) & (Conversation.id < before_id))
-        )
+        query = query.where((activity < at) | ((activity == at) & (Conversation.id < before_id)))
     rows = (
         await session.execute(
-            query.order_by(Conversation.last_activity_at.desc(), Conversation.id.desc()).limit(
-                limit + 1
-            )
+            query.order_by(activity.desc(), Conversation.id.desc()).limit(limit + 1)
         )
     ).all()
     next_cursor = None
     if len(rows) > limit:
-        last_conv = rows[limit - 1][0]
+        last_conv, last_member = rows[limit - 1]
         next_cursor = encode_cursor(
-            {"at": last_conv.last_activity_at.isoformat(), "id": last_conv.id}
+            {"at": _activity_of(last_conv, last_member).isoformat(), "id": last_conv.id}
         )
     rows = rows[:limit]
     ids = [c.id for c, _ in rows]
     last = await _last_messages(session, ids, viewer_id=user.id)
+    withheld = await _withheld_unread(session, ids, viewer_id=user.id)
     member_rows = (
         (
             await session.execute(
@@ -270,8 +364,9 @@ async def list_for(
             conversation=c,
             members=members.get(c.id, []),
             my_role=m.role,
-            unread=max(0, c.last_seq - m.last_read_seq),
+            unread=_unread(c, m, withheld.get(c.id, 0)),
             last_message=last.get(c.id),
+            activity_at=_activity_of(c, m),
         )
         for c, m in rows
     ]
@@ -298,7 +393,9 @@ async def add_member(
     conversation_id: int,
     username: str,
     max_members: int,
+    limits: ChatLimits | None = None,
 ) -> ConversationView:
+    """Add a friend to a group; counts against `limits` (member additions per person)."""
     require_active(actor)
     _conversation, me = await _group_for_manager(
         session, actor=actor, conversation_id=conversation_id
@@ -308,12 +405,14 @@ async def add_member(
     target = await get_user(session, username=username)
     if await session.get(Member, (conversation_id, target.id)) is not None:
         raise Conflict(f"{target.username} is already a member", code="already_member")
-    await _check_can_add(session, actor=actor, target=target)
+    hidden = await _check_can_add(session, actor=actor, target=target)
     count = await session.scalar(
         select(func.count()).select_from(Member).where(Member.conversation_id == conversation_id)
     )
     if (count or 0) + 1 > max_members:
         raise Conflict(f"a group has at most {max_members} members", code="group_full")
+    if limits is not None:
+        await limits.check_member_add(actor.id)
     now = clock.now()
     seq, rev = await events.bump(session, conversation_id, now=now)
     session.add(
@@ -323,6 +422,7 @@ async def add_member(
             joined_at=now,
             history_from_seq=seq + 1,
             last_read_seq=seq,
+            hidden=hidden,
         )
     )
     await events.commit_change(
@@ -337,7 +437,8 @@ async def add_member(
         by=actor.username,
     )
     view = await get_view(session, user=actor, conversation_id=conversation_id)
-    await _announce_joined(bus, view, target.id)
+    if not hidden:
+        await _announce_joined(bus, view, target.id)
     return view
 
 
@@ -386,7 +487,11 @@ async def _hand_over_ownership(
     """A leaving owner passes the group to the longest-serving admin, else member."""
     rows = await session.scalars(
         select(Member)
-        .where(Member.conversation_id == conversation_id, Member.user_id != leaving)
+        .where(
+            Member.conversation_id == conversation_id,
+            Member.user_id != leaving,
+            Member.hidden.is_(False),
+        )
         .order_by(Member.role != "admin", Member.joined_at)
         .limit(1)
     )

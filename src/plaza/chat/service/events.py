@@ -118,11 +118,6 @@ def message_event(message: Message, sender: User, rev: int) -> dict[str, Any]:
     }
 
 
-def withheld_placeholder(conversation_id: int, seq: int, rev: int) -> dict[str, Any]:
-    """What everyone but the sender gets for a withheld message: a revision to skip."""
-    return {"type": "noop", "conversation_id": conversation_id, "seq": seq, "rev": rev}
-
-
 async def publish(
     bus: Bus,
     conversation_id: int,
@@ -130,8 +125,14 @@ async def publish(
     *,
     rev: int | None,
     unfollow_users: list[int] | None = None,
+    visible_to: list[int] | None = None,
 ) -> None:
-    await bus.publish(topic(conversation_id), pack(event, rev=rev, unfollow_users=unfollow_users))
+    """`visible_to`: only these people's connections get the event; the other followers
+    only move past its revision (a withheld message)."""
+    await bus.publish(
+        topic(conversation_id),
+        pack(event, rev=rev, unfollow_users=unfollow_users, visible_to=visible_to),
+    )
 
 
 async def publish_to_user(

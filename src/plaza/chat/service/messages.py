@@ -74,6 +74,9 @@ async def recall(
     if message is None or message.conversation_id != conversation_id:
         raise NotFound("no such message")
     if message.recalled_at is not None:
+        # Already recalled: a no-op for its sender, refused to anyone else as before.
+        if message.sender_id != user.id:
+            raise Forbidden("only the sender may recall a message")
         return
     now = clock.now()
     if not policies.can_recall(

@@ -7,6 +7,12 @@ each message. `send` is the one-draft case. `SendBatcher` (below) feeds `send_ma
 sends that arrive while a transaction is being prepared: group commit, which divides the cost
 of the commit and of the socket writes (events of one loop turn share a write per socket) by
 the number of messages in flight.
+
+One person's bad draft must never fail another person's send (design.md §9): everything that
+can make a statement fail (ids out of the column's range, NUL characters, unpaired surrogates,
+lengths) is checked before the shared transaction starts, and if the transaction fails all
+the same, it is rolled back and the batch is split in halves and retried until the draft
+that fails is alone; only its sender hears the error.
 """
 
 from __future__ import annotations
@@ -19,19 +25,21 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from plaza.accounts.models import User
 from plaza.accounts.service.friends import is_blocked
 from plaza.accounts.service.sessions import require_active
 from plaza.bus import Bus
+from plaza.chat.limits import ChatLimits
 from plaza.chat.models import Message
 from plaza.chat.service import events, statements
 from plaza.clock import Clock
-from plaza.errors import Invalid, NotFound, PlazaError
+from plaza.errors import Invalid, NotFound, PlazaError, Unavailable, database_unavailable
 
 CLIENT_ID_MAX = 64
+ID_MAX = 2_147_483_647  # PostgreSQL INTEGER (int32); SQLite's columns are held to the same
 
 
 @dataclass(frozen=True)
@@ -65,18 +73,49 @@ class Outcome:
     error: PlazaError | None = None
 
 
+def _check_id(value: Any, name: str) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= ID_MAX:
+        raise Invalid(f"{name} must be a whole number from 1 to {ID_MAX}", field=name)
+
+
+def _check_text(value: Any, name: str) -> None:
+    if not isinstance(value, str):
+        raise Invalid(f"{name} must be a string", field=name)
+    if "\x00" in value:
+        raise Invalid(f"{name} must not contain NUL characters", field=name)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise Invalid(f"{name} must not contain unpaired surrogates", field=name) from None
+
+
 def check_message(text: str, client_id: str, *, max_chars: int) -> None:
+    _check_text(client_id, "client_id")
     if not client_id or len(client_id) > CLIENT_ID_MAX:
         raise Invalid(f"client_id must be 1 to {CLIENT_ID_MAX} characters", field="client_id")
+    _check_text(text, "text")
     if not text.strip():
         raise Invalid("text must not be empty", field="text")
     if len(text) > max_chars:
         raise Invalid(f"text must be at most {max_chars} characters", field="text")
 
 
-async def _check(session: AsyncSession, draft: Draft, *, max_chars: int) -> None:
-    """Validate one draft and find out whether it must be withheld (sender blocked)."""
+def check_draft(draft: Draft, *, max_chars: int) -> None:
+    """Everything about a draft that can be checked without the database, and that would
+    otherwise fail a statement of the shared transaction.
+
+    Local checks for now; they are meant to become the shared ones of `plaza.validation`.
+    """
+    _check_id(draft.author_id, "author_id")
+    _check_id(draft.conversation_id, "conversation_id")
+    if draft.reply_to is not None:
+        _check_id(draft.reply_to, "reply_to")
     check_message(draft.text, draft.client_id, max_chars=max_chars)
+
+
+async def _check(session: AsyncSession, draft: Draft) -> None:
+    """Check one draft against the database and find out whether it must be withheld (its
+    sender is blocked by the other side of a direct chat)."""
     connection = await session.connection()
     found = (
         await connection.execute(
@@ -98,47 +137,121 @@ async def _check(session: AsyncSession, draft: Draft, *, max_chars: int) -> None
         draft.withheld = await is_blocked(session, blocker_id=other, blocked_id=draft.author_id)
 
 
+def _is_outage(exc: BaseException) -> bool:
+    """The database itself is failing (not one draft): retrying draft by draft won't help, and
+    `SendBatcher._drain` tells every sender of the batch."""
+    if database_unavailable(exc):
+        return True
+    return isinstance(exc, (OperationalError, InterfaceError, OSError, asyncio.TimeoutError))
+
+
 async def send_many(
-    session: AsyncSession, *, clock: Clock, bus: Bus, drafts: Sequence[Draft], max_chars: int
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    bus: Bus,
+    drafts: Sequence[Draft],
+    max_chars: int,
+    limits: ChatLimits | None = None,
 ) -> list[Outcome]:
-    """Store the drafts that pass their checks in one transaction; one outcome per draft."""
+    """Store the drafts that pass their checks in one transaction; one outcome per draft.
+
+    With `limits`, the batch's sends are counted against the rate limits in one limiter call
+    (one Redis round trip), and those over a limit are refused with `RateLimited`."""
     outcomes = [Outcome() for _ in drafts]
-    accepted: dict[int, list[int]] = defaultdict(list)  # conversation -> draft indexes
+    pending: list[int] = []
     for index, draft in enumerate(drafts):
         try:
-            await _check(session, draft, max_chars=max_chars)
+            check_draft(draft, max_chars=max_chars)
+        except PlazaError as exc:
+            outcomes[index].error = exc
+        else:
+            pending.append(index)
+    if pending and limits is not None:
+        refusals = await limits.check_sends(
+            [(drafts[i].author_id, drafts[i].conversation_id) for i in pending]
+        )
+        for index, refusal in zip(pending, refusals, strict=True):
+            outcomes[index].error = refusal
+        pending = [i for i, refusal in zip(pending, refusals, strict=True) if refusal is None]
+    if pending:
+        await _send_checked(
+            session, clock=clock, bus=bus, drafts=drafts, indexes=pending, outcomes=outcomes
+        )
+    return outcomes
+
+
+async def _send_checked(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    bus: Bus,
+    drafts: Sequence[Draft],
+    indexes: list[int],
+    outcomes: list[Outcome],
+) -> None:
+    """One transaction for the drafts at `indexes`; on a database error, roll back and split
+    the batch until the failing draft is alone, so the others are stored regardless."""
+    try:
+        stored = await _transaction(
+            session, clock=clock, drafts=drafts, indexes=indexes, outcomes=outcomes
+        )
+    except Exception as exc:
+        await session.rollback()
+        if _is_outage(exc):
+            raise
+        for index in indexes:
+            outcomes[index] = Outcome()
+        if len(indexes) > 1:
+            middle = len(indexes) // 2
+            for half in (indexes[:middle], indexes[middle:]):
+                await _send_checked(
+                    session, clock=clock, bus=bus, drafts=drafts, indexes=half, outcomes=outcomes
+                )
+            return
+        [index] = indexes
+        if isinstance(exc, IntegrityError):
+            # The client_id was used before: a retry, answered with its first message.
+            outcomes[index] = await _first_of(session, drafts[index])
+        elif isinstance(exc, (DBAPIError, ValueError, OverflowError)):
+            outcomes[index] = Outcome(error=Invalid("this message cannot be stored"))
+        else:
+            raise
+        return
+    for index, message, rev in stored:
+        outcomes[index] = Outcome(
+            message=await _announce(bus, message, drafts[index], rev), created=True
+        )
+
+
+async def _transaction(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    drafts: Sequence[Draft],
+    indexes: list[int],
+    outcomes: list[Outcome],
+) -> list[tuple[int, Message, int]]:
+    """Check against the database, number and store the drafts at `indexes`, commit; a
+    draft refused by its checks gets its error in `outcomes` and the others go on."""
+    accepted: dict[int, list[int]] = defaultdict(list)  # conversation -> draft indexes
+    for index in indexes:
+        draft = drafts[index]
+        try:
+            await _check(session, draft)
         except PlazaError as exc:
             outcomes[index].error = exc
         else:
             accepted[draft.conversation_id].append(index)
     if not accepted:
         await session.rollback()
-        return outcomes
+        return []
     now = clock.now()
     stored: list[tuple[int, Message, int]] = []  # (draft index, message, rev)
-    try:
-        for conversation_id, indexes in accepted.items():
-            stored += await _store(
-                session, conversation_id, [drafts[i] for i in indexes], indexes, now
-            )
-    except IntegrityError:
-        # A client_id was used before (a retry) or twice in this batch: one at a time, each
-        # retry answered with its first message.
-        await session.rollback()
-        if len(drafts) == 1:
-            outcomes[0] = await _first_of(session, drafts[0])
-            return outcomes
-        for index in (i for indexes in accepted.values() for i in indexes):
-            [outcomes[index]] = await send_many(
-                session, clock=clock, bus=bus, drafts=[drafts[index]], max_chars=max_chars
-            )
-        return outcomes
+    for conversation_id, group in accepted.items():
+        stored += await _store(session, conversation_id, [drafts[i] for i in group], group, now)
     await session.commit()
-    for index, message, rev in stored:
-        outcomes[index] = Outcome(
-            message=await _announce(bus, message, drafts[index], rev), created=True
-        )
-    return outcomes
+    return stored
 
 
 async def _store(
@@ -149,10 +262,14 @@ async def _store(
     now: datetime,
 ) -> list[tuple[int, Message, int]]:
     connection = await session.connection()
+    # Withheld messages alone do not move the conversation's activity time (see `Member`).
+    bump = (
+        statements.BUMP_MESSAGES_QUIET
+        if all(d.withheld for d in drafts)
+        else statements.BUMP_MESSAGES
+    )
     last_seq, last_rev = (
-        await connection.execute(
-            statements.BUMP_MESSAGES, {"cid": conversation_id, "now": now, "k": len(drafts)}
-        )
+        await connection.execute(bump, {"cid": conversation_id, "now": now, "k": len(drafts)})
     ).one()
     first_seq, first_rev = last_seq - len(drafts) + 1, last_rev - len(drafts) + 1
     messages = [
@@ -201,7 +318,10 @@ async def _store(
     read_to = {m.sender_id: m.seq for m in messages}  # the last one of each sender
     await connection.execute(
         statements.MARK_SENDER_READ,
-        [{"cid": conversation_id, "uid": uid, "seq": seq} for uid, seq in read_to.items()],
+        [
+            {"cid": conversation_id, "uid": uid, "seq": seq, "now": now}
+            for uid, seq in read_to.items()
+        ],
     )
     return [
         (index, m, first_rev + n)
@@ -223,13 +343,11 @@ async def _first_of(session: AsyncSession, draft: Draft) -> Outcome:
 
 
 async def _announce(bus: Bus, message: Message, draft: Draft, rev: int) -> dict[str, Any]:
+    """Publish the message on its conversation's topic. A withheld one goes to the sender's
+    devices only; every other follower just moves past its revision, seeing nothing."""
     event = events.message_event(message, draft.author, rev)
-    if draft.withheld:
-        placeholder = events.withheld_placeholder(message.conversation_id, message.seq, rev)
-        await events.publish(bus, message.conversation_id, placeholder, rev=rev)
-        await events.publish_to_user(bus, draft.author_id, event)
-    else:
-        await events.publish(bus, message.conversation_id, event, rev=rev)
+    visible_to = [draft.author_id] if draft.withheld else None
+    await events.publish(bus, message.conversation_id, event, rev=rev, visible_to=visible_to)
     return event["message"]
 
 
@@ -244,6 +362,7 @@ async def send(
     text: str,
     reply_to: int | None,
     max_chars: int,
+    limits: ChatLimits | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Store one message and announce it; returns (message JSON, created).
 
@@ -251,7 +370,9 @@ async def send(
     client may retry a send whose answer it never got.
     """
     draft = Draft(sender.id, conversation_id, client_id, text, reply_to)
-    [outcome] = await send_many(session, clock=clock, bus=bus, drafts=[draft], max_chars=max_chars)
+    [outcome] = await send_many(
+        session, clock=clock, bus=bus, drafts=[draft], max_chars=max_chars, limits=limits
+    )
     if outcome.error is not None:
         raise outcome.error
     assert outcome.message is not None
@@ -282,8 +403,11 @@ class SendBatcher:
         bus: Bus,
         max_chars: int,
         max_batch: int = 64,
+        limits: ChatLimits | None = None,
     ) -> None:
         self._sessions = sessions
+        # Chat's rate limits, also used by the routes that create groups and add members.
+        self.limits = limits
         self._clock = clock
         self._bus = bus
         self._max_chars = max_chars
@@ -316,11 +440,19 @@ class SendBatcher:
                         bus=self._bus,
                         drafts=[w.draft for w in batch],
                         max_chars=self._max_chars,
+                        limits=self.limits,
                     )
             except Exception as exc:  # a database failure: every sender of the batch hears it
+                # Unreachable (down, restarting, locked): each sender gets its own 503 to retry
+                # with the same client_id; a commit that did land makes the retry a no-op.
+                unavailable = database_unavailable(exc)
                 for waiting in batch:
                     if not waiting.done.done():
-                        waiting.done.set_exception(exc)
+                        error: Exception = exc
+                        if unavailable:
+                            error = Unavailable()
+                            error.__cause__ = exc
+                        waiting.done.set_exception(error)
                 continue
             for waiting, outcome in zip(batch, outcomes, strict=True):
                 if not waiting.done.done():

@@ -28,7 +28,11 @@ MEMBERSHIP = (
             users, users.c.id == members.c.user_id
         )
     )
-    .where(conversations.c.id == bindparam("cid"), members.c.user_id == bindparam("uid"))
+    .where(
+        conversations.c.id == bindparam("cid"),
+        members.c.user_id == bindparam("uid"),
+        members.c.hidden.is_(False),
+    )
 )
 
 BUMP_MESSAGES = (
@@ -38,6 +42,18 @@ BUMP_MESSAGES = (
         last_seq=conversations.c.last_seq + bindparam("k"),
         rev=conversations.c.rev + bindparam("k"),
         last_activity_at=bindparam("now"),
+    )
+    .returning(conversations.c.last_seq, conversations.c.rev)
+)
+
+# For a batch of withheld messages only: they take numbers but must not move the conversation
+# up anyone's list (the sender's own list moves through `conversation_members.activity_at`).
+BUMP_MESSAGES_QUIET = (
+    conversations.update()
+    .where(conversations.c.id == bindparam("cid"))
+    .values(
+        last_seq=conversations.c.last_seq + bindparam("k"),
+        rev=conversations.c.rev + bindparam("k"),
     )
     .returning(conversations.c.last_seq, conversations.c.rev)
 )
@@ -67,5 +83,5 @@ INSERT_EVENT = conversation_events.insert()
 MARK_SENDER_READ = (
     members.update()
     .where(members.c.conversation_id == bindparam("cid"), members.c.user_id == bindparam("uid"))
-    .values(last_read_seq=bindparam("seq"))
+    .values(last_read_seq=bindparam("seq"), activity_at=bindparam("now"))
 )
