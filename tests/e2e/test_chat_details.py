@@ -106,18 +106,29 @@ def test_friend_confirmations_and_badge(new_page, server):
     page.goto("/signin")
     sign_in(page, ann)
     expect(page).to_have_url(re.compile(r"/chat$"))
+    expect(page.locator("#status")).to_have_text("live")
     badge = page.locator("#friend-badge")
     expect(badge).to_be_hidden()
 
-    # A request arrives: the badge counts it on the next page; the server's live event
-    # {"type": "friend_request.received", "count": N} updates it without a reload.
+    # A request arrives while Ann reads her chats: the badge counts it at once (the server's
+    # {"type": "friend_request.received", "count": N} on her own topic), and pages show it.
     request_friendship(server, token_c, ann.username, "你好")
+    expect(badge).to_have_text("1")
     page.goto("/friends")
     expect(badge).to_have_text("1")
     page.evaluate("Plaza.onCommonEvent({type: 'friend_request.received', count: 2})")
     expect(badge).to_have_text("2")
     page.evaluate("Plaza.onCommonEvent({type: 'friend_request.received', count: 0})")
     expect(badge).to_be_hidden()
+
+    # Ann asks Dan to be friends: his profile then says the request is on its way.
+    dan = make_person("Dan")
+    api_register(server, dan)
+    page.goto(f"/u/{dan.username}")
+    page.get_by_role("button", name="Add friend").click()
+    page.goto(f"/u/{dan.username}")
+    expect(page.get_by_text("Request sent. Waiting for Dan to answer.")).to_be_visible()
+    expect(page.get_by_role("button", name="Add friend")).to_have_count(0)
 
     # Removing a friend asks first; Cancel keeps him.
     page.goto(f"/u/{bob.username}")
@@ -142,6 +153,24 @@ def test_friend_confirmations_and_badge(new_page, server):
     page.get_by_role("button", name="Block").click()
     dialog.get_by_role("button", name="Block").click()
     expect(notice).to_have_text(f"{cleo.username} is blocked.")
+
+
+def test_find_people_by_the_start_of_a_name(new_page, server):
+    """The server's search, through the page: the start of a username finds the person."""
+    ann, bob = make_person("Ann"), make_person("Bob")
+    bob.display_name = "鲍勃"
+    api_register(server, ann)
+    api_register(server, bob)
+    page = new_page()
+    page.goto("/signin?next=/people")
+    sign_in(page, ann)
+    box = page.get_by_label("Username or name")
+    box.press_sequentially(bob.username[:-3])
+    found = page.get_by_role("list", name="People found")
+    expect(found.get_by_role("link", name=f"View 鲍勃 (@{bob.username})")).to_be_visible()
+    box.press("Enter")  # and the form's own search finds the same
+    expect(page).to_have_url(re.compile(r"/people\?q="))
+    expect(page.get_by_role("link", name=f"View 鲍勃 (@{bob.username})")).to_be_visible()
 
 
 def test_find_people_as_one_types(new_page, server):
