@@ -804,6 +804,7 @@
     bumpRev(event);
     const c = state.conversations.get(event.conversation_id);
     switch (event.type) {
+      case "resumed": // the server's database is back after a hold
       case "ready":
         flushOutbox();
         if (!state.loaded) loadConversations().catch(() => {});

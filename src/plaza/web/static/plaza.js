@@ -293,6 +293,7 @@ window.Plaza = (() => {
     input.addEventListener("compositionstart", () => { composing = true; });
     input.addEventListener("compositionend", () => { composing = false; schedule(); });
     input.addEventListener("input", schedule);
+    if (input.value !== input.defaultValue) schedule(); // typed before this script ran
   }
 
   if (signedIn) loadFriendRequests();
