@@ -38,6 +38,7 @@ from plaza.runtime import Runtime
 from plaza.sqlite_checkpoint import Checkpointer
 from plaza.web import pages
 from plaza.web.csrf import CsrfCookieMiddleware
+from plaza.web.docs import install_docs
 from plaza.web.errors import install_error_handlers
 from plaza.web.limits import BodyLimitMiddleware
 
@@ -131,6 +132,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         version=plaza.__version__,
         description="Chat, moments, public accounts and accountable moderation.",
         lifespan=lifespan,
+        # Served from the package by install_docs, so they work without internet.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.runtime = runtime
     install_error_handlers(app)
@@ -185,4 +189,5 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    install_docs(app)
     return app

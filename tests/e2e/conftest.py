@@ -76,13 +76,23 @@ def browser() -> Iterator[Browser]:
             browser.close()
 
 
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
 @pytest.fixture
-def new_page(browser: Browser, server: ServerProcess) -> Iterator[Callable[[], Page]]:
-    """Opens a page in a fresh browser context (one per person); all closed after the test."""
+def new_page(browser: Browser, server: ServerProcess) -> Iterator[Callable[..., Page]]:
+    """Opens a page in a fresh browser context (one per person); all closed after the test.
+    `new_page(phone=True)` is a 390x844 touch screen."""
     contexts = []
 
-    def open_page() -> Page:
-        context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 800})
+    def open_page(phone: bool = False) -> Page:
+        if phone:
+            context = browser.new_context(
+                base_url=server.url, viewport=PHONE, is_mobile=True, has_touch=True
+            )
+        else:
+            context = browser.new_context(base_url=server.url, viewport=DESKTOP)
         context.set_default_timeout(WAIT_MS)
         contexts.append(context)
         return context.new_page()
@@ -90,6 +100,44 @@ def new_page(browser: Browser, server: ServerProcess) -> Iterator[Callable[[], P
     yield open_page
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def new_phone_page(new_page) -> Callable[[], Page]:
+    """A page on a phone-size screen (390x844, touch) in a fresh context."""
+    return lambda: new_page(phone=True)
+
+
+def open_chat(page: Page, person: Person, path: str = "/chat") -> None:
+    """Signs in through the form, opens `path` and waits until the live stream is ready."""
+    page.goto("/signin?next=" + path)
+    sign_in(page, person)
+    expect(page).to_have_url(re.compile(re.escape(path) + "$"))
+    expect(page.locator("#status")).to_have_text("live")
+    if path != "/chat":  # the conversation has loaded
+        expect(page.locator("#history-edge")).to_be_attached()
+
+
+def assert_accessible(page: Page, what: str, *, known: frozenset[str] = frozenset()) -> None:
+    """axe-core (bundled by axe-playwright-python) finds no serious or critical violation,
+    except the rules in `known` (only for third-party markup we do not write)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    bad = [
+        v
+        for v in results.response["violations"]
+        if v["impact"] in {"serious", "critical"} and v["id"] not in known
+    ]
+    report = "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} -> "
+        + "; ".join(
+            f"{', '.join(map(str, n['target']))}: {n.get('failureSummary', '')}"
+            for n in v["nodes"][:5]
+        )
+        for v in bad
+    )
+    assert not bad, f"{what}: {report}"
 
 
 def sign_up(page: Page, person: Person) -> None:
