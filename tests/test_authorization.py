@@ -637,6 +637,13 @@ ROWS: list[Row] = [
         shows={a: (GROUP_TEXT,) for a in GROUP},
     ),
     Row(
+        "the group's changes (joins, renames)",
+        "GET",
+        C + "/changes",
+        fixed("GET", "/api/v1/conversations/{G}/changes"),
+        group_members(200),
+    ),
+    Row(
         "the owner-blocked direct chat's messages",
         "GET",
         C + "/messages",

@@ -334,3 +334,52 @@ async def test_a_direct_chat_ends_with_the_friendship(client, trio):
     assert [m["text"] for m in history.json()["items"]] == ["still friends?"]
     await befriend(client, bob, alice, "alice")
     assert (await send(client, bob, conv_id, "friends again", "d4"))["seq"] == 2
+
+
+async def test_group_changes_are_kept_for_history_between_the_messages(client, trio):
+    alice = trio["alice"]
+    conv = await group(client, alice, ["bob"], "Verona")
+    cid = conv["id"]
+    await send(client, alice, cid, "one", "h1")
+    added = await client.post(
+        f"/api/v1/conversations/{cid}/members", json={"username": "carol"}, headers=alice
+    )
+    assert added.status_code == 201
+    await send(client, alice, cid, "two", "h2")
+    await client.patch(f"/api/v1/conversations/{cid}", json={"title": "Mantua"}, headers=alice)
+    await client.delete(f"/api/v1/conversations/{cid}/members/bob", headers=trio["bob"])
+
+    async def changes(who, **params):
+        answer = await client.get(
+            f"/api/v1/conversations/{cid}/changes", params=params, headers=who
+        )
+        assert answer.status_code == 200, answer.text
+        return [
+            (c["type"], c["seq"], c.get("user"), c.get("title")) for c in answer.json()["items"]
+        ]
+
+    everything = [
+        ("member.added", 1, "carol", None),
+        ("conversation.updated", 2, None, "Mantua"),
+        ("member.removed", 2, "bob", None),
+    ]
+    assert await changes(alice) == everything
+    # Between message 1 and message 2 only (a page of older history).
+    assert await changes(alice, from_seq=0, to_seq=1) == everything[:1]
+    # Carol joined after message 1: she sees from her own arrival on, like the messages.
+    assert await changes(trio["carol"]) == everything
+    # Someone outside sees nothing at all.
+    assert (
+        await client.get(f"/api/v1/conversations/{cid}/changes", headers=trio["dave"])
+    ).status_code == 404
+    # Pages.
+    first = await client.get(f"/api/v1/conversations/{cid}/changes?limit=2", headers=alice)
+    rest = await client.get(
+        f"/api/v1/conversations/{cid}/changes",
+        params={"cursor": first.json()["next_cursor"]},
+        headers=alice,
+    )
+    assert [c["rev"] for c in first.json()["items"] + rest.json()["items"]] == sorted(
+        c["rev"] for c in first.json()["items"] + rest.json()["items"]
+    )
+    assert len(first.json()["items"] + rest.json()["items"]) == 3

@@ -87,6 +87,18 @@ def test_members_rules_and_system_lines(new_page, server):
     expect(panel_b).to_be_hidden()
     expect(page_b.get_by_role("button", name="Members")).to_be_hidden()
     expect(page_a.locator("#messages").get_by_text("Bob left the group")).to_be_visible()
+
+    # After a reload the lines are still there, in order: they come from the history.
+    page_a.reload()
+    lines = page_a.locator("#messages .system")
+    expect(lines).to_have_text(
+        [
+            "You added Dee",
+            "You renamed the group to “读书会 Book club”",
+            "You removed 蔡",
+            "Bob left the group",
+        ]
+    )
     page_a.screenshot(path="/tmp/shots/desktop-group-lines.png")
     page_b.screenshot(path="/tmp/shots/desktop-group-left.png")
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
 from plaza.chat.schemas import (
+    ChangeOut,
     ConversationIn,
     ConversationOut,
     ConversationUpdate,
@@ -186,6 +187,32 @@ async def list_messages(
         key = "after" if after_seq is not None else "before"
         next_cursor = encode_cursor({key: next_seq})
     return Page(items=[MessageOut(**m) for m in items], next_cursor=next_cursor)
+
+
+@router.get("/conversations/{conversation_id}/changes", response_model=Page[ChangeOut])
+async def list_changes(
+    conversation_id: int,
+    user: CurrentUser,
+    session: DbSession,
+    limit: PageLimit,
+    from_seq: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    to_seq: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None,
+    cursor: str | None = None,
+):
+    """Group changes (joins, leaves, removals, renames) made while the conversation held
+    `from_seq`..`to_seq` messages, oldest first: the system lines between a page of messages
+    (a change carries the seq of the last message before it)."""
+    items, next_rev = await messages.changes(
+        session,
+        user=user,
+        conversation_id=conversation_id,
+        from_seq=from_seq,
+        to_seq=to_seq,
+        after_rev=cursor_int(decode_cursor(cursor), "after"),
+        limit=limit,
+    )
+    next_cursor = encode_cursor({"after": next_rev}) if next_rev is not None else None
+    return Page(items=[ChangeOut(**item) for item in items], next_cursor=next_cursor)
 
 
 @router.delete("/conversations/{conversation_id}/messages/{message_id}", status_code=204)

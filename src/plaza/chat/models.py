@@ -88,6 +88,7 @@ class ConversationEvent(Base):
     it is now (recalled, say), never a stale copy of its text."""
 
     __tablename__ = "conversation_events"
+    __table_args__ = (Index("ix_conversation_events_seq", "conversation_id", "seq"),)
 
     conversation_id: Mapped[int] = mapped_column(
         ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
@@ -98,4 +99,7 @@ class ConversationEvent(Base):
         ForeignKey("messages.id", ondelete="CASCADE"), nullable=True
     )
     payload: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The conversation's message count when the change happened (a message: its own seq), so a
+    # page of history can show the group changes that happened between its messages.
+    seq: Mapped[int | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

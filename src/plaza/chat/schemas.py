@@ -52,6 +52,7 @@ class ConversationOut(BaseModel):
     last_seq: int
     rev: int
     unread: int
+    last_read_seq: int = 0
     last_message: MessageOut | None
     last_activity_at: datetime
 
@@ -70,6 +71,7 @@ class ConversationOut(BaseModel):
             last_seq=c.last_seq,
             rev=c.rev,
             unread=view.unread,
+            last_read_seq=view.last_read_seq,
             last_message=MessageOut(**view.last_message) if view.last_message else None,
             last_activity_at=view.activity_at or c.last_activity_at,
         )
@@ -86,6 +88,23 @@ class MessageIn(BaseModel):
 
 class ReadIn(BaseModel):
     seq: int | None = Field(None, ge=0)
+
+
+class ChangeOut(BaseModel):
+    """A group change as its live event was: who joined, left, was removed, or a rename."""
+
+    type: str
+    conversation_id: int
+    seq: int
+    rev: int
+    created_at: datetime | None = None
+    user: str | None = None
+    by: str | None = None
+    title: str | None = None
+    roles: dict[str, str] | None = None
+    names: dict[str, str] = Field(
+        default_factory=dict, description="display names of the people named (username -> name)"
+    )
 
 
 class ReadOut(BaseModel):

@@ -52,6 +52,8 @@ class ConversationView:
     my_role: str
     unread: int
     last_message: dict[str, Any] | None = None
+    # The last message this viewer has read (where the "new messages" divider goes).
+    last_read_seq: int = 0
     # When the conversation last moved, as this viewer may know it (their list's order).
     activity_at: datetime | None = None
 
@@ -279,6 +281,7 @@ async def get_view(session: AsyncSession, *, user: User, conversation_id: int) -
         members=await _members(session, conversation_id),
         my_role=member.role,
         unread=_unread(conversation, member, withheld.get(conversation_id, 0)),
+        last_read_seq=member.last_read_seq,
         last_message=last.get(conversation_id),
         activity_at=_activity_of(conversation, member),
     )
@@ -367,6 +370,7 @@ async def list_for(
             members=members.get(c.id, []),
             my_role=m.role,
             unread=_unread(c, m, withheld.get(c.id, 0)),
+            last_read_seq=m.last_read_seq,
             last_message=last.get(c.id),
             activity_at=_activity_of(c, m),
         )

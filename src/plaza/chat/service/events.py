@@ -46,6 +46,7 @@ async def record(
     *,
     conversation_id: int,
     rev: int,
+    seq: int,
     type: str,
     now: datetime,
     message_id: int | None = None,
@@ -62,6 +63,7 @@ async def record(
             "type": type,
             "message_id": message_id,
             "payload": orjson.dumps(event).decode() if event is not None else None,
+            "seq": seq,
             "created_at": now,
         },
     )
@@ -83,8 +85,17 @@ async def commit_change(
 
     Returns the event, `{type, conversation_id, seq, rev, **fields}`.
     """
-    event = {"type": type, "conversation_id": conversation_id, "seq": seq, "rev": rev, **fields}
-    await record(session, conversation_id=conversation_id, rev=rev, type=type, now=now, event=event)
+    event = {
+        "type": type,
+        "conversation_id": conversation_id,
+        "seq": seq,
+        "rev": rev,
+        "created_at": now.isoformat(),
+        **fields,
+    }
+    await record(
+        session, conversation_id=conversation_id, rev=rev, seq=seq, type=type, now=now, event=event
+    )
     await session.commit()
     await publish(bus, conversation_id, event, rev=rev, unfollow_users=unfollow_users)
     return event

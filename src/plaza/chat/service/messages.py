@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.accounts.models import User
+from plaza.accounts.service.users import users_by_name
 from plaza.bus import Bus
 from plaza.chat import policies
-from plaza.chat.models import Conversation, Message
+from plaza.chat.models import Conversation, ConversationEvent, Message
 from plaza.chat.service import events
 from plaza.chat.service.conversations import membership
 from plaza.clock import Clock
@@ -129,3 +131,46 @@ async def mark_read(
         rev=None,
     )
     return target
+
+
+# What `changes` returns: the group's own history, shown between messages as system lines.
+CHANGE_TYPES = ("member.added", "member.removed", "conversation.updated")
+
+
+async def changes(
+    session: AsyncSession,
+    *,
+    user: User,
+    conversation_id: int,
+    from_seq: int,
+    to_seq: int | None,
+    after_rev: int | None,
+    limit: int,
+) -> tuple[list[dict[str, Any]], int | None]:
+    """Group changes (joins, removals, leaves, renames) that happened while the conversation
+    had `from_seq`..`to_seq` messages, in order, as their live events were; and the rev to
+    continue after, or None. Only from when the person joined, like the messages."""
+    member = await membership(session, conversation_id=conversation_id, user_id=user.id)
+    query = select(ConversationEvent.rev, ConversationEvent.payload).where(
+        ConversationEvent.conversation_id == conversation_id,
+        ConversationEvent.type.in_(CHANGE_TYPES),
+        ConversationEvent.seq >= max(from_seq, member.history_from_seq - 1),
+    )
+    if to_seq is not None:
+        query = query.where(ConversationEvent.seq <= to_seq)
+    if after_rev is not None:
+        query = query.where(ConversationEvent.rev > after_rev)
+    rows = (await session.execute(query.order_by(ConversationEvent.rev).limit(limit + 1))).all()
+    items = [orjson.loads(payload) for _, payload in rows[:limit] if payload]
+    # Name the people involved as they are called now: someone who left is no longer in the
+    # member list the client could look them up in.
+    people = await users_by_name(
+        session, [name for item in items for name in (item.get("user"), item.get("by")) if name]
+    )
+    for item in items:
+        item["names"] = {
+            name: people[name].display_name
+            for name in (item.get("user"), item.get("by"))
+            if name in people
+        }
+    return items, rows[limit - 1].rev if len(rows) > limit else None

@@ -319,6 +319,7 @@ async def _store(
                 "type": "message.new",
                 "message_id": m.id,
                 "payload": None,
+                "seq": m.seq,
                 "created_at": now,
             }
             for n, m in enumerate(messages)

@@ -273,6 +273,7 @@
     for (const m of page.items) renderMessage(m, { quiet: true });
     state.oldestSeq = page.items.length ? page.items[0].seq : null;
     state.hasMore = page.next_cursor != null;
+    await loadChanges(id, state.hasMore ? state.oldestSeq : 0, null);
     for (const entry of state.outbox.values()) {
       if (entry.conversation_id === id) renderPending(entry);
     }
@@ -280,8 +281,8 @@
     const unread = c.unread || 0;
     let divider = null;
     if (unread > 0) {
-      const theirs = page.items.filter((m) => m.sender !== me);
-      const first = theirs[Math.max(0, theirs.length - unread)];
+      const read = c.last_read_seq || 0;
+      const first = page.items.find((m) => m.seq > read && m.sender !== me);
       const node = first && box.querySelector(`.msg[data-id="${first.id}"]`);
       if (node) {
         divider = el("div", "unread-divider", "New messages");
@@ -344,6 +345,7 @@
     }
     const height = box.scrollHeight;
     const top = box.scrollTop;
+    const below = state.oldestSeq;
     for (const m of page.items) renderMessage(m, { quiet: true });
     if (page.items.length) state.oldestSeq = page.items[0].seq;
     state.hasMore = page.next_cursor != null && page.items.length > 0;
@@ -352,6 +354,8 @@
     decorate();
     refreshQuotes();
     box.scrollTop = top + (box.scrollHeight - height); // keep what the reader was looking at
+    // The group's changes between these messages follow; the browser keeps the reader's place.
+    loadChanges(id, state.hasMore ? state.oldestSeq : 0, below - 1);
     if (box.scrollTop < 200 && state.hasMore) loadOlder();
   }
 
@@ -500,6 +504,31 @@
     updateEdge();
     if (wasAtBottom || mineJustSent || m.sender === me) scrollToBottom();
     else noteUnseen();
+  }
+
+  // Group changes between the messages of a page of history, as system lines (seq from..to).
+  async function loadChanges(id, fromSeq, toSeq) {
+    let cursor = null;
+    for (let pages = 0; pages < 20; pages++) {
+      const query = new URLSearchParams({ from_seq: String(fromSeq), limit: "200" });
+      if (toSeq != null) query.set("to_seq", String(toSeq));
+      if (cursor) query.set("cursor", cursor);
+      let page;
+      try {
+        page = await api("GET", `/conversations/${id}/changes?${query}`);
+      } catch (_) {
+        return; // the lines are a nicety; the messages are already shown
+      }
+      if (id !== state.current) return;
+      for (const change of page.items) {
+        for (const [username, name] of Object.entries(change.names || {})) {
+          if (!state.names.has(username)) state.names.set(username, name);
+        }
+        systemLine(change);
+      }
+      cursor = page.next_cursor;
+      if (!cursor) return;
+    }
   }
 
   function systemLine(event) {
