@@ -41,6 +41,7 @@ from plaza.web.csrf import CsrfCookieMiddleware
 from plaza.web.docs import install_docs
 from plaza.web.errors import install_error_handlers
 from plaza.web.limits import BodyLimitMiddleware
+from plaza.web.openapi import RETRY_AFTER, install_openapi
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "web" / "static"
@@ -137,6 +138,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         redoc_url=None,
     )
     app.state.runtime = runtime
+    install_openapi(app)
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(CsrfCookieMiddleware, secure=settings.secure_cookies)
@@ -154,6 +156,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             503: {
                 "description": "The database cannot be reached",
                 "content": {"application/json": {"example": DEGRADED}},
+                "headers": RETRY_AFTER,
             },
         },
     )

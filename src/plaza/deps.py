@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
@@ -72,7 +73,20 @@ async def optional_sign_in(
 OptionalSignIn = Annotated[SignedIn | None, Depends(optional_sign_in)]
 
 
-async def current_sign_in(signed_in: OptionalSignIn) -> SignedIn:
+# The OpenAPI security scheme of authenticated routes. It only documents: `auto_error=False`
+# lets a request without the header through to `optional_sign_in`, which also reads the cookie.
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="The `token` of `POST /api/v1/sessions`. The web client sends the same session "
+    "in the httpOnly `plaza_session` cookie instead, and then writes need `X-CSRF-Token`.",
+)
+
+
+async def current_sign_in(
+    signed_in: OptionalSignIn,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)] = None,
+) -> SignedIn:
     if signed_in is None:
         raise Unauthorized("sign in first: send Authorization: Bearer <token>")
     return signed_in

@@ -1,21 +1,36 @@
 """Opaque cursors: the one pagination style of every list in the API.
 
 A cursor is URL-safe base64 of a small JSON object that only the server interprets; clients
-pass `next_cursor` back as `cursor` and stop when it is null.
+pass `next_cursor` back as `cursor` and stop when it is null. A cursor comes back from the
+client, so it is input like any other: `decode_cursor` parses it strictly against the position
+model of its list (exact keys, an integer that is not a boolean, an id in range, a time with
+its zone), and anything else is a 422 naming the field `cursor`, never a 500.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any, Generic, TypeVar
+from datetime import UTC, datetime
+from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
-from pydantic import BaseModel
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    ValidationError,
+    model_validator,
+)
 
 from plaza.errors import Invalid
+from plaza.validation import CURSOR_MAX, Id, Seq, Username
 
 T = TypeVar("T")
+P = TypeVar("P", bound="Position")
+
+FORGED = "cursor is not one this server gave out"
 
 
 class Page(BaseModel, Generic[T]):
@@ -23,29 +38,66 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = None
 
 
-def encode_cursor(position: dict[str, Any]) -> str:
+class Position(BaseModel):
+    """What a cursor of one list holds: strict types, no other keys."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+def _in_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+14:00 is before year 1 in UTC
+        raise ValueError("time out of range") from None
+
+
+class BeforeId(Position):
+    """Newest first, by id: the page below `before`."""
+
+    before: Id
+
+
+class AfterUsername(Position):
+    """In username order: the page after `after`."""
+
+    after: Username
+
+
+class BeforeTimeAndId(Position):
+    """Most recent first, by (time, id): the page after `at`/`id`."""
+
+    at: Annotated[AwareDatetime, AfterValidator(_in_utc)]
+    id: Id
+
+
+class AfterOrBeforeSeq(Position):
+    """Either direction through a sequence: exactly one of `after` and `before`."""
+
+    after: Seq | None = None
+    before: Seq | None = None
+
+    @model_validator(mode="after")
+    def _one_direction(self) -> AfterOrBeforeSeq:
+        if (self.after is None) == (self.before is None):
+            raise ValueError("exactly one of after and before")
+        return self
+
+
+def encode_cursor(position: dict[str, Any] | Position) -> str:
+    if isinstance(position, Position):
+        position = position.model_dump(mode="json", exclude_none=True)
     return base64.urlsafe_b64encode(orjson.dumps(position)).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+def decode_cursor(cursor: str | None, position: type[P]) -> P | None:
     """The position a cursor names, or None for the first page; a forged cursor is a 422."""
     if not cursor:
         return None
     try:
+        if len(cursor) > CURSOR_MAX:
+            raise ValueError("too long")
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        position = orjson.loads(raw)
-    except (binascii.Error, ValueError, orjson.JSONDecodeError):
-        raise Invalid("cursor is not one this server gave out", field="cursor") from None
-    if not isinstance(position, dict):
-        raise Invalid("cursor is not one this server gave out", field="cursor")
-    return position
-
-
-def cursor_int(position: dict[str, Any] | None, key: str) -> int | None:
-    """An integer field of a decoded cursor, validated."""
-    if position is None:
-        return None
-    value = position.get(key)
-    if not isinstance(value, int):
-        raise Invalid("cursor is not one this server gave out", field="cursor")
-    return value
+        # JSON mode: strict there still reads an ISO time from a string, and nothing else.
+        return position.model_validate_json(raw)
+    except (binascii.Error, ValueError, ValidationError):
+        raise Invalid(FORGED, field="cursor") from None

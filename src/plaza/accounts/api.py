@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
 
 from plaza.accounts.limits import guarded_login, limit_friend_requests, limit_registration
 from plaza.accounts.schemas import (
@@ -28,13 +30,14 @@ from plaza.deps import (
     RuntimeDep,
     client_address,
 )
-from plaza.errors import Invalid
-from plaza.pagination import Page, decode_cursor, encode_cursor
+from plaza.pagination import AfterUsername, Page, decode_cursor, encode_cursor
+from plaza.validation import PathId, PathUsername, QueryCursor, Text
+from plaza.web.openapi import errors
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 
-@router.post("/accounts", status_code=201, response_model=UserOut)
+@router.post("/accounts", status_code=201, response_model=UserOut, responses=errors(409, 429))
 async def register(body: Registration, request: Request, session: DbSession, runtime: RuntimeDep):
     """Create an account. Usernames are unique regardless of case."""
     users.check_registration(body.username, body.password, body.display_name)
@@ -49,7 +52,7 @@ async def register(body: Registration, request: Request, session: DbSession, run
     )
 
 
-@router.post("/sessions", status_code=201, response_model=SessionOut)
+@router.post("/sessions", status_code=201, response_model=SessionOut, responses=errors(401, 429))
 async def log_in(body: Credentials, request: Request, session: DbSession, runtime: RuntimeDep):
     """Exchange a username and password for a bearer token."""
     token, row, user = await guarded_login(
@@ -107,7 +110,7 @@ async def log_out_elsewhere(signed_in: CurrentSignIn, session: DbSession, runtim
 
 @router.delete("/sessions/{session_id}", status_code=204)
 async def revoke_session(
-    session_id: int, user: CurrentUser, session: DbSession, runtime: RuntimeDep
+    session_id: PathId, user: CurrentUser, session: DbSession, runtime: RuntimeDep
 ):
     """End one of my sessions, e.g. a lost phone's."""
     await sessions.revoke(
@@ -145,13 +148,15 @@ async def update_me(body: ProfileUpdate, user: CurrentUser, session: DbSession):
 
 @router.get("/users", response_model=Page[UserOut])
 async def search_users(
-    q: str, user: CurrentUser, session: DbSession, limit: PageLimit, cursor: str | None = None
+    q: Annotated[Text, Query(max_length=users.SEARCH_MAX_CHARS)],
+    user: CurrentUser,
+    session: DbSession,
+    limit: PageLimit,
+    cursor: QueryCursor = None,
 ):
     """Find people by the start of their username or display name (Chinese too)."""
-    position = decode_cursor(cursor)
-    after = position.get("after") if position is not None else None
-    if position is not None and not isinstance(after, str):
-        raise Invalid("cursor is not one this server gave out", field="cursor")
+    position = decode_cursor(cursor, AfterUsername)
+    after = position.after if position is not None else None
     found, next_after = await users.search(session, query=q, limit=limit, after=after)
     return Page(
         items=[UserOut.model_validate(u) for u in found],
@@ -160,11 +165,16 @@ async def search_users(
 
 
 @router.get("/users/{username}", response_model=ProfileOut)
-async def profile(username: str, user: CurrentUser, session: DbSession):
+async def profile(username: PathUsername, user: CurrentUser, session: DbSession):
     return await users.get_user(session, username=username)
 
 
-@router.post("/friend-requests", status_code=201, response_model=FriendRequestOut)
+@router.post(
+    "/friend-requests",
+    status_code=201,
+    response_model=FriendRequestOut,
+    responses=errors(404, 409, 429),
+)
 async def send_friend_request(
     body: FriendRequestIn, user: CurrentUser, session: DbSession, runtime: RuntimeDep
 ):
@@ -186,8 +196,8 @@ async def list_friend_requests(
     user: CurrentUser,
     session: DbSession,
     limit: PageLimit,
-    direction: str = "incoming",
-    cursor: str | None = None,
+    direction: Literal["incoming", "outgoing"] = "incoming",
+    cursor: QueryCursor = None,
 ):
     """Pending requests sent to me (`direction=incoming`, the default) or by me (`outgoing`)."""
     views, next_cursor = await friends.list_requests(
@@ -196,9 +206,11 @@ async def list_friend_requests(
     return Page(items=[FriendRequestOut.of(v) for v in views], next_cursor=next_cursor)
 
 
-@router.post("/friend-requests/{request_id}/accept", response_model=FriendRequestOut)
+@router.post(
+    "/friend-requests/{request_id}/accept", response_model=FriendRequestOut, responses=errors(409)
+)
 async def accept_friend_request(
-    request_id: int, user: CurrentUser, session: DbSession, runtime: RuntimeDep
+    request_id: PathId, user: CurrentUser, session: DbSession, runtime: RuntimeDep
 ):
     view = await friends.accept_request(
         session, clock=runtime.clock, user=user, request_id=request_id
@@ -206,9 +218,11 @@ async def accept_friend_request(
     return FriendRequestOut.of(view)
 
 
-@router.post("/friend-requests/{request_id}/decline", response_model=FriendRequestOut)
+@router.post(
+    "/friend-requests/{request_id}/decline", response_model=FriendRequestOut, responses=errors(409)
+)
 async def decline_friend_request(
-    request_id: int, user: CurrentUser, session: DbSession, runtime: RuntimeDep
+    request_id: PathId, user: CurrentUser, session: DbSession, runtime: RuntimeDep
 ):
     view = await friends.decline_request(
         session, clock=runtime.clock, user=user, request_id=request_id
@@ -221,19 +235,19 @@ async def list_friends(
     user: CurrentUser,
     session: DbSession,
     limit: PageLimit,
-    cursor: str | None = None,
+    cursor: QueryCursor = None,
 ):
     rows, next_cursor = await friends.list_friends(session, user=user, cursor=cursor, limit=limit)
     return Page(items=[UserOut.model_validate(u) for u in rows], next_cursor=next_cursor)
 
 
 @router.delete("/friends/{username}", status_code=204)
-async def remove_friend(username: str, user: CurrentUser, session: DbSession):
+async def remove_friend(username: PathUsername, user: CurrentUser, session: DbSession):
     await friends.remove_friend(session, user=user, username=username)
     return Response(status_code=204)
 
 
-@router.post("/blocks", status_code=201, response_model=UserOut)
+@router.post("/blocks", status_code=201, response_model=UserOut, responses=errors(404))
 async def block(body: BlockIn, user: CurrentUser, session: DbSession, runtime: RuntimeDep):
     return await friends.block(session, clock=runtime.clock, user=user, username=body.username)
 
@@ -244,6 +258,6 @@ async def list_blocks(user: CurrentUser, session: DbSession):
 
 
 @router.delete("/blocks/{username}", status_code=204)
-async def unblock(username: str, user: CurrentUser, session: DbSession):
+async def unblock(username: PathUsername, user: CurrentUser, session: DbSession):
     await friends.unblock(session, user=user, username=username)
     return Response(status_code=204)

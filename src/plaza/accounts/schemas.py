@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from plaza.accounts.service.friends import RequestView
+from plaza.validation import Text, Username
 
 
 class Registration(BaseModel):
-    username: str = Field(max_length=64)
-    password: str = Field(max_length=1024)
-    display_name: str = Field(max_length=256)
+    username: Username
+    password: Annotated[Text, Field(max_length=1024)]
+    display_name: Annotated[Text, Field(max_length=256)]
 
 
 class Credentials(BaseModel):
-    username: str = Field(max_length=64)
-    password: str = Field(max_length=1024)
+    username: Username
+    password: Annotated[Text, Field(max_length=1024)]
 
 
 class UserOut(BaseModel):
@@ -35,7 +37,7 @@ class ProfileOut(UserOut):
 
 
 class ProfileUpdate(BaseModel):
-    display_name: str = Field(max_length=256)
+    display_name: Annotated[Text, Field(max_length=256)]
 
 
 class SessionOut(BaseModel):
@@ -60,13 +62,13 @@ class SessionsEnded(BaseModel):
 
 
 class PasswordChange(BaseModel):
-    current_password: str = Field(max_length=1024)
-    new_password: str = Field(max_length=1024)
+    current_password: Annotated[Text, Field(max_length=1024)]
+    new_password: Annotated[Text, Field(max_length=1024)]
 
 
 class FriendRequestIn(BaseModel):
-    to: str = Field(max_length=64)
-    message: str = Field("", max_length=1000)
+    to: Username
+    message: Annotated[Text, Field(max_length=1000)] = ""
 
 
 class FriendRequestOut(BaseModel):
@@ -92,4 +94,4 @@ class FriendRequestOut(BaseModel):
 
 
 class BlockIn(BaseModel):
-    username: str = Field(max_length=64)
+    username: Username

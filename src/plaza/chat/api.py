@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from plaza.chat.schemas import (
@@ -22,12 +20,21 @@ from plaza.chat.service import conversations, messages
 from plaza.chat.service.sending import Draft
 from plaza.deps import CurrentUser, DbSession, PageLimit, RuntimeDep
 from plaza.errors import Invalid
-from plaza.pagination import Page, cursor_int, decode_cursor, encode_cursor
+from plaza.pagination import AfterOrBeforeSeq, Page, decode_cursor, encode_cursor
+from plaza.validation import PathId, PathUsername, QueryCursor, QuerySeq
+from plaza.web.openapi import errors
 
 router = APIRouter(prefix="/api/v1", tags=["chat"])
+EXISTING_DIRECT = "The direct conversation with this person already existed: here it is."
+RETRIED_SEND = "A message with this `client_id` was already sent: here it is, unchanged."
 
 
-@router.post("/conversations", status_code=201, response_model=ConversationOut)
+@router.post(
+    "/conversations",
+    status_code=201,
+    response_model=ConversationOut,
+    responses=errors(404, 429) | {200: {"model": ConversationOut, "description": EXISTING_DIRECT}},
+)
 async def create_conversation(
     body: ConversationIn, user: CurrentUser, session: DbSession, runtime: RuntimeDep
 ):
@@ -51,7 +58,7 @@ async def create_conversation(
 
 @router.get("/conversations", response_model=Page[ConversationOut])
 async def list_conversations(
-    user: CurrentUser, session: DbSession, limit: PageLimit, cursor: str | None = None
+    user: CurrentUser, session: DbSession, limit: PageLimit, cursor: QueryCursor = None
 ):
     views, next_cursor = await conversations.list_for(
         session, user=user, cursor=cursor, limit=limit
@@ -60,7 +67,7 @@ async def list_conversations(
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationOut)
-async def get_conversation(conversation_id: int, user: CurrentUser, session: DbSession):
+async def get_conversation(conversation_id: PathId, user: CurrentUser, session: DbSession):
     return ConversationOut.of(
         await conversations.get_view(session, user=user, conversation_id=conversation_id)
     )
@@ -68,7 +75,7 @@ async def get_conversation(conversation_id: int, user: CurrentUser, session: DbS
 
 @router.patch("/conversations/{conversation_id}", response_model=ConversationOut)
 async def update_conversation(
-    conversation_id: int,
+    conversation_id: PathId,
     body: ConversationUpdate,
     user: CurrentUser,
     session: DbSession,
@@ -88,10 +95,13 @@ async def update_conversation(
 
 
 @router.post(
-    "/conversations/{conversation_id}/members", status_code=201, response_model=ConversationOut
+    "/conversations/{conversation_id}/members",
+    status_code=201,
+    response_model=ConversationOut,
+    responses=errors(409, 429),
 )
 async def add_member(
-    conversation_id: int,
+    conversation_id: PathId,
     body: MemberIn,
     user: CurrentUser,
     session: DbSession,
@@ -112,8 +122,8 @@ async def add_member(
 
 @router.delete("/conversations/{conversation_id}/members/{username}", status_code=204)
 async def remove_member(
-    conversation_id: int,
-    username: str,
+    conversation_id: PathId,
+    username: PathUsername,
     user: CurrentUser,
     session: DbSession,
     runtime: RuntimeDep,
@@ -131,10 +141,13 @@ async def remove_member(
 
 
 @router.post(
-    "/conversations/{conversation_id}/messages", status_code=201, response_model=MessageOut
+    "/conversations/{conversation_id}/messages",
+    status_code=201,
+    response_model=MessageOut,
+    responses=errors(429) | {200: {"model": MessageOut, "description": RETRIED_SEND}},
 )
 async def send_message(
-    conversation_id: int,
+    conversation_id: PathId,
     body: MessageIn,
     user: CurrentUser,
     session: DbSession,
@@ -156,22 +169,19 @@ async def send_message(
 
 @router.get("/conversations/{conversation_id}/messages", response_model=Page[MessageOut])
 async def list_messages(
-    conversation_id: int,
+    conversation_id: PathId,
     user: CurrentUser,
     session: DbSession,
     limit: PageLimit,
-    after_seq: Annotated[int | None, Query(ge=0)] = None,
-    before_seq: Annotated[int | None, Query(ge=1)] = None,
-    cursor: str | None = None,
+    after_seq: QuerySeq = None,
+    before_seq: QuerySeq = None,
+    cursor: QueryCursor = None,
 ):
     """History in seq order. `after_seq` pages forward; otherwise the newest page below
     `before_seq` (default: the latest) pages backward. `next_cursor` continues either way."""
-    position = decode_cursor(cursor)
+    position = decode_cursor(cursor, AfterOrBeforeSeq)
     if position is not None:
-        if "after" in position:
-            after_seq, before_seq = cursor_int(position, "after"), None
-        else:
-            after_seq, before_seq = None, cursor_int(position, "before")
+        after_seq, before_seq = position.after, position.before
     if after_seq is not None and before_seq is not None:
         raise Invalid("give after_seq or before_seq, not both", field="after_seq")
     items, next_seq = await messages.history(
@@ -217,8 +227,8 @@ async def list_changes(
 
 @router.delete("/conversations/{conversation_id}/messages/{message_id}", status_code=204)
 async def recall_message(
-    conversation_id: int,
-    message_id: int,
+    conversation_id: PathId,
+    message_id: PathId,
     user: CurrentUser,
     session: DbSession,
     runtime: RuntimeDep,
@@ -238,7 +248,7 @@ async def recall_message(
 
 @router.post("/conversations/{conversation_id}/read", response_model=ReadOut)
 async def mark_read(
-    conversation_id: int,
+    conversation_id: PathId,
     user: CurrentUser,
     session: DbSession,
     runtime: RuntimeDep,

@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
 from plaza.chat.service.conversations import ConversationView
+from plaza.validation import Id, Seq, Text, Username
 
 
 class ConversationIn(BaseModel):
-    kind: str = Field(description="direct or group")
-    members: list[str] = Field(max_length=1000)
-    title: str = Field("", max_length=1000)
+    kind: Literal["direct", "group"]
+    members: list[Username] = Field(max_length=1000)
+    title: Annotated[Text, Field(max_length=1000)] = ""
 
 
 class ConversationUpdate(BaseModel):
-    title: str | None = Field(None, max_length=1000)
-    roles: dict[str, str] | None = Field(None, description="username -> admin | member")
+    title: Annotated[Text, Field(max_length=1000)] | None = None
+    roles: dict[Username, Annotated[str, Field(pattern="^(admin|member)$")]] | None = Field(
+        None, max_length=1000, description="username -> admin | member"
+    )
 
 
 class MemberIn(BaseModel):
-    username: str = Field(max_length=64)
+    username: Username
 
 
 class MemberOut(BaseModel):
@@ -78,16 +82,16 @@ class ConversationOut(BaseModel):
 
 
 class MessageIn(BaseModel):
-    client_id: str = Field(max_length=1000)
-    text: str = Field(max_length=100_000)
-    reply_to: int | None = None
-    media_ids: list[int] = Field(
+    client_id: Annotated[Text, Field(max_length=1000)]
+    text: Annotated[Text, Field(max_length=100_000)]
+    reply_to: Id | None = None
+    media_ids: list[Id] = Field(
         default_factory=list, max_length=9, description="not accepted until media lands"
     )
 
 
 class ReadIn(BaseModel):
-    seq: int | None = Field(None, ge=0)
+    seq: Seq | None = None
 
 
 class ChangeOut(BaseModel):

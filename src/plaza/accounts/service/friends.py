@@ -22,7 +22,7 @@ from plaza.bus import Bus
 from plaza.clock import Clock
 from plaza.errors import Conflict, Invalid, NotFound, RateLimited
 from plaza.live.envelope import pack, user_topic
-from plaza.pagination import cursor_int, decode_cursor, encode_cursor
+from plaza.pagination import AfterUsername, BeforeId, decode_cursor, encode_cursor
 
 
 @dataclass(frozen=True)
@@ -177,9 +177,9 @@ async def list_requests(
         )
     else:
         query = query.where(FriendRequest.from_user_id == user.id)
-    before = cursor_int(decode_cursor(cursor), "before")
-    if before is not None:
-        query = query.where(FriendRequest.id < before)
+    position = decode_cursor(cursor, BeforeId)
+    if position is not None:
+        query = query.where(FriendRequest.id < position.before)
     rows = list(await session.scalars(query.order_by(FriendRequest.id.desc()).limit(limit + 1)))
     next_cursor = encode_cursor({"before": rows[limit - 1].id}) if len(rows) > limit else None
     rows = rows[:limit]
@@ -241,12 +241,9 @@ async def list_friends(
         .join(Friendship, Friendship.friend_id == User.id)
         .where(Friendship.user_id == user.id)
     )
-    position = decode_cursor(cursor)
+    position = decode_cursor(cursor, AfterUsername)
     if position is not None:
-        after = position.get("after")
-        if not isinstance(after, str):
-            raise Invalid("cursor is not one this server gave out", field="cursor")
-        query = query.where(User.username > after)
+        query = query.where(User.username > position.after)
     rows = list(await session.scalars(query.order_by(User.username).limit(limit + 1)))
     next_cursor = encode_cursor({"after": rows[limit - 1].username}) if len(rows) > limit else None
     return rows[:limit], next_cursor

@@ -34,7 +34,7 @@ from plaza.chat.models import Conversation, Member, Message
 from plaza.chat.service import events
 from plaza.clock import Clock
 from plaza.errors import Conflict, Forbidden, Invalid, NotFound
-from plaza.pagination import decode_cursor, encode_cursor
+from plaza.pagination import BeforeTimeAndId, decode_cursor, encode_cursor
 
 TITLE_MAX = 100
 
@@ -326,13 +326,9 @@ async def list_for(
         .join(Member, Member.conversation_id == Conversation.id)
         .where(Member.user_id == user.id, Member.hidden.is_(False))
     )
-    position = decode_cursor(cursor)
+    position = decode_cursor(cursor, BeforeTimeAndId)
     if position is not None:
-        try:
-            at = datetime.fromisoformat(position["at"])
-            before_id = int(position["id"])
-        except (KeyError, TypeError, ValueError):
-            raise Invalid("cursor is not one this server gave out", field="cursor") from None
+        at, before_id = position.at, position.id
         query = query.where((activity < at) | ((activity == at) & (Conversation.id < before_id)))
     rows = (
         await session.execute(

@@ -1,0 +1,280 @@
+"""The API document is the contract (design.md §9): a bounded schemathesis pass over every
+operation of /openapi.json, signed out and signed in, on SQLite and on PostgreSQL.
+
+Each case is sent in-process to the ASGI app and fails the test when the answer is a 5xx, when
+its status is not one the document lists for the route, or when its body, content type or
+headers contradict the document. Cases come from both of schemathesis' modes: valid requests
+(positive) and requests the document says are invalid (negative, which must then be a 4xx).
+
+The pass is bounded and deterministic (`derandomize`): PLAZA_FUZZ_EXAMPLES (default 12) cases
+per operation and mode, more for a deeper run on a developer machine. Failures are collected
+rather than raised, so Hypothesis does not spend the time budget shrinking them, and are
+reported together with a curl command each.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
+from schemathesis.python import asgi
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from plaza.app import create_app
+from plaza.config import Settings
+from plaza.errors import RateLimited
+from tests.helpers import PASSWORD
+
+EXAMPLES = int(os.environ.get("PLAZA_FUZZ_EXAMPLES", "12"))
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+# Routes that may end the caller's session: each of their cases gets a session of its own.
+ENDS_SESSION = {
+    ("DELETE", "/api/v1/sessions/current"),
+    ("DELETE", "/api/v1/sessions/others"),
+    ("DELETE", "/api/v1/sessions/{session_id}"),
+    ("POST", "/api/v1/me/password"),
+}
+
+
+@dataclass
+class Report:
+    """What the pass found, by kind, with a curl command per failure (every 5xx, then the
+    first 40 others)."""
+
+    cases: int = 0
+    statuses: Counter = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)
+    kinds: Counter = field(default_factory=Counter)
+
+    def add(self, case, response, error: FailureGroup) -> None:
+        for failure in error.exceptions:
+            self.kinds[f"{type(failure).__name__}: {failure.title}"] += 1
+        self.failures.append(f"{case.operation.label} -> {response.status_code}\n{error}")
+
+    def crash(self, case, error: Exception) -> None:
+        self.statuses[500] += 1
+        self.kinds[f"Server error: {type(error).__name__}"] += 1
+        where = error.__traceback__
+        while where is not None and where.tb_next is not None:
+            where = where.tb_next
+        frame = f"{where.tb_frame.f_code.co_filename}:{where.tb_lineno}" if where else "?"
+        self.failures.append(
+            f"{case.operation.label} -> 500 {type(error).__name__}: {error} at {frame}\n"
+            f"{case.as_curl_command()}"
+        )
+
+    def summary(self) -> str:
+        kinds = "\n".join(f"  {n:4d} {k}" for k, n in self.kinds.most_common())
+        crashes = [f for f in self.failures if " -> 500 " in f.split("\n", 1)[0]]
+        others = [f for f in self.failures if f not in crashes]
+        shown = "\n".join(crashes + others[:40])
+        return (
+            f"{len(self.failures)} failing of {self.cases} cases; statuses {dict(self.statuses)}\n"
+            f"{kinds}\n\n{shown}"
+        )
+
+
+@dataclass
+class World:
+    """A registered person with friends, a group with messages and a pending request, so that
+    generated ids and names sometimes hit real rows."""
+
+    client: asgi.ASGIClient
+    headers: dict[str, str]
+    path_values: dict[str, object]
+
+    def fresh_headers(self) -> dict[str, str]:
+        """A session of its own, for a case that may end sessions."""
+        return {"Authorization": f"Bearer {_log_in(self.client, 'alice')}"}
+
+    def renew(self) -> None:
+        """A new shared session, after cases that may have ended it (sign out elsewhere)."""
+        self.headers["Authorization"] = f"Bearer {_log_in(self.client, 'alice')}"
+
+
+def _log_in(client, username: str) -> str:
+    response = client.post("/api/v1/sessions", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 201, response.text
+    return response.json()["token"]
+
+
+def _populate(client) -> World:
+    tokens = {}
+    for name in ("alice", "bob", "carol", "dave"):
+        response = client.post(
+            "/api/v1/accounts",
+            json={"username": name, "password": PASSWORD, "display_name": name.title()},
+        )
+        assert response.status_code == 201, response.text
+        tokens[name] = {"Authorization": f"Bearer {_log_in(client, name)}"}
+    alice = tokens["alice"]
+    for friend in ("bob", "carol"):
+        asked = client.post(
+            "/api/v1/friend-requests", json={"to": "alice", "message": "hi"}, headers=tokens[friend]
+        )
+        assert asked.status_code == 201, asked.text
+        accepted = client.post(
+            f"/api/v1/friend-requests/{asked.json()['id']}/accept", headers=alice
+        )
+        assert accepted.status_code == 200, accepted.text
+    pending = client.post(
+        "/api/v1/friend-requests", json={"to": "alice", "message": "hello"}, headers=tokens["dave"]
+    )
+    assert pending.status_code == 201, pending.text
+    group = client.post(
+        "/api/v1/conversations",
+        json={"kind": "group", "members": ["bob", "carol"], "title": "g"},
+        headers=alice,
+    )
+    assert group.status_code == 201, group.text
+    conversation_id = group.json()["id"]
+    message_id = None
+    for i in range(3):
+        sent = client.post(
+            f"/api/v1/conversations/{conversation_id}/messages",
+            json={"client_id": f"c{i}", "text": f"message {i}"},
+            headers=alice,
+        )
+        assert sent.status_code == 201, sent.text
+        message_id = sent.json()["id"]
+    direct = client.post(
+        "/api/v1/conversations", json={"kind": "direct", "members": ["bob"]}, headers=alice
+    )
+    assert direct.status_code == 201, direct.text
+    spare = {"Authorization": f"Bearer {_log_in(client, 'alice')}"}
+    mine = client.get("/api/v1/sessions", headers=spare)
+    assert mine.status_code == 200, mine.text
+    spare_id = next(s["id"] for s in mine.json()["items"] if s["current"])
+    return World(
+        client=client,
+        headers=alice,
+        path_values={
+            "conversation_id": conversation_id,
+            "message_id": message_id,
+            "request_id": pending.json()["id"],
+            "username": "bob",
+            "session_id": spare_id,
+        },
+    )
+
+
+@pytest.fixture
+def served(settings: Settings) -> Iterator[tuple[schemathesis.BaseSchema, World]]:
+    settings = settings.model_copy(update={"rate_limit_enabled": False})
+    app = create_app(settings)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    # Unknown query parameters are ignored, as HTTP APIs do; the document does not forbid them.
+    schema.config.generation.update(allow_extra_parameters=False)
+    try:
+        with asgi.get_client(app) as client:
+            yield schema, _populate(client)
+    finally:
+        asgi.shutdown_lifespans()
+
+
+def _operations(schema) -> list:
+    return [result.ok() for result in schema.get_all_operations()]
+
+
+def _run(operation, strategy, report: Report, headers_for) -> None:
+    checks = list(CHECKS)
+
+    @hypothesis_settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=strategy)
+    def one(case) -> None:
+        headers = headers_for()
+        report.cases += 1
+        try:
+            response = case.call(headers=headers)
+        except Exception as error:  # the app's 500 handler answers, then re-raises
+            report.crash(case, error)
+            return
+        report.statuses[response.status_code] += 1
+        extra = [negative_data_rejection] if case.meta.generation.mode.is_negative else []
+        try:
+            case.validate_response(response, checks=checks + extra, headers=headers)
+        except FailureGroup as error:
+            report.add(case, response, error)
+
+    # Unsatisfiable: nothing in the route can be made invalid (no parameters and no body).
+    with contextlib.suppress(Unsatisfiable):
+        one()
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["signed-out", "signed-in"])
+def test_every_answer_is_one_the_document_promises(served, signed_in):
+    schema, world = served
+    report = Report()
+    for operation in _operations(schema):
+        key = (operation.method.upper(), operation.path)
+        if not signed_in:
+            headers_for = dict
+        elif key in ENDS_SESSION:
+            headers_for = world.fresh_headers
+        else:
+            headers_for = world.headers.copy
+        known = {
+            p.name: world.path_values[p.name]
+            for p in operation.path_parameters
+            if p.name in world.path_values
+        }
+        # Signed in, the Authorization header is given, not generated (nor left out as invalid).
+        fixed = world.headers if signed_in else None
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            strategy = operation.as_strategy(generation_mode=mode, headers=fixed)
+            _run(operation, strategy, report, headers_for)
+        if signed_in and known:
+            # The same route on rows that exist, so lookups get past their 404.
+            strategy = operation.as_strategy(path_parameters=known, headers=fixed)
+            _run(operation, strategy, report, headers_for)
+        if signed_in and key in ENDS_SESSION:
+            world.renew()
+    print(report.summary())
+    assert not report.failures, report.summary()
+
+
+def test_rate_limited_answers_match_the_document(settings):
+    """A 429 carries Retry-After and the error shape, as the document says."""
+    settings = settings.model_copy(update={"login_per_address": "2/60"})
+    app = create_app(settings)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    operation = schema["/api/v1/sessions"]["POST"]
+    try:
+        with asgi.get_client(app):
+            for _ in range(3):
+                case = operation.Case(body={"username": "nobody", "password": "x" * 12})
+                response = case.call()
+            assert response.status_code == RateLimited.status
+            case.validate_response(response, checks=CHECKS)
+    finally:
+        asgi.shutdown_lifespans()
