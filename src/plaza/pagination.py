@@ -70,6 +70,12 @@ class BeforeTimeAndId(Position):
     id: Id
 
 
+class AfterRev(Position):
+    """In the order of a conversation's log: the page after revision `after`."""
+
+    after: Seq
+
+
 class AfterOrBeforeSeq(Position):
     """Either direction through a sequence: exactly one of `after` and `before`."""
 

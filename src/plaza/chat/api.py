@@ -20,7 +20,7 @@ from plaza.chat.service import conversations, messages
 from plaza.chat.service.sending import Draft
 from plaza.deps import CurrentUser, DbSession, PageLimit, RuntimeDep
 from plaza.errors import Invalid
-from plaza.pagination import AfterOrBeforeSeq, Page, decode_cursor, encode_cursor
+from plaza.pagination import AfterOrBeforeSeq, AfterRev, Page, decode_cursor, encode_cursor
 from plaza.validation import PathId, PathUsername, QueryCursor, QuerySeq
 from plaza.web.openapi import errors
 
@@ -201,13 +201,13 @@ async def list_messages(
 
 @router.get("/conversations/{conversation_id}/changes", response_model=Page[ChangeOut])
 async def list_changes(
-    conversation_id: int,
+    conversation_id: PathId,
     user: CurrentUser,
     session: DbSession,
     limit: PageLimit,
-    from_seq: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
-    to_seq: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None,
-    cursor: str | None = None,
+    from_seq: QuerySeq = None,
+    to_seq: QuerySeq = None,
+    cursor: QueryCursor = None,
 ):
     """Group changes (joins, leaves, removals, renames) made while the conversation held
     `from_seq`..`to_seq` messages, oldest first: the system lines between a page of messages
@@ -216,9 +216,9 @@ async def list_changes(
         session,
         user=user,
         conversation_id=conversation_id,
-        from_seq=from_seq,
+        from_seq=from_seq or 0,
         to_seq=to_seq,
-        after_rev=cursor_int(decode_cursor(cursor), "after"),
+        after_rev=position.after if (position := decode_cursor(cursor, AfterRev)) else None,
         limit=limit,
     )
     next_cursor = encode_cursor({"after": next_rev}) if next_rev is not None else None

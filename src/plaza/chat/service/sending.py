@@ -37,9 +37,9 @@ from plaza.chat.models import Message
 from plaza.chat.service import events, statements
 from plaza.clock import Clock
 from plaza.errors import Forbidden, Invalid, NotFound, PlazaError, Unavailable, database_unavailable
+from plaza.validation import check_id, check_text
 
 CLIENT_ID_MAX = 64
-ID_MAX = 2_147_483_647  # PostgreSQL INTEGER (int32); SQLite's columns are held to the same
 
 
 @dataclass(frozen=True)
@@ -73,43 +73,21 @@ class Outcome:
     error: PlazaError | None = None
 
 
-def _check_id(value: Any, name: str) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= ID_MAX:
-        raise Invalid(f"{name} must be a whole number from 1 to {ID_MAX}", field=name)
-
-
-def _check_text(value: Any, name: str) -> None:
-    if not isinstance(value, str):
-        raise Invalid(f"{name} must be a string", field=name)
-    if "\x00" in value:
-        raise Invalid(f"{name} must not contain NUL characters", field=name)
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise Invalid(f"{name} must not contain unpaired surrogates", field=name) from None
-
-
 def check_message(text: str, client_id: str, *, max_chars: int) -> None:
-    _check_text(client_id, "client_id")
-    if not client_id or len(client_id) > CLIENT_ID_MAX:
-        raise Invalid(f"client_id must be 1 to {CLIENT_ID_MAX} characters", field="client_id")
-    _check_text(text, "text")
+    check_text(client_id, "client_id", min_length=1, max_length=CLIENT_ID_MAX)
+    check_text(text, "text", max_length=max_chars)
     if not text.strip():
         raise Invalid("text must not be empty", field="text")
-    if len(text) > max_chars:
-        raise Invalid(f"text must be at most {max_chars} characters", field="text")
 
 
 def check_draft(draft: Draft, *, max_chars: int) -> None:
     """Everything about a draft that can be checked without the database, and that would
-    otherwise fail a statement of the shared transaction.
-
-    Local checks for now; they are meant to become the shared ones of `plaza.validation`.
-    """
-    _check_id(draft.author_id, "author_id")
-    _check_id(draft.conversation_id, "conversation_id")
+    otherwise fail a statement of the shared transaction (the edge's own checks, so a draft
+    from the stream is held to exactly what the HTTP route holds its body to)."""
+    check_id(draft.author_id, "author_id")
+    check_id(draft.conversation_id, "conversation_id")
     if draft.reply_to is not None:
-        _check_id(draft.reply_to, "reply_to")
+        check_id(draft.reply_to, "reply_to")
     check_message(draft.text, draft.client_id, max_chars=max_chars)
 
 
