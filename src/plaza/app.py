@@ -44,6 +44,12 @@ from plaza.web.limits import BodyLimitMiddleware
 from plaza.web.openapi import RETRY_AFTER, install_openapi
 
 log = logging.getLogger(__name__)
+# The stream is a WebSocket, which OpenAPI cannot describe: its protocol goes in the prose.
+API_DESCRIPTION = (
+    "Chat, moments, public accounts and accountable moderation.\n\n"
+    "Authenticate with `Authorization: Bearer <token>` (from `POST /api/v1/sessions`).\n\n"
+    "## Live events: `GET /api/v1/stream` (WebSocket)\n\n" + (live_api.__doc__ or "")
+)
 STATIC = Path(__file__).resolve().parent / "web" / "static"
 HEALTHY = {"status": "ok", "database": "up"}
 DEGRADED = {"status": "degraded", "database": "down"}
@@ -131,7 +137,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app = FastAPI(
         title="Plaza",
         version=plaza.__version__,
-        description="Chat, moments, public accounts and accountable moderation.",
+        description=API_DESCRIPTION,
         lifespan=lifespan,
         # Served from the package by install_docs, so they work without internet.
         docs_url=None,

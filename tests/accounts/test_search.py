@@ -49,9 +49,16 @@ async def test_a_new_friend_request_is_announced_live_with_the_count(sqlite_sett
             await client.post("/api/v1/friend-requests", json={"to": "juliet"}, headers=suitor)
             got = await stream.events_until(lambda e: e["type"] == "friend_request.received")
             assert got[-1] == {"type": "friend_request.received", "count": n}
+        # Answering one brings the count down on every open page of hers.
+        incoming = await client.get("/api/v1/friend-requests", headers=juliet)
+        first = incoming.json()["items"][-1]["id"]
+        await client.post(f"/api/v1/friend-requests/{first}/decline", headers=juliet)
+        got = await stream.events_until(lambda e: e["type"] == "friend_request.count")
+        assert got[-1] == {"type": "friend_request.count", "count": 1}
         # Someone she blocked asks: she hears nothing.
         tybalt = await register(client, "tybalt")
         await client.post("/api/v1/blocks", json={"username": "tybalt"}, headers=juliet)
+        await stream.events_until(lambda e: e["type"] == "friend_request.count")
         await client.post("/api/v1/friend-requests", json={"to": "juliet"}, headers=tybalt)
         await stream.ws.send(orjson.dumps({"type": "ping"}).decode())
         after = await stream.events_until(lambda e: e["type"] == "pong")

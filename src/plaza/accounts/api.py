@@ -213,7 +213,7 @@ async def accept_friend_request(
     request_id: PathId, user: CurrentUser, session: DbSession, runtime: RuntimeDep
 ):
     view = await friends.accept_request(
-        session, clock=runtime.clock, user=user, request_id=request_id
+        session, clock=runtime.clock, user=user, request_id=request_id, bus=runtime.bus
     )
     return FriendRequestOut.of(view)
 
@@ -225,7 +225,7 @@ async def decline_friend_request(
     request_id: PathId, user: CurrentUser, session: DbSession, runtime: RuntimeDep
 ):
     view = await friends.decline_request(
-        session, clock=runtime.clock, user=user, request_id=request_id
+        session, clock=runtime.clock, user=user, request_id=request_id, bus=runtime.bus
     )
     return FriendRequestOut.of(view)
 
@@ -249,7 +249,9 @@ async def remove_friend(username: PathUsername, user: CurrentUser, session: DbSe
 
 @router.post("/blocks", status_code=201, response_model=UserOut, responses=errors(404))
 async def block(body: BlockIn, user: CurrentUser, session: DbSession, runtime: RuntimeDep):
-    return await friends.block(session, clock=runtime.clock, user=user, username=body.username)
+    return await friends.block(
+        session, clock=runtime.clock, user=user, username=body.username, bus=runtime.bus
+    )
 
 
 @router.get("/blocks", response_model=Page[str])

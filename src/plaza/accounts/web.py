@@ -291,13 +291,15 @@ async def friend_action(request: Request, user: WebUser, session: DbSession, run
         elif action in {"accept", "decline"}:
             decide = friends.accept_request if action == "accept" else friends.decline_request
             request_id = _form_int(target, "friend request")
-            view = await decide(session, clock=clock, user=user, request_id=request_id)
+            view = await decide(
+                session, clock=clock, user=user, request_id=request_id, bus=runtime.bus
+            )
             notice = f"{view.sender.username}: request {view.request.status}."
         elif action == "remove":
             await friends.remove_friend(session, user=user, username=target)
             notice = f"{target} removed from your friends."
         elif action == "block":
-            await friends.block(session, clock=clock, user=user, username=target)
+            await friends.block(session, clock=clock, user=user, username=target, bus=runtime.bus)
             notice = f"{target} is blocked."
         elif action == "unblock":
             await friends.unblock(session, user=user, username=target)

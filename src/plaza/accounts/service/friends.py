@@ -118,10 +118,16 @@ async def incoming_count(session: AsyncSession, *, user_id: int) -> int:
     return count or 0
 
 
-async def _announce_incoming(session: AsyncSession, bus: Bus, user_id: int) -> None:
-    """Tell the person's open pages how many requests wait for them (the navigation badge)."""
+async def _announce_incoming(
+    session: AsyncSession, bus: Bus | None, user_id: int, kind: str = "received"
+) -> None:
+    """Tell the person's open pages how many requests wait for them (the navigation badge):
+    `friend_request.received` for a new one, `friend_request.count` after one was answered
+    or its sender blocked."""
+    if bus is None:
+        return
     event = {
-        "type": "friend_request.received",
+        "type": f"friend_request.{kind}",
         "count": await incoming_count(session, user_id=user_id),
     }
     await bus.publish(user_topic(user_id), pack(event))
@@ -204,7 +210,7 @@ async def _incoming_request(session: AsyncSession, *, user: User, request_id: in
 
 
 async def accept_request(
-    session: AsyncSession, *, clock: Clock, user: User, request_id: int
+    session: AsyncSession, *, clock: Clock, user: User, request_id: int, bus: Bus | None = None
 ) -> RequestView:
     require_active(user)
     request = await _incoming_request(session, user=user, request_id=request_id)
@@ -215,18 +221,20 @@ async def accept_request(
         if await session.get(Friendship, (a, b)) is None:
             session.add(Friendship(user_id=a, friend_id=b, created_at=now))
     await session.commit()
+    await _announce_incoming(session, bus, user.id, "count")
     sender = await session.get(User, request.from_user_id)
     assert sender is not None
     return RequestView(request, sender, user)
 
 
 async def decline_request(
-    session: AsyncSession, *, clock: Clock, user: User, request_id: int
+    session: AsyncSession, *, clock: Clock, user: User, request_id: int, bus: Bus | None = None
 ) -> RequestView:
     request = await _incoming_request(session, user=user, request_id=request_id)
     request.status = "declined"
     request.decided_at = clock.now()
     await session.commit()
+    await _announce_incoming(session, bus, user.id, "count")
     sender = await session.get(User, request.from_user_id)
     assert sender is not None
     return RequestView(request, sender, user)
@@ -264,7 +272,9 @@ async def remove_friend(session: AsyncSession, *, user: User, username: str) -> 
     await session.commit()
 
 
-async def block(session: AsyncSession, *, clock: Clock, user: User, username: str) -> User:
+async def block(
+    session: AsyncSession, *, clock: Clock, user: User, username: str, bus: Bus | None = None
+) -> User:
     """Block someone: their requests and messages no longer reach you. Idempotent."""
     other = await get_user(session, username=username)
     if other.id == user.id:
@@ -272,6 +282,7 @@ async def block(session: AsyncSession, *, clock: Clock, user: User, username: st
     if not await is_blocked(session, blocker_id=user.id, blocked_id=other.id):
         session.add(Block(blocker_id=user.id, blocked_id=other.id, created_at=clock.now()))
         await session.commit()
+        await _announce_incoming(session, bus, user.id, "count")
     return other
 
 
