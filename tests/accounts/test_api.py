@@ -15,11 +15,14 @@ async def test_register_log_in_and_me(client):
         json={"username": "Li_Lei", "password": PASSWORD, "display_name": "李雷"},
     )
     assert response.status_code == 201
-    assert response.json() == {
-        "id": response.json()["id"],
+    body = response.json()
+    assert body | {"session": None} == {
+        "id": body["id"],
         "username": "li_lei",
         "display_name": "李雷",
+        "session": None,
     }
+    assert set(body["session"]) == {"token", "expires_at"}
     headers = await log_in(client, "LI_LEI")
     me = await client.get("/api/v1/me", headers=headers)
     assert me.status_code == 200
@@ -276,3 +279,31 @@ async def test_display_names_that_impersonate_are_refused(client):
         json={"username": "wide", "password": PASSWORD, "display_name": "Ａｌｉｃｅ"},
     )
     assert wide.json()["display_name"] == "Alice"
+
+
+async def test_registering_signs_in_with_one_password_hash(app, client):
+    passwords = app.state.runtime.passwords
+    calls: list[str] = []
+    hash_, verify = passwords.hash, passwords.verify
+
+    async def counted_hash(password):
+        calls.append("hash")
+        return await hash_(password)
+
+    async def counted_verify(stored, password):
+        calls.append("verify")
+        return await verify(stored, password)
+
+    passwords.hash, passwords.verify = counted_hash, counted_verify
+    answer = await client.post(
+        "/api/v1/accounts",
+        json={"username": "newcomer", "password": PASSWORD, "display_name": "新人"},
+    )
+    assert answer.status_code == 201
+    body = answer.json()
+    assert body["username"] == "newcomer" and body["session"]["token"]
+    assert calls == ["hash"]
+    me = await client.get(
+        "/api/v1/me", headers={"Authorization": f"Bearer {body['session']['token']}"}
+    )
+    assert me.json()["display_name"] == "新人"

@@ -8,10 +8,12 @@ from fastapi import APIRouter, Query, Request, Response
 
 from plaza.accounts.limits import guarded_login, limit_friend_requests, limit_registration
 from plaza.accounts.schemas import (
+    AccountOut,
     BlockIn,
     Credentials,
     FriendRequestIn,
     FriendRequestOut,
+    NewSession,
     PasswordChange,
     ProfileOut,
     ProfileUpdate,
@@ -37,18 +39,34 @@ from plaza.web.openapi import errors
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 
-@router.post("/accounts", status_code=201, response_model=UserOut, responses=errors(409, 429))
+@router.post("/accounts", status_code=201, response_model=AccountOut, responses=errors(409, 429))
 async def register(body: Registration, request: Request, session: DbSession, runtime: RuntimeDep):
-    """Create an account. Usernames are unique regardless of case."""
+    """Create an account, signed in at once: the answer carries a session (`session.token`),
+    so a new person needs no separate `POST /sessions`. Usernames are unique regardless of
+    case."""
     users.check_registration(body.username, body.password, body.display_name)
     await limit_registration(runtime, request)
-    return await users.register(
+    user = await users.register(
         session,
         passwords=runtime.passwords,
         clock=runtime.clock,
         username=body.username,
         password=body.password,
         display_name=body.display_name,
+    )
+    token, row = await sessions.open_session(
+        session,
+        clock=runtime.clock,
+        ttl_days=runtime.settings.session_ttl_days,
+        user=user,
+        user_agent=request.headers.get("user-agent", ""),
+        address=client_address(request),
+    )
+    return AccountOut(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        session=NewSession(token=token, expires_at=row.expires_at),
     )
 
 

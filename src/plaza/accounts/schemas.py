@@ -46,6 +46,18 @@ class SessionOut(BaseModel):
     user: UserOut
 
 
+class NewSession(BaseModel):
+    token: str
+    expires_at: datetime
+
+
+class AccountOut(UserOut):
+    """A new account, already signed in: registering costs one password hash, not two (a
+    separate log-in would hash the password again)."""
+
+    session: NewSession
+
+
 class SessionInfoOut(BaseModel):
     """One of my open sessions (a device), for "my sessions"."""
 

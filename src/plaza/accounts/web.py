@@ -65,7 +65,7 @@ async def signup(request: Request, session: DbSession, runtime: RuntimeDep):
     form = await form_data(request)
     try:
         await limit_registration(runtime, request)
-        await users.register(
+        user = await users.register(
             session,
             passwords=runtime.passwords,
             clock=runtime.clock,
@@ -73,7 +73,15 @@ async def signup(request: Request, session: DbSession, runtime: RuntimeDep):
             password=form.get("password", ""),
             display_name=form.get("display_name", ""),
         )
-        token = await _log_in(session, runtime, request, form)
+        # Signed in at once, without hashing the password a second time.
+        token, _ = await sessions.open_session(
+            session,
+            clock=runtime.clock,
+            ttl_days=runtime.settings.session_ttl_days,
+            user=user,
+            user_agent=request.headers.get("user-agent", ""),
+            address=client_address(request),
+        )
     except PlazaError as exc:
         form.pop("password", None)
         return render(
