@@ -26,7 +26,8 @@ from plaza.web.csrf import SESSION_COOKIE, check_csrf_header
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
+    # async: FastAPI runs a plain `def` dependency in a worker thread, a hop per request.
     return request.app.state.runtime
 
 

@@ -25,6 +25,7 @@ CSRF_COOKIE = "plaza_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SESSION_COOKIE = "plaza_session"
+NO_PAGES = ("/api/", "/static/", "/static-docs/", "/healthz")
 
 
 def token_for_session(session_token: str) -> str:
@@ -65,7 +66,8 @@ class CsrfCookieMiddleware:
         self.secure = secure
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"].startswith(NO_PAGES):
+            # JSON, files and health checks render no page: nothing to carry a token.
             await self.app(scope, receive, send)
             return
         cookies = _cookies(scope)

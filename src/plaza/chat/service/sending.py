@@ -404,6 +404,7 @@ class SendBatcher:
         self._max_batch = max_batch
         self._waiting: list[_Waiting] = []
         self._worker: asyncio.Task | None = None
+        self._contended = True
 
     async def send(self, draft: Draft) -> tuple[dict[str, Any], bool]:
         waiting = _Waiting(draft)
@@ -417,11 +418,15 @@ class SendBatcher:
         return outcome.message, outcome.created
 
     async def _drain(self) -> None:
-        # One loop turn's grace, so that sends read in the same turn join the first batch.
-        await asyncio.sleep(0)
+        # One loop turn's grace, so that sends read in the same turn join the first batch; only
+        # when sends are arriving together (the last batch had company): a lone sender, one
+        # message at a time, should not pay for a wait that gathers nobody.
+        if self._contended:
+            await asyncio.sleep(0)
         while self._waiting:
             batch = self._waiting[: self._max_batch]
             del self._waiting[: self._max_batch]
+            self._contended = len(batch) > 1 or bool(self._waiting)
             try:
                 async with self._sessions() as session:
                     outcomes = await send_many(
