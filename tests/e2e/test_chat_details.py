@@ -213,3 +213,17 @@ def test_find_people_as_one_types(new_page, server):
     expect(found.get_by_role("listitem")).to_have_count(1)
     expect(found).to_contain_text("<img src=x onerror=alert(1)>")
     expect(page.locator("#live-results img")).to_have_count(0)
+
+
+def test_group_messages_show_the_username_beside_the_name(new_page, server):
+    """Two people may both call themselves "Alice": the username tells them apart."""
+    from tests.e2e.helpers import create_group
+
+    ann, bob = make_person("Ann"), make_person("Alice")
+    token_a, token_b = api_befriend(server, ann, bob)
+    group_id = create_group(server, token_a, "同名 Same names", [bob.username])
+    post_messages(server, token_b, group_id, ["it's me, Alice"])
+    page = new_page()
+    open_chat(page, ann, f"/chat/{group_id}")
+    who = page.locator("#messages .msg").filter(has_text="it's me, Alice").locator(".who")
+    expect(who).to_have_text(f"Alice @{bob.username}")

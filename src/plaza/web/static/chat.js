@@ -416,6 +416,10 @@
     const body = el("div", "msg-body");
     const group = c && c.kind === "group";
     const who = el("span", mine || !group ? "who visually-hidden" : "who", mine ? "You" : name);
+    if (!mine) {
+      // The username beside the name: two people may pick the same display name.
+      who.append(" ", el("span", "handle", "@" + m.sender));
+    }
     body.append(who);
     const bubble = el("div", "bubble");
     if (m.reply_to && !m.recalled) bubble.append(quoteNode(m.reply_to));
