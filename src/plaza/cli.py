@@ -5,13 +5,19 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from plaza.config import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from plaza.runtime import Runtime
 
 app = typer.Typer(help="Plaza: chat, moments, public accounts.", no_args_is_help=True)
 user_app = typer.Typer(help="Manage people.", no_args_is_help=True)
@@ -28,6 +34,30 @@ def _settings(data_dir: Path | None) -> Settings:
     if data_dir is not None:
         settings = settings.model_copy(update={"data_dir": data_dir})
     return settings
+
+
+def _with_runtime(
+    settings: Settings, work: Callable[[Runtime, AsyncSession], Awaitable[str]]
+) -> str:
+    """Run one operator action on a runtime of its own (closed afterwards); a refusal is
+    printed and exits 1."""
+    from plaza.app import build_runtime
+    from plaza.errors import PlazaError
+
+    async def run() -> str:
+        runtime = build_runtime(settings)
+        try:
+            async with runtime.sessions() as session:
+                return await work(runtime, session)
+        finally:
+            await runtime.bus.close()
+            await runtime.engine.dispose()
+
+    try:
+        return asyncio.run(run())
+    except PlazaError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from None
 
 
 def _migrate(settings: Settings) -> None:
@@ -103,33 +133,21 @@ def user_create(
     settings = _settings(data_dir)
     _migrate(settings)
 
-    async def create() -> str:
+    async def create(runtime: Runtime, session: AsyncSession) -> str:
         from plaza.accounts.service import users
-        from plaza.app import build_runtime
 
-        runtime = build_runtime(settings)
-        try:
-            async with runtime.sessions() as session:
-                user = await users.register(
-                    session,
-                    passwords=runtime.passwords,
-                    clock=runtime.clock,
-                    username=username,
-                    password=password,
-                    display_name=display_name or username,
-                    role=role,
-                )
-                return user.username
-        finally:
-            await runtime.engine.dispose()
+        user = await users.register(
+            session,
+            passwords=runtime.passwords,
+            clock=runtime.clock,
+            username=username,
+            password=password,
+            display_name=display_name or username,
+            role=role,
+        )
+        return user.username
 
-    from plaza.errors import PlazaError
-
-    try:
-        name = asyncio.run(create())
-    except PlazaError as exc:
-        console.print(f"[red]{exc.message}[/red]")
-        raise typer.Exit(1) from None
+    name = _with_runtime(settings, create)
     console.print(f"[green]Created {name} ({role}).[/green]")
 
 
@@ -144,30 +162,15 @@ def user_status(
     settings = _settings(data_dir)
     _migrate(settings)
 
-    async def change() -> str:
+    async def change(runtime: Runtime, session: AsyncSession) -> str:
         from plaza.accounts.service import users
         from plaza.accounts.service.status import set_status
-        from plaza.app import build_runtime
 
-        runtime = build_runtime(settings)
-        try:
-            async with runtime.sessions() as session:
-                user = await users.get_user(session, username=username)
-                await set_status(
-                    session, clock=runtime.clock, bus=runtime.bus, user=user, status=status
-                )
-                return user.username
-        finally:
-            await runtime.bus.close()
-            await runtime.engine.dispose()
+        user = await users.get_user(session, username=username)
+        await set_status(session, clock=runtime.clock, bus=runtime.bus, user=user, status=status)
+        return user.username
 
-    from plaza.errors import PlazaError
-
-    try:
-        name = asyncio.run(change())
-    except PlazaError as exc:
-        console.print(f"[red]{exc.message}[/red]")
-        raise typer.Exit(1) from None
+    name = _with_runtime(settings, change)
     console.print(f"[green]{name} is now {status}.[/green]")
 
 

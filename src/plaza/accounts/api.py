@@ -46,19 +46,14 @@ async def register(body: Registration, request: Request, session: DbSession, run
     case."""
     users.check_registration(body.username, body.password, body.display_name)
     await limit_registration(runtime, request)
-    user = await users.register(
+    user, token, row = await sessions.sign_up(
         session,
         passwords=runtime.passwords,
         clock=runtime.clock,
+        ttl_days=runtime.settings.session_ttl_days,
         username=body.username,
         password=body.password,
         display_name=body.display_name,
-    )
-    token, row = await sessions.open_session(
-        session,
-        clock=runtime.clock,
-        ttl_days=runtime.settings.session_ttl_days,
-        user=user,
         user_agent=request.headers.get("user-agent", ""),
         address=client_address(request),
     )

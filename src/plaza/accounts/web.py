@@ -65,20 +65,14 @@ async def signup(request: Request, session: DbSession, runtime: RuntimeDep):
     form = await form_data(request)
     try:
         await limit_registration(runtime, request)
-        user = await users.register(
+        _, token, _ = await sessions.sign_up(
             session,
             passwords=runtime.passwords,
             clock=runtime.clock,
+            ttl_days=runtime.settings.session_ttl_days,
             username=form.get("username", ""),
             password=form.get("password", ""),
             display_name=form.get("display_name", ""),
-        )
-        # Signed in at once, without hashing the password a second time.
-        token, _ = await sessions.open_session(
-            session,
-            clock=runtime.clock,
-            ttl_days=runtime.settings.session_ttl_days,
-            user=user,
             user_agent=request.headers.get("user-agent", ""),
             address=client_address(request),
         )

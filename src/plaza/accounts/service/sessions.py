@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from plaza.accounts import policies
 from plaza.accounts.models import Session, User
 from plaza.accounts.passwords import Passwords
-from plaza.accounts.service.users import find_user
+from plaza.accounts.service.users import find_user, register
 from plaza.bus import Bus
 from plaza.clock import Clock
 from plaza.errors import Forbidden, Invalid, NotFound, Unauthorized
@@ -74,6 +74,34 @@ async def log_in(
         session, clock=clock, ttl_days=ttl_days, user=user, user_agent=user_agent, address=address
     )
     return token, row, user
+
+
+async def sign_up(
+    session: AsyncSession,
+    *,
+    passwords: Passwords,
+    clock: Clock,
+    ttl_days: int,
+    username: str,
+    password: str,
+    display_name: str,
+    user_agent: str = "",
+    address: str = "",
+) -> tuple[User, str, Session]:
+    """Register and sign in at once: one password hash (a separate log-in would hash the
+    password a second time). Returns the person, the session's token and the session."""
+    user = await register(
+        session,
+        passwords=passwords,
+        clock=clock,
+        username=username,
+        password=password,
+        display_name=display_name,
+    )
+    token, row = await open_session(
+        session, clock=clock, ttl_days=ttl_days, user=user, user_agent=user_agent, address=address
+    )
+    return user, token, row
 
 
 async def open_session(
