@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import exc as sa
 
@@ -141,9 +142,9 @@ def _raised_in(tb: TracebackType | None, modules: tuple[str, ...]) -> bool:
     return False
 
 
-def error_body(code: str, message: str, field: str | None = None) -> dict:
+def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
     """The JSON body of every error answer."""
-    error: dict = {"code": code, "message": message}
+    error: dict[str, Any] = {"code": code, "message": message}
     if field:
         error["field"] = field
     return {"error": error}

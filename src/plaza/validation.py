@@ -96,25 +96,25 @@ QueryCursor = Annotated[
 
 def check_id(value: Any, field: str) -> int:
     """`value` as a row id, or `Invalid` naming `field`."""
-    return _check(_adapter(Id), value, field)
+    return int(_check(_adapter(Id), value, field))
 
 
 def check_seq(value: Any, field: str) -> int:
     """`value` as a sequence number, or `Invalid` naming `field`."""
-    return _check(_adapter(Seq), value, field)
+    return int(_check(_adapter(Seq), value, field))
 
 
 def check_text(value: Any, field: str, *, max_length: int, min_length: int = 0) -> str:
     """`value` as text of `min_length` to `max_length` characters, or `Invalid` naming `field`."""
-    return _check(_text_adapter(min_length, max_length), value, field)
+    return str(_check(_text_adapter(min_length, max_length), value, field))
 
 
 def check_username(value: Any, field: str) -> str:
     """`value` as a username reference (lower-cased), or `Invalid` naming `field`."""
-    return _check(_adapter(Username), value, field)
+    return str(_check(_adapter(Username), value, field))
 
 
-def _check(adapter: TypeAdapter, value: Any, field: str) -> Any:
+def _check(adapter: TypeAdapter[Any], value: Any, field: str) -> Any:
     try:
         return adapter.validate_python(value, strict=True)
     except ValidationError as exc:
@@ -123,10 +123,10 @@ def _check(adapter: TypeAdapter, value: Any, field: str) -> Any:
 
 
 @cache
-def _adapter(kind: Any) -> TypeAdapter:
+def _adapter(kind: Any) -> TypeAdapter[Any]:
     return TypeAdapter(kind)
 
 
 @lru_cache(maxsize=64)
-def _text_adapter(min_length: int, max_length: int) -> TypeAdapter:
+def _text_adapter(min_length: int, max_length: int) -> TypeAdapter[Any]:
     return TypeAdapter(Annotated[Text, Field(min_length=min_length, max_length=max_length)])

@@ -123,7 +123,8 @@ def _error_schema_components() -> dict[str, Any]:
     _, schema = models_json_schema(
         [(ErrorOut, "serialization")], ref_template="#/components/schemas/{model}"
     )
-    return schema["$defs"]
+    components: dict[str, Any] = schema["$defs"]
+    return components
 
 
 def _error_response_object(status: int) -> dict[str, Any]:
@@ -180,7 +181,7 @@ def _all_responses(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _is_fastapi_validation_error(response: dict[str, Any]) -> bool:
     schema = response.get("content", {}).get("application/json", {}).get("schema", {})
-    return schema.get("$ref", "").endswith("/HTTPValidationError")
+    return str(schema.get("$ref", "")).endswith("/HTTPValidationError")
 
 
 def install_openapi(app: FastAPI) -> None:
