@@ -61,10 +61,12 @@ def read_lines(limit: int | None) -> list[tuple[str, str]]:
     return lines[:limit] if limit else lines
 
 
-def username_for(speaker: str) -> str:
+def username_for(speaker: str, number: int, suffix: str) -> str:
+    """A username per speaker, unique even where two speakers differ only in case ("Nurse"
+    and "NURSE" are two speakers of the benchmark)."""
     from plaza.demo import username_for as plaza_username
 
-    return plaza_username(speaker)
+    return f"s{number}_{plaza_username(speaker)[:16]}_{suffix}"
 
 
 @dataclass
@@ -145,7 +147,7 @@ class PlazaReplayer(Replayer):
         self.host_token = await self._account(f"host_{self.prefix}", "Verona")
 
     async def set_up(self, speaker: str) -> None:
-        username = f"{username_for(speaker)[:24]}_{self.prefix}"
+        username = username_for(speaker, len(self.tokens), self.prefix)
         token = await self._account(username, speaker.title()[:64])
         self.tokens[speaker] = token
         asked = await self._json(
@@ -208,7 +210,7 @@ class SynapseReplayer(Replayer):
         self.room = orjson.loads(answer)["room_id"]
 
     async def set_up(self, speaker: str) -> None:
-        token = await self._register(f"{username_for(speaker)[:24]}_{self.prefix}")
+        token = await self._register(username_for(speaker, len(self.tokens), self.prefix))
         self.tokens[speaker] = token
         await self.http.request(
             "POST",
