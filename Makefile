@@ -38,6 +38,7 @@ test: install
 
 bench: install
 	$(BIN)/python bench/chat.py
+	$(BIN)/python bench/replay.py
 
 clean:
 	rm -rf $(VENV) plaza-data .pytest_cache
