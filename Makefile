@@ -39,6 +39,7 @@ test: install
 bench: install
 	$(BIN)/python bench/chat.py
 	$(BIN)/python bench/replay.py
+	$(BIN)/python bench/request_path.py
 
 clean:
 	rm -rf $(VENV) plaza-data .pytest_cache
