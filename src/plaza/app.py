@@ -27,7 +27,7 @@ from plaza.chat import api as chat_api
 from plaza.chat import web as chat_web
 from plaza.chat.limits import ChatLimits
 from plaza.chat.live import ConversationSource, send_command
-from plaza.chat.service.sending import SendBatcher
+from plaza.chat.service.batcher import SendBatcher
 from plaza.clock import Clock
 from plaza.config import Settings
 from plaza.db import create_engine, create_sessionmaker

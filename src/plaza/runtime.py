@@ -20,7 +20,7 @@ from plaza.live.hub import Hub
 from plaza.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
-    from plaza.chat.service.sending import SendBatcher
+    from plaza.chat.service.batcher import SendBatcher
 
 
 @dataclass

@@ -17,7 +17,7 @@ from plaza.chat.schemas import (
     ReadIn,
     ReadOut,
 )
-from plaza.chat.service import conversations, messages
+from plaza.chat.service import conversations, groups, messages
 from plaza.chat.service.sending import Draft
 from plaza.deps import CurrentUser, DbSession, PageLimit, RuntimeDep
 from plaza.errors import Invalid
@@ -83,7 +83,7 @@ async def update_conversation(
     runtime: RuntimeDep,
 ):
     """Rename a group, or (owner) appoint and dismiss admins."""
-    view = await conversations.update(
+    view = await groups.update(
         session,
         clock=runtime.clock,
         bus=runtime.bus,
@@ -108,7 +108,7 @@ async def add_member(
     session: DbSession,
     runtime: RuntimeDep,
 ):
-    view = await conversations.add_member(
+    view = await groups.add_member(
         session,
         clock=runtime.clock,
         bus=runtime.bus,
@@ -130,7 +130,7 @@ async def remove_member(
     runtime: RuntimeDep,
 ):
     """Remove a member (owner/admins), or leave (your own username)."""
-    await conversations.remove_member(
+    await groups.remove_member(
         session,
         clock=runtime.clock,
         bus=runtime.bus,

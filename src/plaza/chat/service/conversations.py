@@ -26,14 +26,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from plaza.accounts.models import User
 from plaza.accounts.service.friends import are_friends, is_blocked
 from plaza.accounts.service.sessions import require_active
-from plaza.accounts.service.users import get_user, users_by_name
+from plaza.accounts.service.users import users_by_name
 from plaza.bus import Bus
 from plaza.chat import policies
 from plaza.chat.limits import ChatLimits
 from plaza.chat.models import Conversation, Member, Message
 from plaza.chat.service import events
 from plaza.clock import Clock
-from plaza.errors import Conflict, Forbidden, Invalid, NotFound
+from plaza.errors import Forbidden, Invalid, NotFound
 from plaza.pagination import BeforeTimeAndId, decode_cursor, encode_cursor
 
 TITLE_MAX = 100
@@ -120,14 +120,14 @@ async def _members(session: AsyncSession, conversation_id: int) -> list[MemberVi
     return [MemberView(user, member.role) for member, user in rows]
 
 
-def _check_title(title: str) -> str:
+def check_title(title: str) -> str:
     title = title.strip()
     if len(title) > TITLE_MAX:
         raise Invalid(f"title must be at most {TITLE_MAX} characters", field="title")
     return title
 
 
-async def _check_can_add(session: AsyncSession, *, actor: User, target: User) -> bool:
+async def check_can_add(session: AsyncSession, *, actor: User, target: User) -> bool:
     """Only your friends can be put in a conversation. Returns whether the target's
     membership must be hidden from them (they have blocked the actor; see the module
     docstring), which the actor is never told."""
@@ -167,7 +167,7 @@ async def create(
             session, clock=clock, creator=creator, other=others[0]
         )
         for user_id in joined:
-            await _announce_joined(bus, view, user_id)
+            await announce_joined(bus, view, user_id)
         return view, created
     if not others:
         raise Invalid("a group needs at least one other member: pick a friend", field="members")
@@ -176,11 +176,11 @@ async def create(
     if limits is not None:
         await limits.check_group(creator.id)
     hidden = {
-        other.id for other in others if await _check_can_add(session, actor=creator, target=other)
+        other.id for other in others if await check_can_add(session, actor=creator, target=other)
     }
     now = clock.now()
     conversation = Conversation(
-        kind="group", title=_check_title(title), created_at=now, last_activity_at=now
+        kind="group", title=check_title(title), created_at=now, last_activity_at=now
     )
     session.add(conversation)
     await session.flush()
@@ -201,7 +201,7 @@ async def create(
     for member in (creator, *others):
         # The creator's other devices (and the page that created it) follow it live too.
         if member.id not in hidden:
-            await _announce_joined(bus, view, member.id)
+            await announce_joined(bus, view, member.id)
     return view, True
 
 
@@ -213,7 +213,7 @@ async def _create_direct(
     existing = await session.scalar(select(Conversation).where(Conversation.direct_key == key))
     if existing is not None:
         return await _existing_direct(session, creator=creator, conversation=existing)
-    hidden = await _check_can_add(session, actor=creator, target=other)
+    hidden = await check_can_add(session, actor=creator, target=other)
     now = clock.now()
     conversation = Conversation(kind="direct", direct_key=key, created_at=now, last_activity_at=now)
     session.add(conversation)
@@ -253,7 +253,7 @@ async def _existing_direct(
     return await get_view(session, user=creator, conversation_id=conversation.id), False, joined
 
 
-async def _announce_joined(bus: Bus, view: ConversationView, user_id: int) -> None:
+async def announce_joined(bus: Bus, view: ConversationView, user_id: int) -> None:
     """Tell a new member's devices to follow the conversation from its current revision."""
     conversation = view.conversation
     await events.publish_to_user(
@@ -373,183 +373,3 @@ async def list_for(
         for c, m in rows
     ]
     return views, next_cursor
-
-
-async def _group_for_manager(
-    session: AsyncSession, *, actor: User, conversation_id: int
-) -> tuple[Conversation, Member]:
-    member = await membership(session, conversation_id=conversation_id, user_id=actor.id)
-    conversation = await session.get(Conversation, conversation_id)
-    assert conversation is not None
-    if conversation.kind != "group":
-        raise Invalid("a direct conversation's members cannot change", field="conversation_id")
-    return conversation, member
-
-
-async def add_member(
-    session: AsyncSession,
-    *,
-    clock: Clock,
-    bus: Bus,
-    actor: User,
-    conversation_id: int,
-    username: str,
-    max_members: int,
-    limits: ChatLimits | None = None,
-) -> ConversationView:
-    """Add a friend to a group; counts against `limits` (member additions per person)."""
-    require_active(actor)
-    _conversation, me = await _group_for_manager(
-        session, actor=actor, conversation_id=conversation_id
-    )
-    if not policies.can_manage_members(me.role):
-        raise Forbidden("only the owner and admins add members")
-    target = await get_user(session, username=username)
-    if await session.get(Member, (conversation_id, target.id)) is not None:
-        raise Conflict(f"{target.username} is already a member", code="already_member")
-    hidden = await _check_can_add(session, actor=actor, target=target)
-    count = await session.scalar(
-        select(func.count()).select_from(Member).where(Member.conversation_id == conversation_id)
-    )
-    if (count or 0) + 1 > max_members:
-        raise Conflict(f"a group has at most {max_members} members", code="group_full")
-    if limits is not None:
-        await limits.check_member_add(actor.id)
-    now = clock.now()
-    seq, rev = await events.bump(session, conversation_id, now=now)
-    session.add(
-        Member(
-            conversation_id=conversation_id,
-            user_id=target.id,
-            joined_at=now,
-            history_from_seq=seq + 1,
-            last_read_seq=seq,
-            hidden=hidden,
-        )
-    )
-    await events.commit_change(
-        session,
-        bus,
-        conversation_id=conversation_id,
-        seq=seq,
-        rev=rev,
-        now=now,
-        type="member.added",
-        user=target.username,
-        by=actor.username,
-    )
-    view = await get_view(session, user=actor, conversation_id=conversation_id)
-    if not hidden:
-        await _announce_joined(bus, view, target.id)
-    return view
-
-
-async def remove_member(
-    session: AsyncSession,
-    *,
-    clock: Clock,
-    bus: Bus,
-    actor: User,
-    conversation_id: int,
-    username: str,
-) -> None:
-    """Remove someone from a group, or leave it (username = yourself)."""
-    _conversation, me = await _group_for_manager(
-        session, actor=actor, conversation_id=conversation_id
-    )
-    target = await get_user(session, username=username)
-    target_member = await session.get(Member, (conversation_id, target.id))
-    if target_member is None:
-        raise NotFound(f"{target.username} is not a member")
-    is_self = target.id == actor.id
-    if not policies.can_remove(me.role, target_member.role, is_self=is_self):
-        raise Forbidden(f"you may not remove {target.username}")
-    now = clock.now()
-    seq, rev = await events.bump(session, conversation_id, now=now)
-    if target_member.role == "owner":
-        await _hand_over_ownership(session, conversation_id=conversation_id, leaving=target.id)
-    await session.delete(target_member)
-    await events.commit_change(
-        session,
-        bus,
-        conversation_id=conversation_id,
-        seq=seq,
-        rev=rev,
-        now=now,
-        type="member.removed",
-        unfollow_users=[target.id],
-        user=target.username,
-        by=actor.username,
-    )
-
-
-async def _hand_over_ownership(
-    session: AsyncSession, *, conversation_id: int, leaving: int
-) -> None:
-    """A leaving owner passes the group to the longest-serving admin, else member."""
-    rows = await session.scalars(
-        select(Member)
-        .where(
-            Member.conversation_id == conversation_id,
-            Member.user_id != leaving,
-            Member.hidden.is_(False),
-        )
-        .order_by(Member.role != "admin", Member.joined_at)
-        .limit(1)
-    )
-    heir = rows.first()
-    if heir is not None:
-        heir.role = "owner"
-
-
-async def update(
-    session: AsyncSession,
-    *,
-    clock: Clock,
-    bus: Bus,
-    actor: User,
-    conversation_id: int,
-    title: str | None = None,
-    roles: dict[str, str] | None = None,
-) -> ConversationView:
-    """Rename a group (owner/admins) or appoint and dismiss admins (owner)."""
-    require_active(actor)
-    conversation, me = await _group_for_manager(
-        session, actor=actor, conversation_id=conversation_id
-    )
-    changes: dict[str, Any] = {}
-    if title is not None:
-        if not policies.can_rename(me.role):
-            raise Forbidden("only the owner and admins rename the group")
-        changes["title"] = _check_title(title)
-    if roles:
-        if not policies.can_set_roles(me.role):
-            raise Forbidden("only the owner appoints admins")
-        found = await users_by_name(session, list(roles))
-        for name, role in roles.items():
-            if role not in {"admin", "member"}:
-                raise Invalid("role must be admin or member", field="roles")
-            user = found.get(name.strip().lower())
-            member = await session.get(Member, (conversation_id, user.id)) if user else None
-            if member is None or member.role == "owner":
-                raise Invalid(f"{name} is not a member you can change", field="roles")
-            member.role = role
-        changes["roles"] = {k.strip().lower(): v for k, v in roles.items()}
-    if not changes:
-        return await get_view(session, user=actor, conversation_id=conversation_id)
-    now = clock.now()
-    seq, rev = await events.bump(session, conversation_id, now=now)
-    if "title" in changes:
-        conversation.title = changes["title"]
-    await events.commit_change(
-        session,
-        bus,
-        conversation_id=conversation_id,
-        seq=seq,
-        rev=rev,
-        now=now,
-        type="conversation.updated",
-        by=actor.username,
-        **changes,
-    )
-    return await get_view(session, user=actor, conversation_id=conversation_id)

@@ -3,10 +3,8 @@
 `send_many` is the one write path: it checks every draft, numbers the drafts of each
 conversation with a single UPDATE (seq and rev move by the batch size under the row lock),
 inserts messages and log rows with one statement each, commits once, and only then announces
-each message. `send` is the one-draft case. `SendBatcher` (below) feeds `send_many` with the
-sends that arrive while a transaction is being prepared: group commit, which divides the cost
-of the commit and of the socket writes (events of one loop turn share a write per socket) by
-the number of messages in flight.
+each message. `send` is the one-draft case. `batcher.SendBatcher` feeds `send_many` with the
+sends that arrive together (group commit).
 
 One person's bad draft must never fail another person's send (design.md §9): everything that
 can make a statement fail (ids out of the column's range, NUL characters, unpaired surrogates,
@@ -20,13 +18,13 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.accounts.models import User
 from plaza.accounts.service.friends import are_friends, is_blocked
@@ -36,7 +34,7 @@ from plaza.chat.limits import ChatLimits
 from plaza.chat.models import Message
 from plaza.chat.service import events, statements
 from plaza.clock import Clock
-from plaza.errors import Forbidden, Invalid, NotFound, PlazaError, Unavailable, database_unavailable
+from plaza.errors import Forbidden, Invalid, NotFound, PlazaError, database_unavailable
 from plaza.validation import check_id, check_text
 
 CLIENT_ID_MAX = 64
@@ -367,88 +365,3 @@ async def send(
         raise outcome.error
     assert outcome.message is not None
     return outcome.message, outcome.created
-
-
-@dataclass
-class _Waiting:
-    draft: Draft
-    done: asyncio.Future[Outcome] = field(
-        default_factory=lambda: asyncio.get_running_loop().create_future()
-    )
-
-
-class SendBatcher:
-    """Group commit for sends: the drafts that arrive before the next transaction starts go
-    into it together. One batch is written at a time, so numbering stays in arrival order.
-
-    A caller must not hold a database connection while it waits: the batch needs one, and
-    SQLite's pool has only one.
-    """
-
-    def __init__(
-        self,
-        *,
-        sessions: async_sessionmaker[AsyncSession],
-        clock: Clock,
-        bus: Bus,
-        max_chars: int,
-        max_batch: int = 64,
-        limits: ChatLimits | None = None,
-    ) -> None:
-        self._sessions = sessions
-        # Chat's rate limits, also used by the routes that create groups and add members.
-        self.limits = limits
-        self._clock = clock
-        self._bus = bus
-        self._max_chars = max_chars
-        self._max_batch = max_batch
-        self._waiting: list[_Waiting] = []
-        self._worker: asyncio.Task | None = None
-        self._contended = True
-
-    async def send(self, draft: Draft) -> tuple[dict[str, Any], bool]:
-        waiting = _Waiting(draft)
-        self._waiting.append(waiting)
-        if self._worker is None or self._worker.done():
-            self._worker = asyncio.create_task(self._drain())
-        outcome = await waiting.done
-        if outcome.error is not None:
-            raise outcome.error
-        assert outcome.message is not None
-        return outcome.message, outcome.created
-
-    async def _drain(self) -> None:
-        # One loop turn's grace, so that sends read in the same turn join the first batch; only
-        # when sends are arriving together (the last batch had company): a lone sender, one
-        # message at a time, should not pay for a wait that gathers nobody.
-        if self._contended:
-            await asyncio.sleep(0)
-        while self._waiting:
-            batch = self._waiting[: self._max_batch]
-            del self._waiting[: self._max_batch]
-            self._contended = len(batch) > 1 or bool(self._waiting)
-            try:
-                async with self._sessions() as session:
-                    outcomes = await send_many(
-                        session,
-                        clock=self._clock,
-                        bus=self._bus,
-                        drafts=[w.draft for w in batch],
-                        max_chars=self._max_chars,
-                        limits=self.limits,
-                    )
-            except Exception as exc:  # a database failure: every sender of the batch hears it
-                # Unreachable (down, restarting, locked): each sender gets its own 503 to retry
-                # with the same client_id; a commit that did land makes the retry a no-op.
-                unavailable = database_unavailable(exc)
-                for waiting in batch:
-                    if not waiting.done.done():
-                        error: Exception = exc
-                        if unavailable:
-                            error = Unavailable()
-                            error.__cause__ = exc
-                        waiting.done.set_exception(error)
-                continue
-            for waiting, outcome in zip(batch, outcomes, strict=True):
-                if not waiting.done.done():
-                    waiting.done.set_result(outcome)
