@@ -31,6 +31,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import psutil
 from rich.console import Console
 from rich.table import Table
 
@@ -139,6 +140,22 @@ def bound_note(
     return f"neither side saturated ({usage}): bounded by one send in flight per sender"
 
 
+def sockets_per_worker(pid: int, port: int) -> list[int]:
+    """How many established connections each worker process of a server holds (the kernel
+    hands each new connection on the shared port to whichever worker accepts first)."""
+    counts = []
+    with contextlib.suppress(psutil.NoSuchProcess):
+        for child in psutil.Process(pid).children():
+            with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                conns = child.net_connections(kind="tcp")
+                if any(c.status == psutil.CONN_LISTEN and c.laddr.port == port for c in conns):
+                    established = psutil.CONN_ESTABLISHED
+                    counts.append(
+                        sum(1 for c in conns if c.status == established and c.laddr.port == port)
+                    )
+    return sorted(counts, reverse=True)
+
+
 def account_services(result: PhaseResult, services_cpu_s: float) -> None:
     """The database's and the bus's CPU is serving work, not outside load: take it out of
     `other` (loadgen counts everything that is neither server nor client there) and redo the
@@ -197,6 +214,9 @@ async def run_system(
         run = LoadRun(specs, senders, server.proc.pid, monitor, procs=args.client_procs)
         await run.open()
         setup_s = time.monotonic() - began
+        spread = sockets_per_worker(server.proc.pid, getattr(server, "port", 0))
+        if processes > 1:
+            console.print(f"[bold]{name}[/]: member and sender sockets per worker: {spread}")
         console.print(f"[bold]{name}[/]: {len(specs)} members live; warming up")
         await run.phase("w", min(1.0, args.duration), drain_timeout=drain)
         console.print(f"[bold]{name}[/]: full rate for {args.duration:.0f}s")
@@ -205,6 +225,7 @@ async def run_system(
             "status": "ok",
             "setup_seconds": round(setup_s, 1),
             "processes": processes,
+            **({"sockets_per_worker": spread} if processes > 1 else {}),
             "full_rate": full,
         }
         if half_rate and full["sent_per_s"] > 0:
