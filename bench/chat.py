@@ -23,6 +23,7 @@ import contextlib
 import datetime as dt
 import functools
 import json
+import os
 import shutil
 import sys
 import time
@@ -386,6 +387,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     from synapse_peer import SynapseServer, ensure_installed, postgres_config
 
     started = time.monotonic()
+    machine = machine_info()  # the load average before this run added its own
     nofile = raise_nofile()
     work = BENCH_DIR / "work" / dt.datetime.now().strftime("run-%Y%m%d-%H%M%S")
     work.mkdir(parents=True, exist_ok=True)
@@ -489,7 +491,10 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     report: dict[str, Any] = {
         "benchmark": "chat",
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": machine_info(),
+        "machine": {
+            **machine,
+            "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+        },
         "versions": {
             "python": sys.version.split()[0],
             "plaza": dist_version("plaza"),
