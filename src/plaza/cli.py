@@ -130,7 +130,7 @@ def serve(
         # the port once, hands the socket to each worker, restarts a worker that dies, and on
         # SIGTERM/SIGINT stops them all (each shuts down gracefully) and returns: exit 0.
         os.environ["PLAZA_DATA_DIR"] = str(settings.data_dir)
-        uvicorn.run("plaza.app:create_app_from_env", factory=True, workers=workers, **options)
+        _serve_workers(uvicorn.Config(WORKER_APP, factory=True, workers=workers, **options))
         return
     from plaza.app import create_app
 
@@ -140,6 +140,24 @@ def serve(
     # when it is done), the re-raised signal is ignored and a clean shutdown exits 0.
     signal.signal(signal.SIGTERM, lambda *_: None)
     uvicorn.Server(config).run()
+
+
+#: What each worker process of `plaza serve --workers N` imports and calls.
+WORKER_APP = "plaza.app:create_app_from_env"
+
+
+def _serve_workers(config: Any) -> None:
+    """What `uvicorn.run` does for several workers, plus an exit status: a worker that cannot
+    start (it exits with uvicorn's STARTUP_FAILURE, and uvicorn then stops the others) makes
+    `plaza serve` exit non-zero instead of 0."""
+    from uvicorn.config import STARTUP_FAILURE
+    from uvicorn.supervisors import Multiprocess
+
+    supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+    supervisor.run()
+    if any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes):
+        console.print("[red]A worker process failed to start; see the messages above.[/red]")
+        raise typer.Exit(STARTUP_FAILURE)
 
 
 def _multi_worker_problems(settings: Settings) -> list[str]:
