@@ -8,6 +8,11 @@ normal load, and finally 10,000 idle authenticated sockets are opened against a 
 
 Run from the repository root:  .venv/bin/python bench/chat.py [--quick] [--skip-synapse] ...
 Writes bench/results/chat.json and prints the tables. bench/README.md explains every number.
+
+With `--database postgresql --bus redis` the same workload runs on the production stack: Plaza
+and Synapse each on a fresh PostgreSQL database, Plaza with a private Redis, Plaza once with one
+process and once with two worker processes sharing the port (`--workers 1,2`); the results go
+to bench/results/chat-postgresql.json.
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import json
+import os
 import shutil
 import sys
 import time
@@ -25,12 +32,17 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import psutil
 from rich.console import Console
 from rich.table import Table
 
 from common import (
     BENCH_DIR,
+    PgDatabase,
+    RedisProcess,
+    Services,
     TreeMonitor,
+    cpu_between,
     dist_version,
     machine_info,
     raise_nofile,
@@ -56,8 +68,47 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--skip-idle", action="store_true")
     parser.add_argument("--quick", action="store_true", help="small smoke run (~1 minute)")
     parser.add_argument("--keep-work", action="store_true", help="keep server data and logs")
-    parser.add_argument("--output", type=Path, default=BENCH_DIR / "results" / "chat.json")
+    parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="storage of Plaza and Synapse (postgresql: a fresh database each, at BENCH_PG_DSN, "
+        "default postgresql://postgres@127.0.0.1:5432/postgres)",
+    )
+    parser.add_argument(
+        "--bus",
+        choices=("inprocess", "redis"),
+        default="inprocess",
+        help="Plaza's event bus (redis: a private redis-server on a free port)",
+    )
+    parser.add_argument(
+        "--workers",
+        default=None,
+        help="Plaza worker processes, comma-separated to measure several (default 1; "
+        "1,2 with --database postgresql --bus redis); more than 1 needs both",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="default bench/results/chat.json (chat-postgresql.json with --database postgresql)",
+    )
     args = parser.parse_args(argv)
+    production = args.database == "postgresql" and args.bus == "redis"
+    try:
+        args.workers = [int(w) for w in (args.workers or ("1,2" if production else "1")).split(",")]
+    except ValueError:
+        parser.error("--workers takes numbers, e.g. 2 or 1,2")
+    if any(w < 1 for w in args.workers):
+        parser.error("--workers must be at least 1")
+    if max(args.workers) > 1 and not production:
+        parser.error("--workers above 1 needs --database postgresql --bus redis")
+    if args.output is None:
+        name = "chat.json" if args.database == "sqlite" else f"chat-{args.database}.json"
+        args.output = BENCH_DIR / "results" / name
+    if args.database != "sqlite" and not args.skip_idle:
+        args.skip_idle = True  # measured on the default (SQLite) run; see bench/README.md
+        args.idle_skipped_note = True
     if args.quick:
         args.members = min(args.members, 20)
         args.senders = min(args.senders, 2)
@@ -68,63 +119,129 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def bound_note(result: PhaseResult, *, paced: bool) -> str:
+def bound_note(
+    result: PhaseResult, *, paced: bool, services_cpu_s: float = 0.0, processes: int = 1
+) -> str:
     """Say what limited a phase, from CPU use over its span (2-core machine)."""
     span = result.span_s or 1.0
     server = result.server_cpu_s / span
+    db = services_cpu_s / span
     client = sum(result.client_cpu_s.values()) / span
     other = result.other_cpu_s / span
-    usage = f"server {server:.2f} cores, client {client:.2f} cores, other {other:.2f} cores"
+    usage = f"server {server:.2f} cores, "
+    if services_cpu_s:
+        usage += f"database and bus {db:.2f} cores, "
+    usage += f"client {client:.2f} cores, other {other:.2f} cores"
     if paced:
         return f"paced at {result.target_rate:.0f} msg/s; {usage}"
-    if server + client + other > 1.75:
+    if server + db + client + other > 1.75:
         return f"both cores busy ({usage}): machine-bound"
-    if server > 0.8:  # one Python process: a little under one core is its ceiling
+    if server > 0.8 * processes:  # a Python process: a little under one core is its ceiling
         return f"server CPU-bound ({usage})"
     return f"neither side saturated ({usage}): bounded by one send in flight per sender"
 
 
+def sockets_per_worker(pid: int, port: int) -> list[int]:
+    """How many established connections each worker process of a server holds (the kernel
+    hands each new connection on the shared port to whichever worker accepts first)."""
+    counts = []
+    with contextlib.suppress(psutil.NoSuchProcess):
+        for child in psutil.Process(pid).children():
+            with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                conns = child.net_connections(kind="tcp")
+                if any(c.status == psutil.CONN_LISTEN and c.laddr.port == port for c in conns):
+                    established = psutil.CONN_ESTABLISHED
+                    counts.append(
+                        sum(1 for c in conns if c.status == established and c.laddr.port == port)
+                    )
+    return sorted(counts, reverse=True)
+
+
+def account_services(result: PhaseResult, services_cpu_s: float) -> None:
+    """The database's and the bus's CPU is serving work, not outside load: take it out of
+    `other` (loadgen counts everything that is neither server nor client there) and redo the
+    outside-load note."""
+    span = result.span_s or 1.0
+    result.other_cpu_s = round(max(0.0, result.other_cpu_s - services_cpu_s), 2)
+    result.notes = [n for n in result.notes if not n.startswith("other processes used")]
+    if result.other_cpu_s / span > 0.15:
+        result.notes.insert(
+            0,
+            f"other processes used {result.other_cpu_s / span:.2f} cores during this phase: "
+            "the numbers are disturbed by outside load",
+        )
+
+
 async def run_system(
     name: str,
-    start: Callable[[], Any],
+    start: Callable[[Services], Any],
     args: argparse.Namespace,
     *,
     drain: float,
     half_rate: bool = False,
+    services: Callable[[], Services] = Services,
+    processes: int = 1,
 ) -> dict[str, Any]:
-    """Start a server, connect the members, run the warm-up and the measured phase(s)."""
+    """Start a server (after its database and bus, if any), connect the members, run the
+    warm-up and the measured phase(s); stop everything and drop the database afterwards."""
     console.print(f"[bold]{name}[/]: starting server")
     began = time.monotonic()
-    server = await asyncio.to_thread(start)
-    monitor = TreeMonitor(server.proc.pid).start()
+    stack = await asyncio.to_thread(services)
+    server = None
     run: LoadRun | None = None
+    monitor: TreeMonitor | None = None
+
+    async def measured(tag: str, duration: float, rate: float | None = None) -> dict[str, Any]:
+        assert run is not None
+        cpu0 = await asyncio.to_thread(stack.cpu_seconds)
+        result = await run.phase(tag, duration, rate=rate, drain_timeout=drain)
+        services_cpu = cpu_between(cpu0, await asyncio.to_thread(stack.cpu_seconds))
+        if stack.pids():
+            account_services(result, services_cpu)
+        note = bound_note(
+            result, paced=rate is not None, services_cpu_s=services_cpu, processes=processes
+        )
+        out = {**result.as_dict(), "bound": note}
+        if stack.pids():
+            out["services_cpu_s"] = round(services_cpu, 2)
+        return out
+
     try:
+        server = await asyncio.to_thread(start, stack)
+        monitor = TreeMonitor(server.proc.pid).start()
         console.print(f"[bold]{name}[/]: setting up {args.members} members and the group")
         specs: list[MemberSpec] = await server.setup(args.members)
         senders: list[Sender] = await server.open_senders(list(range(args.senders)))
         run = LoadRun(specs, senders, server.proc.pid, monitor, procs=args.client_procs)
         await run.open()
         setup_s = time.monotonic() - began
+        spread = sockets_per_worker(server.proc.pid, getattr(server, "port", 0))
+        if processes > 1:
+            console.print(f"[bold]{name}[/]: member and sender sockets per worker: {spread}")
         console.print(f"[bold]{name}[/]: {len(specs)} members live; warming up")
         await run.phase("w", min(1.0, args.duration), drain_timeout=drain)
         console.print(f"[bold]{name}[/]: full rate for {args.duration:.0f}s")
-        full = await run.phase("full", args.duration, drain_timeout=drain)
+        full = await measured("full", args.duration)
         out: dict[str, Any] = {
             "status": "ok",
             "setup_seconds": round(setup_s, 1),
-            "full_rate": {**full.as_dict(), "bound": bound_note(full, paced=False)},
+            "processes": processes,
+            **({"sockets_per_worker": spread} if processes > 1 else {}),
+            "full_rate": full,
         }
-        if half_rate and full.sent_per_s > 0:
-            rate = full.sent_per_s / 2
+        if half_rate and full["sent_per_s"] > 0:
+            rate = full["sent_per_s"] / 2
             console.print(f"[bold]{name}[/]: half rate ({rate:.0f} msg/s) for {args.duration:.0f}s")
-            half = await run.phase("half", args.duration, rate=rate, drain_timeout=drain)
-            out["half_rate"] = {**half.as_dict(), "bound": bound_note(half, paced=True)}
+            out["half_rate"] = await measured("half", args.duration, rate)
         return out
     finally:
         if run is not None:
             await run.close()
-        monitor.stop()
-        stop_process(server.proc)
+        if monitor is not None:
+            monitor.stop()
+        if server is not None:
+            stop_process(server.proc)
+        await asyncio.to_thread(stack.close)
 
 
 async def guarded(name: str, work: Awaitable[dict[str, Any]]) -> dict[str, Any]:
@@ -146,13 +263,41 @@ def full_dps(results: dict[str, Any], name: str) -> float | None:
     return (system.get("full_rate") or {}).get("deliveries_per_s")
 
 
+def plaza_keys(workers: list[int]) -> list[str]:
+    """Result keys of the Plaza runs: `plaza` / `plaza_stream` for one process (the names the
+    SQLite results always had), `plaza_w2` / `plaza_stream_w2` for two workers, ..."""
+    keys = []
+    for w in workers:
+        suffix = "" if w == 1 else f"_w{w}"
+        keys += [f"plaza{suffix}", f"plaza_stream{suffix}"]
+    return keys
+
+
+def system_label(key: str) -> str:
+    if key == "ceiling":
+        return "ceiling (websockets)"
+    if key == "synapse":
+        return "Synapse"
+    base, _, workers = key.partition("_w")
+    label = "Plaza (stream send" if base == "plaza_stream" else "Plaza (HTTP send"
+    return label + (f", {workers} workers)" if workers else ")")
+
+
 def render(report: dict[str, Any]) -> None:
     """Print the results as rich tables."""
     params = report["parameters"]
+    stack = (
+        f" on {params['database']}, {params['bus']} bus"
+        if params.get("database", "sqlite") != "sqlite" or params.get("bus") == "redis"
+        else ""
+    )
     table = Table(
-        title=f"Chat fan-out: 1 group x {params['members']} members, {params['senders']} "
-        f"senders, {params['duration_s']:.0f}s of sending",
+        title=f"Chat fan-out{stack}: 1 group x {params['members']} members, "
+        f"{params['senders']} senders, {params['duration_s']:.0f}s of sending",
         title_justify="left",
+    )
+    with_services = any(
+        "services_cpu_s" in ((s or {}).get("full_rate") or {}) for s in report["systems"].values()
     )
     for column in (
         "system",
@@ -163,21 +308,18 @@ def render(report: dict[str, Any]) -> None:
         "p99.9 ms",
         "delivered",
         "server CPU s",
+        *(["db CPU s"] if with_services else []),
         "peak RSS MiB",
         "client CPU s",
     ):
         table.add_column(column, justify="left" if column in ("system", "delivered") else "right")
-    for name, label in (
-        ("ceiling", "ceiling (websockets)"),
-        ("synapse", "Synapse"),
-        ("plaza", "Plaza (HTTP send)"),
-        ("plaza_stream", "Plaza (stream send)"),
-    ):
+    for name in report["systems"]:
+        label = system_label(name)
         system = report["systems"].get(name)
         if not system:
             continue
         if system.get("status") != "ok":
-            table.add_row(label, "[red]error[/]", *[""] * 8)
+            table.add_row(label, "[red]error[/]", *[""] * (9 if with_services else 8))
             continue
         for phase_key, suffix in (("full_rate", ""), ("half_rate", " @ half rate")):
             phase = system.get(phase_key)
@@ -193,6 +335,7 @@ def render(report: dict[str, Any]) -> None:
                 f"{lat['p999_ms']:,.1f}",
                 f"{phase['delivered']:,}/{phase['expected']:,}",
                 f"{phase['server_cpu_s']:.1f}",
+                *([f"{phase.get('services_cpu_s', 0.0):.1f}"] if with_services else []),
                 f"{phase['server_peak_rss_mib']:.0f}",
                 f"{sum(phase['client_cpu_s'].values()):.1f}",
             )
@@ -205,7 +348,10 @@ def render(report: dict[str, Any]) -> None:
                 for note in phase["notes"]:
                     console.print(f"    [yellow]{note}[/]")
     ratios = report["ratios"]
-    for key, label in (("plaza", "Plaza (HTTP send)"), ("plaza_stream", "Plaza (stream send)")):
+    for key in plaza_keys(params.get("workers", [1])):
+        if key not in report["systems"]:
+            continue
+        label = system_label(key)
         console.print(
             f"{label} / Synapse deliveries/s: {ratios[f'{key}_over_synapse_deliveries_per_s']}"
             f"   / ceiling: {ratios[f'{key}_over_ceiling_deliveries_per_s']}"
@@ -238,44 +384,87 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     from ceiling import CeilingServer
     from idle_conns import IdleParams, measure_idle
     from plaza_driver import PlazaServer
-    from synapse_peer import SynapseServer, ensure_installed
+    from synapse_peer import SynapseServer, ensure_installed, postgres_config
 
     started = time.monotonic()
+    machine = machine_info()  # the load average before this run added its own
     nofile = raise_nofile()
     work = BENCH_DIR / "work" / dt.datetime.now().strftime("run-%Y%m%d-%H%M%S")
     work.mkdir(parents=True, exist_ok=True)
     synapse_version = None
+    postgresql = args.database == "postgresql"
     if not args.skip_synapse:
-        synapse_version = await asyncio.to_thread(ensure_installed, console.print)
+        synapse_version = await asyncio.to_thread(
+            functools.partial(ensure_installed, console.print, postgresql=postgresql)
+        )
         started = time.monotonic()  # the one-off install is not part of the run time
     systems: dict[str, Any] = {}
     if not args.skip_ceiling:
         systems["ceiling"] = await guarded(
             "ceiling",
-            run_system("ceiling", lambda: CeilingServer(work / "ceiling"), args, drain=10),
+            run_system("ceiling", lambda _: CeilingServer(work / "ceiling"), args, drain=10),
         )
     if not args.skip_synapse:
+
+        def synapse_services() -> Services:
+            if not postgresql:
+                return Services()
+            return Services(databases=[PgDatabase("bench_synapse", c_locale=True).create()])
+
+        def start_synapse(stack: Services) -> SynapseServer:
+            config = None
+            if stack.databases:
+                db = stack.databases[0]
+                config = postgres_config(*db.host_port_user, db.name)
+            return SynapseServer(work / "synapse", extra_config=config)
+
         systems["synapse"] = await guarded(
             "synapse",
-            run_system("synapse", lambda: SynapseServer(work / "synapse"), args, drain=30),
+            run_system("synapse", start_synapse, args, drain=30, services=synapse_services),
         )
     if not args.skip_plaza:
-        systems["plaza"] = await guarded(
-            "plaza",
-            run_system(
-                "plaza", lambda: PlazaServer(work / "plaza"), args, drain=15, half_rate=True
-            ),
-        )
-        systems["plaza_stream"] = await guarded(
-            "plaza_stream",
-            run_system(
-                "plaza",
-                lambda: PlazaServer(work / "plaza-stream", send_over="stream"),
-                args,
-                drain=15,
-                half_rate=True,
-            ),
-        )
+        for key in plaza_keys(args.workers):
+            workers = int(key.partition("_w")[2] or 1)
+            send_over = "stream" if key.startswith("plaza_stream") else "http"
+            workdir = work / key
+
+            def plaza_services(workdir: Path = workdir) -> Services:
+                stack = Services()
+                try:
+                    if postgresql:
+                        stack.databases.append(PgDatabase("bench_plaza").create())
+                    if args.bus == "redis":
+                        stack.redis = RedisProcess(workdir / "redis.log")
+                except BaseException:
+                    stack.close()
+                    raise
+                return stack
+
+            def start_plaza(
+                stack: Services,
+                workdir: Path = workdir,
+                send_over: str = send_over,
+                w: int = workers,
+            ) -> PlazaServer:
+                env: dict[str, str] = {}
+                if stack.databases:
+                    env["PLAZA_DATABASE_URL"] = stack.databases[0].asyncpg_url()
+                if stack.redis is not None:
+                    env["PLAZA_REDIS_URL"] = stack.redis.url
+                return PlazaServer(workdir, extra_env=env, send_over=send_over, workers=w)
+
+            systems[key] = await guarded(
+                key,
+                run_system(
+                    key,
+                    start_plaza,
+                    args,
+                    drain=15,
+                    half_rate=True,
+                    services=plaza_services,
+                    processes=workers,
+                ),
+            )
     idle: dict[str, Any] | None = None
     if not args.skip_idle:
         console.print(f"[bold]idle[/]: {args.idle_connections:,} Plaza sockets")
@@ -302,7 +491,10 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     report: dict[str, Any] = {
         "benchmark": "chat",
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": machine_info(),
+        "machine": {
+            **machine,
+            "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+        },
         "versions": {
             "python": sys.version.split()[0],
             "plaza": dist_version("plaza"),
@@ -320,24 +512,19 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             "receiver_processes": args.client_procs,
             "quick": args.quick,
             "open_files_limit": nofile,
+            "database": args.database,
+            "bus": args.bus,
+            "workers": args.workers,
         },
         "systems": systems,
         "ratios": {
-            "plaza_over_synapse_deliveries_per_s": ratio(
-                full_dps(systems, "plaza"), full_dps(systems, "synapse")
-            ),
-            "plaza_over_ceiling_deliveries_per_s": ratio(
-                full_dps(systems, "plaza"), full_dps(systems, "ceiling")
-            ),
-            "plaza_stream_over_synapse_deliveries_per_s": ratio(
-                full_dps(systems, "plaza_stream"), full_dps(systems, "synapse")
-            ),
-            "plaza_stream_over_ceiling_deliveries_per_s": ratio(
-                full_dps(systems, "plaza_stream"), full_dps(systems, "ceiling")
-            ),
+            f"{key}_over_{peer}_deliveries_per_s": ratio(
+                full_dps(systems, key), full_dps(systems, peer)
+            )
+            for key in plaza_keys(args.workers)
+            for peer in ("synapse", "ceiling")
         },
-        "plaza_half_rate": half_rate_summary("plaza"),
-        "plaza_stream_half_rate": half_rate_summary("plaza_stream"),
+        **{f"{key}_half_rate": half_rate_summary(key) for key in plaza_keys(args.workers)},
         "idle_connections": idle,
         "notes": [
             "A delivery is one message reaching one member other than its sender; Plaza "
@@ -352,14 +539,28 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             "client CPU is the load generator's (senders' process + receiver processes). Both "
             "share the same 2 cores, so a number marked machine-bound is a floor for the "
             "server alone.",
-            "Synapse: SQLite, presence off, rate limits lifted, bcrypt_rounds 4 (setup only); "
-            "members receive with /sync long-polls (30 s) filtered to timeline messages. "
-            "Plaza: SQLite, rate limits off, argon2 time_cost 1 / 8 MiB (setup only).",
+            f"Synapse: {'PostgreSQL (psycopg2)' if postgresql else 'SQLite'}, presence off, rate "
+            "limits lifted, bcrypt_rounds 4 (setup only); members receive with /sync long-polls "
+            "(30 s) filtered to timeline messages. "
+            f"Plaza: {'PostgreSQL (asyncpg)' if postgresql else 'SQLite'}, "
+            f"{'a private Redis bus' if args.bus == 'redis' else 'the in-process bus'}, rate "
+            "limits off, argon2 time_cost 1 / 8 MiB (setup only).",
             "The load generator uses a minimal WebSocket and HTTP/1.1 client (bench/wire.py) "
             "so its CPU per delivery stays small; no compression is negotiated anywhere.",
         ],
         "wall_seconds": round(time.monotonic() - started, 1),
     }
+    if postgresql or args.bus == "redis":
+        report["notes"].append(
+            "Each server gets a fresh PostgreSQL database (created and dropped by the run; "
+            "Synapse's with LC_COLLATE/LC_CTYPE C) and Plaza a private redis-server. The "
+            "CPU of the database backends serving that database and of redis-server is "
+            "'services_cpu_s' (db CPU s), not part of 'other'."
+        )
+    if getattr(args, "idle_skipped_note", False):
+        report["notes"].append(
+            "Idle connections are measured by the default (SQLite) run, not on this stack."
+        )
     if not args.keep_work:
         shutil.rmtree(work, ignore_errors=True)
         with contextlib.suppress(OSError):

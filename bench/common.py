@@ -230,3 +230,117 @@ def dist_version(name: str) -> str | None:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return None
+
+
+# --- The production stack: PostgreSQL databases and a private Redis, created and removed by the
+# run, and the CPU they use (which is server work, not outside load).
+
+PG_ADMIN_DSN = os.environ.get("BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _psql(sql: str, dsn: str = PG_ADMIN_DSN) -> None:
+    subprocess.run(
+        ["psql", dsn, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+
+
+@dataclass
+class PgDatabase:
+    """A fresh PostgreSQL database for one server, dropped by `drop()`.
+
+    `c_locale` creates it as Synapse requires (`LC_COLLATE` and `LC_CTYPE` C, from template0).
+    """
+
+    prefix: str
+    c_locale: bool = False
+    dsn: str = PG_ADMIN_DSN
+    name: str = ""
+
+    def create(self) -> PgDatabase:
+        self.name = f"{self.prefix}_{os.getpid()}_{int(time.time() * 1000) % 10**9}"
+        options = " ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
+        _psql(f"CREATE DATABASE {self.name}" + (options if self.c_locale else ""), self.dsn)
+        return self
+
+    def drop(self) -> None:
+        if self.name:
+            with contextlib.suppress(subprocess.CalledProcessError):
+                _psql(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)", self.dsn)
+
+    @property
+    def host_port_user(self) -> tuple[str, int, str]:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.dsn)
+        return parts.hostname or "127.0.0.1", parts.port or 5432, parts.username or "postgres"
+
+    def asyncpg_url(self) -> str:
+        host, port, user = self.host_port_user
+        return f"postgresql+asyncpg://{user}@{host}:{port}/{self.name}"
+
+    def backend_pids(self) -> list[int]:
+        """The PostgreSQL backends serving this database, found by their process titles
+        (`postgres: USER DBNAME HOST(PORT) ...`); /proc is readable for other users' processes."""
+        pids = []
+        for proc in psutil.process_iter(["cmdline"]):
+            cmdline = proc.info.get("cmdline") or []
+            title = " ".join(cmdline)
+            if title.startswith("postgres: ") and f" {self.name} " in f"{title} ":
+                pids.append(proc.pid)
+        return pids
+
+
+class RedisProcess:
+    """A private redis-server (no persistence) on a free loopback port."""
+
+    def __init__(self, log_path: Path) -> None:
+        self.port = free_port()
+        argv = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
+        self.proc = start_server([*argv, "--save", "", "--appendonly", "no"], log_path)
+        wait_tcp("127.0.0.1", self.port, 15, self.proc)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def stop(self) -> None:
+        stop_process(self.proc)
+
+
+@dataclass
+class Services:
+    """The database and bus processes behind one server under test: their CPU is part of what
+    serving the workload costs, so it is reported beside the server's (`db CPU s`) instead of
+    being counted as outside load."""
+
+    databases: list[PgDatabase] = field(default_factory=list)
+    redis: RedisProcess | None = None
+
+    def pids(self) -> list[int]:
+        pids = [pid for db in self.databases for pid in db.backend_pids()]
+        if self.redis is not None:
+            pids.append(self.redis.proc.pid)
+        return pids
+
+    def cpu_seconds(self) -> dict[int, float]:
+        """CPU seconds per process now (a backend may come or go between two samples)."""
+        out = {}
+        for pid in self.pids():
+            with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                times = psutil.Process(pid).cpu_times()
+                out[pid] = times.user + times.system
+        return out
+
+    def close(self) -> None:
+        if self.redis is not None:
+            self.redis.stop()
+        for db in self.databases:
+            db.drop()
+
+
+def cpu_between(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU used between two `Services.cpu_seconds()` samples (new processes count in full)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())

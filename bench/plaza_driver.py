@@ -8,8 +8,10 @@ HTTP for setup, the `/api/v1/stream` WebSocket for live delivery, and for sendin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,19 @@ BENCH_ENV = {
 }
 
 
+def wait_healthy(base: str, timeout: float, proc: Any) -> None:
+    """Block until /healthz answers 200, or raise."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"plaza serve exited early with code {proc.returncode}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(base + "/healthz", timeout=2).status_code == 200:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"{base}/healthz did not answer 200 within {timeout:.0f}s")
+
+
 class PlazaApiError(RuntimeError):
     """An API answer that broke the contract the benchmark relies on; says which call."""
 
@@ -42,22 +57,37 @@ def plaza_command() -> list[str]:
 
 
 class PlazaServer:
-    """A `plaza serve` subprocess on a free loopback port with SQLite in a fresh data dir."""
+    """A `plaza serve` subprocess on a free loopback port with a fresh data dir: SQLite there
+    by default, or the PostgreSQL database and Redis that `extra_env` names
+    (`PLAZA_DATABASE_URL`, `PLAZA_REDIS_URL`), with `workers` processes sharing the port."""
 
     def __init__(
-        self, workdir: Path, extra_env: dict[str, str] | None = None, send_over: str = "http"
+        self,
+        workdir: Path,
+        extra_env: dict[str, str] | None = None,
+        send_over: str = "http",
+        workers: int = 1,
     ) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self.send_over = send_over
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         argv = [*plaza_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        if workers > 1:
+            argv += ["--workers", str(workers)]
         self.proc = start_server(
             [*argv, "--data-dir", str(workdir / "data")],
             workdir / "plaza.log",
-            env={**BENCH_ENV, **(extra_env or {})},
+            env={
+                "PLAZA_DATABASE_URL": "",
+                "PLAZA_REDIS_URL": "",
+                **BENCH_ENV,
+                **(extra_env or {}),
+            },
         )
         wait_tcp("127.0.0.1", self.port, 60, self.proc)
+        # With several workers the supervisor listens before the workers can answer.
+        wait_healthy(self.base, 60, self.proc)
         self.tokens: dict[int, str] = {}
         self.usernames: dict[int, str] = {}
         self.conversation_id: Any = None

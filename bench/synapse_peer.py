@@ -1,7 +1,8 @@
 """The peer: Synapse (matrix-synapse from PyPI), driven through the Matrix client-server API.
 
 Synapse gets its own virtualenv (bench/.venv-synapse, created on first use) so its pinned
-dependencies never touch Plaza's. It runs on SQLite, like Plaza's default, on loopback only,
+dependencies never touch Plaza's. It runs on SQLite, like Plaza's default (or on PostgreSQL with
+`postgres_config`, for `chat.py --database postgresql`), on loopback only,
 with every rate limit lifted, presence off (the workload never looks at presence and it would
 only slow Synapse down) and no federation, key servers or phone-home.
 
@@ -34,6 +35,7 @@ from wire import KeepAliveHttp
 VENV = BENCH_DIR / ".venv-synapse"
 PYTHON = VENV / "bin" / "python"
 REQUIREMENT = "matrix-synapse>=1.120"
+PG_REQUIREMENT = "psycopg2-binary"
 SERVER_NAME = "bench.local"
 LOG_FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
 UNLIMITED = {"per_second": 1_000_000, "burst_count": 1_000_000}
@@ -52,8 +54,9 @@ SYNC_FILTER = json.dumps(
 )
 
 
-def ensure_installed(log: Callable[[str], None] = print) -> str:
-    """Create bench/.venv-synapse with matrix-synapse if needed; return Synapse's version."""
+def ensure_installed(log: Callable[[str], None] = print, *, postgresql: bool = False) -> str:
+    """Create bench/.venv-synapse with matrix-synapse if needed (and psycopg2, Synapse's
+    PostgreSQL driver, when `postgresql`); return Synapse's version."""
     # The package metadata, not synapse.__version__: the latter appends `git describe` of the
     # current directory, which here is Plaza's repository.
     probe = [
@@ -61,15 +64,26 @@ def ensure_installed(log: Callable[[str], None] = print) -> str:
         "-c",
         "import synapse, importlib.metadata as m; print(m.version('matrix-synapse'))",
     ]
+    pip = [str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    done = None
     if PYTHON.exists():
         done = subprocess.run(probe, capture_output=True, text=True, check=False)
-        if done.returncode == 0:
-            return done.stdout.strip()
-    log(f"installing {REQUIREMENT} into {VENV} (first run only, takes a minute or two)")
-    subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENV)], check=True)
-    pip = [str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    subprocess.run([*pip, REQUIREMENT], check=True)
+    if done is None or done.returncode != 0:
+        log(f"installing {REQUIREMENT} into {VENV} (first run only, takes a minute or two)")
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENV)], check=True)
+        subprocess.run([*pip, REQUIREMENT], check=True)
+    if postgresql:
+        has_driver = [str(PYTHON), "-c", "import psycopg2"]
+        if subprocess.run(has_driver, capture_output=True, check=False).returncode != 0:
+            log(f"installing {PG_REQUIREMENT} into {VENV} (Synapse's PostgreSQL driver)")
+            subprocess.run([*pip, PG_REQUIREMENT], check=True)
     return subprocess.run(probe, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def postgres_config(host: str, port: int, user: str, database: str) -> dict[str, Any]:
+    """The `database` section for a PostgreSQL database (created LC_COLLATE/LC_CTYPE C)."""
+    args = {"user": user, "host": host, "port": port, "database": database}
+    return {"database": {"name": "psycopg2", "args": {**args, "cp_min": 5, "cp_max": 10}}}
 
 
 def write_config(

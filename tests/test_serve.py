@@ -1,7 +1,8 @@
 """`plaza serve` as operators run it: a real process on a free port (design.md §2).
 
 Start-up, the first pages and API calls, the OpenAPI document, graceful shutdown on SIGTERM
-(also with a live WebSocket open), and `plaza user create` for the first administrator.
+(also with a live WebSocket open), `plaza user create` for the first administrator, and
+`--workers N`: several processes sharing the port on PostgreSQL and Redis (refused on SQLite).
 """
 
 from __future__ import annotations
@@ -9,17 +10,19 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 import websockets
 
-from tests import helpers
-from tests.live_client import WAIT, LiveClient, token_of
+from tests import helpers, services
+from tests.live_client import WAIT, LiveClient, RedisServer, token_of
 from tests.processes import PLAZA, ServerProcess
 
 pytestmark = pytest.mark.slow
@@ -134,3 +137,143 @@ async def test_user_create_admin_then_log_in(tmp_path: Path) -> None:
             assert me.json()["role"] == "admin"
     finally:
         server.kill()
+
+
+class WorkersProcess(ServerProcess):
+    """`plaza serve --workers N`: the supervisor process and its worker processes."""
+
+    def __init__(self, data_dir: Path, *, workers: int, env: dict[str, str]) -> None:
+        super().__init__(data_dir, env=env)
+        self.workers = workers
+
+    def start(self, timeout: float = 30.0) -> WorkersProcess:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        args = [*PLAZA, "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        args += ["--data-dir", str(self.data_dir), "--workers", str(self.workers)]
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(args, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"plaza serve exited: {self.log.read_text()[-2000:]}")
+            if len(self.worker_pids()) == self.workers and self._healthy():
+                return self
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"plaza serve did not come up: {self.log.read_text()[-2000:]}")
+
+    def _healthy(self) -> bool:
+        try:
+            return httpx.get(self.url + "/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def worker_pids(self) -> list[int]:
+        """Children that listen on the port (not multiprocessing's resource tracker)."""
+        assert self.proc is not None
+        pids = []
+        for child in psutil.Process(self.proc.pid).children():
+            try:
+                listening = any(
+                    c.status == psutil.CONN_LISTEN and c.laddr.port == self.port
+                    for c in child.net_connections(kind="tcp")
+                )
+            except psutil.NoSuchProcess:
+                continue
+            if listening:
+                pids.append(child.pid)
+        return pids
+
+    def worker_of(self, client_ports: set[int]) -> dict[int, int]:
+        """Which worker process holds each of these client connections: {client port: pid}."""
+        held = {}
+        for pid in self.worker_pids():
+            for c in psutil.Process(pid).net_connections(kind="tcp"):
+                if c.raddr and c.laddr.port == self.port and c.raddr.port in client_ports:
+                    held[c.raddr.port] = pid
+        return held
+
+
+@pytest.fixture
+def two_workers(tmp_path: Path) -> Iterator[WorkersProcess]:
+    services.require_postgres()
+    if shutil.which("redis-server") is None:
+        message = "redis-server is not installed; run `make test` to install it"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    redis = RedisServer(tmp_path)
+    try:
+        redis.start()
+        with services.pg_database("plaza_workers") as url:
+            env = {"PLAZA_DATABASE_URL": url, "PLAZA_REDIS_URL": redis.url}
+            server = WorkersProcess(tmp_path / "data", workers=2, env=env)
+            try:
+                yield server.start()
+            finally:
+                server.kill()
+    finally:
+        redis.kill()
+
+
+async def test_two_workers_share_the_port_and_deliver_across_processes(
+    two_workers: WorkersProcess,
+) -> None:
+    server = two_workers
+    workers = server.worker_pids()
+    assert len(workers) == 2, workers
+    async with httpx.AsyncClient(base_url=server.url, timeout=10) as client:
+        alice = await helpers.register(client, "wk_alice")
+        bob = await helpers.register(client, "wk_bob")
+        await helpers.befriend(client, alice, bob, "wk_bob")
+        group = await helpers.group(client, alice, ["wk_bob"])
+
+        # Bob opens sockets until both workers hold some: a message sent through either
+        # worker must then reach the other one's sockets through Redis.
+        sockets: list[LiveClient] = []
+        try:
+            held: dict[int, int] = {}
+            while len(set(held.values())) < 2:
+                assert len(sockets) < 40, f"every socket landed on one worker: {held}"
+                live = await LiveClient(server.ws_url, token_of(bob)).connect()
+                sockets.append(live)
+                ports = {s._ws.local_address[1] for s in sockets if s._ws is not None}
+                held = await asyncio.to_thread(server.worker_of, ports)
+            assert set(held.values()) == set(workers)
+
+            for n in range(1, 4):
+                await helpers.send(client, alice, group["id"], f"hello {n}", f"wk-{n}")
+            for live in sockets:
+                await live.wait_for_seq(group["id"], 3)
+                texts = [e["message"]["text"] for e in live.messages(group["id"])]
+                assert texts == ["hello 1", "hello 2", "hello 3"]
+        finally:
+            for live in sockets:
+                await live.close()
+
+    code, elapsed = await asyncio.to_thread(timed_stop, server)
+    assert code == 0, f"exit code {code} after SIGTERM; log: {server.log.read_text()[-2000:]}"
+    assert elapsed < 15, f"took {elapsed:.1f} s to stop"
+    assert not any(_alive(pid) for pid in workers)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def test_several_workers_are_refused_on_sqlite(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [*PLAZA, "serve", "--workers", "2", "--data-dir", str(tmp_path / "data")],
+        env={**os.environ, **SQLITE_ENV},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    message = " ".join(done.stderr.split())
+    assert "--workers 2 needs PostgreSQL" in message, done.stderr
+    assert "Redis" in message, done.stderr
+    assert not (tmp_path / "data" / "plaza.db").exists()  # refused before migrating

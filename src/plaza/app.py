@@ -200,3 +200,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_docs(app)
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The app built from `PLAZA_*` environment variables alone: the factory each worker
+    process of `plaza serve --workers N` imports (`plaza.app:create_app_from_env`)."""
+    return create_app(Settings())

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -80,20 +81,35 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     data_dir: DataDir = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Worker processes sharing the port; more than 1 needs PostgreSQL "
+            "(PLAZA_DATABASE_URL) and Redis (PLAZA_REDIS_URL).",
+        ),
+    ] = 1,
 ) -> None:
     """Migrate, then serve the web client, the API and live events until SIGTERM/Ctrl-C."""
     import uvicorn
 
-    from plaza.app import create_app
-
     settings = _settings(data_dir)
-    _migrate(settings)
-    application = create_app(settings)
+    if workers > 1:
+        missing = _multi_worker_problems(settings)
+        if missing:
+            console.print(
+                f"[red]--workers {workers} needs {' and '.join(missing)}.[/red] Each worker is "
+                "a process of its own: SQLite is written by one process, and the in-process "
+                "event bus and rate limits do not cross processes. Run with --workers 1 "
+                "otherwise."
+            )
+            raise typer.Exit(2)
+    _migrate(settings)  # once, here, before any worker starts
     where = "SQLite in " + str(settings.data_dir.resolve()) if settings.is_sqlite else "PostgreSQL"
-    console.print(f"[bold]Plaza[/bold] on [link]http://{host}:{port}[/link] ({where})")
+    processes = f", {workers} worker processes" if workers > 1 else ""
+    console.print(f"[bold]Plaza[/bold] on [link]http://{host}:{port}[/link] ({where}{processes})")
     console.print("Create an administrator with: plaza user create NAME --role admin")
-    config = uvicorn.Config(
-        application,
+    options: dict[str, Any] = dict(
         host=host,
         port=port,
         loop="uvloop",
@@ -108,11 +124,50 @@ def serve(
         log_level="warning",
         access_log=False,
     )
+    if workers > 1:
+        # Every worker is a fresh (spawned) interpreter that builds its own app from the
+        # environment, so --data-dir travels there as PLAZA_DATA_DIR. uvicorn's supervisor binds
+        # the port once, hands the socket to each worker, restarts a worker that dies, and on
+        # SIGTERM/SIGINT stops them all (each shuts down gracefully) and returns: exit 0.
+        os.environ["PLAZA_DATA_DIR"] = str(settings.data_dir)
+        _serve_workers(uvicorn.Config(WORKER_APP, factory=True, workers=workers, **options))
+        return
+    from plaza.app import create_app
+
+    config = uvicorn.Config(create_app(settings), **options)
     # uvicorn re-raises SIGTERM after its graceful shutdown, which would make the exit status
     # "killed by SIGTERM"; with this no-op handler installed beforehand (uvicorn restores it
     # when it is done), the re-raised signal is ignored and a clean shutdown exits 0.
     signal.signal(signal.SIGTERM, lambda *_: None)
     uvicorn.Server(config).run()
+
+
+#: What each worker process of `plaza serve --workers N` imports and calls.
+WORKER_APP = "plaza.app:create_app_from_env"
+
+
+def _serve_workers(config: Any) -> None:
+    """What `uvicorn.run` does for several workers, plus an exit status: a worker that cannot
+    start (it exits with uvicorn's STARTUP_FAILURE, and uvicorn then stops the others) makes
+    `plaza serve` exit non-zero instead of 0."""
+    from uvicorn.config import STARTUP_FAILURE
+    from uvicorn.supervisors import Multiprocess
+
+    supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+    supervisor.run()
+    if any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes):
+        console.print("[red]A worker process failed to start; see the messages above.[/red]")
+        raise typer.Exit(STARTUP_FAILURE)
+
+
+def _multi_worker_problems(settings: Settings) -> list[str]:
+    """What several worker processes would lack: shared storage and a shared bus."""
+    missing = []
+    if not settings.resolved_database_url().startswith("postgresql"):
+        missing.append("PostgreSQL (PLAZA_DATABASE_URL=postgresql+asyncpg://...)")
+    if not settings.redis_url:
+        missing.append("Redis (PLAZA_REDIS_URL=redis://...)")
+    return missing
 
 
 @user_app.command("create")
