@@ -163,3 +163,25 @@ async def test_changing_the_password_on_the_profile_page(browser_like):
         "/api/v1/sessions", json={"username": "changer", "password": "brand new secret words"}
     )
     assert signed_in.status_code == 201
+
+
+async def test_pages_take_odd_names_without_a_server_error(browser_like):
+    """Names from forms and paths never reach the database unchecked (a NUL is refused by
+    PostgreSQL): they are names nobody has."""
+    await sign_up(browser_like, "odd_names", "Odd")
+    page = await browser_like.get("/friends")
+    for target in ("bad\x00name", "x" * 500, "名字"):
+        answer = await browser_like.post(
+            "/friends/actions",
+            data={"csrf_token": csrf_of(page), "action": "block", "target": target},
+        )
+        assert answer.status_code == 303, (target, answer.text)
+        assert "no user called" in answer.headers["location"].replace("+", " ")
+    profile = await browser_like.get("/u/bad%00name", headers={"accept": "text/html"})
+    assert profile.status_code == 404
+    signin_page = await browser_like.get("/signin")
+    answer = await browser_like.post(
+        "/signin",
+        data={"csrf_token": csrf_of(signin_page), "username": "a\x00b", "password": "whatever-1"},
+    )
+    assert answer.status_code == 401

@@ -58,7 +58,12 @@ async def register(
 
 
 async def find_user(session: AsyncSession, *, username: str) -> User | None:
+    """The person called `username`, or None. A name no one could have (a NUL, a space, too
+    long) is answered without asking the database, so no caller (a web form, a path) can
+    send it text the database refuses."""
     username = policies.normalize_username(username)
+    if policies.username_problem(username):
+        return None
     return await session.scalar(select(User).where(User.username == username))
 
 
@@ -73,6 +78,7 @@ async def get_user(session: AsyncSession, *, username: str) -> User:
 async def users_by_name(session: AsyncSession, usernames: list[str]) -> dict[str, User]:
     """Look several people up at once; the caller decides what a missing name means."""
     names = {policies.normalize_username(n) for n in usernames}
+    names = {n for n in names if not policies.username_problem(n)}
     if not names:
         return {}
     rows = await session.scalars(select(User).where(User.username.in_(names)))
