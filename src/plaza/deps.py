@@ -17,7 +17,7 @@ from starlette.requests import HTTPConnection
 
 from plaza.accounts.models import User
 from plaza.accounts.service.friends import incoming_count
-from plaza.accounts.service.sessions import SignedIn, authenticate
+from plaza.accounts.service.sessions import SignedIn, authenticate, session_owner
 from plaza.errors import Unauthorized
 from plaza.runtime import Runtime
 from plaza.web.addresses import client_address as _client_address
@@ -101,6 +101,28 @@ async def current_user(signed_in: CurrentSignIn) -> User:
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
+
+
+async def current_user_id(
+    request: Request,
+    runtime: RuntimeDep,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)] = None,
+) -> int:
+    """Who is asking, as an id only, in one Core query on a connection held just for it: for
+    routes whose use case reads the person afresh anyway (a send re-reads its sender in its
+    own transaction), so no ORM session or User object is built. Same rules as
+    `current_sign_in`: an unknown, revoked or expired token is a 401, a cookie write needs the
+    CSRF header."""
+    token, from_cookie = request_token(request)
+    owner = await session_owner(runtime.engine, clock=runtime.clock, token=token) if token else None
+    if owner is None:
+        raise Unauthorized("sign in first: send Authorization: Bearer <token>")
+    if from_cookie and request.method not in SAFE_METHODS:
+        check_csrf_header(request)
+    return owner
+
+
+CurrentUserId = Annotated[int, Depends(current_user_id)]
 
 
 def client_address(request: HTTPConnection) -> str:

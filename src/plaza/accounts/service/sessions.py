@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from plaza.accounts import policies
 from plaza.accounts.models import Session, User
@@ -131,6 +131,20 @@ async def open_session(
 
 def _printable(text: str) -> str:
     return "".join(ch for ch in text if ch.isprintable())
+
+
+_SESSION_OWNER = select(Session.user_id, Session.expires_at).where(
+    Session.token_hash == bindparam("token_hash"), Session.revoked_at.is_(None)
+)
+
+
+async def session_owner(engine: AsyncEngine, *, clock: Clock, token: str) -> int | None:
+    """The id of the person a bearer token signs in, or None; no ORM session involved."""
+    async with engine.connect() as connection:
+        row = (await connection.execute(_SESSION_OWNER, {"token_hash": hash_token(token)})).first()
+    if row is None or row.expires_at <= clock.now():
+        return None
+    return int(row.user_id)
 
 
 async def authenticate(session: AsyncSession, *, clock: Clock, token: str) -> SignedIn | None:
