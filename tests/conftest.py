@@ -14,11 +14,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis.asyncio as redis
 
 from plaza.app import create_app
 from plaza.clock import FakeClock
 from plaza.config import Settings
 from plaza.migrate import upgrade
+from plaza.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from tests import services
 
 FAST_HASHING = {
@@ -107,3 +109,15 @@ async def client(app) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://plaza.test") as client:
         yield client
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def limiter(request):
+    """A rate limiter of each kind: in-process, and in Redis (shared by every node)."""
+    if request.param == "memory":
+        yield MemoryRateLimiter()
+        return
+    services.require_redis()
+    shared = RedisRateLimiter(redis.Redis.from_url(services.REDIS_URL))
+    yield shared
+    await shared.close()

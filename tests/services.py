@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import Iterator
@@ -43,6 +44,16 @@ def require_postgres() -> None:
 
 def require_redis() -> None:
     require("Redis", "127.0.0.1", 6379)
+
+
+def require_redis_server() -> None:
+    """The redis-server program, for tests that start a private one (and restart it)."""
+    if shutil.which("redis-server") is not None:
+        return
+    message = "redis-server is not installed; run `make test` to install it"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
 
 
 def asyncpg_url(database: str) -> str:

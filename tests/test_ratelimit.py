@@ -8,19 +8,7 @@ import pytest
 import redis.asyncio as redis
 
 from plaza.errors import RateLimited
-from plaza.ratelimit import MemoryRateLimiter, Rate, RedisRateLimiter
-from tests import services
-
-
-@pytest.fixture(params=["memory", "redis"])
-async def limiter(request):
-    if request.param == "memory":
-        yield MemoryRateLimiter()
-        return
-    services.require_redis()
-    shared = RedisRateLimiter(redis.Redis.from_url(services.REDIS_URL))
-    yield shared
-    await shared.close()
+from plaza.ratelimit import Rate, RedisRateLimiter
 
 
 async def test_the_window_fills_then_refuses_with_retry_after(limiter):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -197,11 +196,7 @@ class WorkersProcess(ServerProcess):
 @pytest.fixture
 def two_workers(tmp_path: Path) -> Iterator[WorkersProcess]:
     services.require_postgres()
-    if shutil.which("redis-server") is None:
-        message = "redis-server is not installed; run `make test` to install it"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+    services.require_redis_server()
     redis = RedisServer(tmp_path)
     try:
         redis.start()

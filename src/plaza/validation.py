@@ -8,7 +8,7 @@ states the same limits. The stream and other non-HTTP edges use the `check_*` fu
 apply the very same types and raise `Invalid`.
 
 - `Id`: a row id, 1..2,147,483,647: PostgreSQL's INTEGER, applied on SQLite too, so both backends
-  answer alike. `PathId` and `QueryId` are the same for a path or query parameter.
+  answer alike. `PathId` is the same for a path parameter.
 - `Seq`: a message sequence number, 0..2,147,483,647 (`QuerySeq` for a query parameter).
 - `Text`: a string without NUL or unpaired surrogates; give it a maximum length where it is used,
   `Annotated[Text, Field(max_length=1000)]`.
@@ -81,7 +81,6 @@ Username = Annotated[str, AfterValidator(_username), _USERNAME_SCHEMA]
 
 PathId = Annotated[int, BeforeValidator(_digits), Path(ge=1, le=ID_MAX)]
 PathUsername = Annotated[str, AfterValidator(_username), _USERNAME_SCHEMA, Path()]
-QueryId = Annotated[int | None, BeforeValidator(_digits), Query(ge=1, le=ID_MAX)]
 QuerySeq = Annotated[int | None, BeforeValidator(_digits), Query(ge=0, le=SEQ_MAX)]
 QueryCursor = Annotated[
     str | None,
@@ -99,19 +98,9 @@ def check_id(value: Any, field: str) -> int:
     return int(_check(_adapter(Id), value, field))
 
 
-def check_seq(value: Any, field: str) -> int:
-    """`value` as a sequence number, or `Invalid` naming `field`."""
-    return int(_check(_adapter(Seq), value, field))
-
-
 def check_text(value: Any, field: str, *, max_length: int, min_length: int = 0) -> str:
     """`value` as text of `min_length` to `max_length` characters, or `Invalid` naming `field`."""
     return str(_check(_text_adapter(min_length, max_length), value, field))
-
-
-def check_username(value: Any, field: str) -> str:
-    """`value` as a username reference (lower-cased), or `Invalid` naming `field`."""
-    return str(_check(_adapter(Username), value, field))
 
 
 def _check(adapter: TypeAdapter[Any], value: Any, field: str) -> Any:

@@ -9,11 +9,9 @@ import uuid
 
 import orjson
 import pytest
-import redis.asyncio as redis
 
 from plaza.errors import RateLimited
-from plaza.ratelimit import MemoryRateLimiter, Rate, RedisRateLimiter
-from tests import services
+from plaza.ratelimit import MemoryRateLimiter, Rate
 from tests.helpers import befriend, group, register
 from tests.live_server import Stream, serve_with_client
 
@@ -176,17 +174,6 @@ async def test_group_creation_and_member_additions_are_limited(limited, clock):
         refused = await client.post(url, json={"username": "erin"}, headers=heads["alice"])
         assert refused.status_code == 429
         assert refused.json()["error"]["code"] == "rate_limited"
-
-
-@pytest.fixture(params=["memory", "redis"])
-async def limiter(request):
-    if request.param == "memory":
-        yield MemoryRateLimiter()
-        return
-    services.require_redis()
-    shared = RedisRateLimiter(redis.Redis.from_url(services.REDIS_URL))
-    yield shared
-    await shared.close()
 
 
 async def test_hit_many_counts_chains_in_order_in_one_call(limiter):

@@ -9,8 +9,6 @@ they kept open or by reconnecting and resuming.
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,11 +34,7 @@ class Cluster:
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[Cluster]:
     require_postgres()
-    if shutil.which("redis-server") is None:
-        message = "redis-server is not installed; run `make test` to install it"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+    services.require_redis_server()
     redis = RedisServer(tmp_path)
     try:
         redis.start()

@@ -199,3 +199,10 @@ def api_direct_chat(server: ServerProcess, token: str, with_person: Person) -> i
     )
     answer.raise_for_status()
     return answer.json()["id"]
+
+
+def ann_and_bob_in_a_chat(server: ServerProcess) -> tuple[Person, Person, str, int]:
+    """Two new friends, Ann and Bob, with a direct chat: (ann, bob, Ann's token, the chat id)."""
+    ann, bob = make_person("Ann"), make_person("Bob")
+    token_a, _ = api_befriend(server, ann, bob)
+    return ann, bob, token_a, api_direct_chat(server, token_a, bob)

@@ -6,7 +6,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import api_befriend, api_direct_chat, make_person, open_chat
+from tests.e2e.conftest import (
+    ann_and_bob_in_a_chat,
+    open_chat,
+)
 from tests.e2e.helpers import messages_of
 
 pytestmark = pytest.mark.e2e
@@ -27,9 +30,7 @@ COMMIT_COMPOSITION = """box => {
 
 
 def test_enter_during_composition_does_not_send(new_page, server):
-    ann, bob = make_person("Ann"), make_person("Bob")
-    token_a, _ = api_befriend(server, ann, bob)
-    chat = api_direct_chat(server, token_a, bob)
+    ann, _bob, token_a, chat = ann_and_bob_in_a_chat(server)
     page = new_page()
     open_chat(page, ann, f"/chat/{chat}")
     box = page.get_by_label("Message", exact=True)
@@ -47,9 +48,7 @@ def test_enter_during_composition_does_not_send(new_page, server):
 
 
 def test_double_enter_sends_once_and_focus_stays(new_page, server):
-    ann, bob = make_person("Ann"), make_person("Bob")
-    token_a, _ = api_befriend(server, ann, bob)
-    chat = api_direct_chat(server, token_a, bob)
+    ann, _bob, token_a, chat = ann_and_bob_in_a_chat(server)
     page = new_page()
     open_chat(page, ann, f"/chat/{chat}")
     posts = []
@@ -74,9 +73,7 @@ def test_double_enter_sends_once_and_focus_stays(new_page, server):
 
 
 def test_pasting_past_the_limit_is_said_not_cut(new_page, server):
-    ann, bob = make_person("Ann"), make_person("Bob")
-    token_a, _ = api_befriend(server, ann, bob)
-    chat = api_direct_chat(server, token_a, bob)
+    ann, _bob, token_a, chat = ann_and_bob_in_a_chat(server)
     page = new_page()
     open_chat(page, ann, f"/chat/{chat}")
     box = page.get_by_label("Message", exact=True)

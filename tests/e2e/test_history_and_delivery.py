@@ -9,7 +9,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import api_befriend, api_direct_chat, make_person, open_chat, sign_in
+from tests.e2e.conftest import (
+    ann_and_bob_in_a_chat,
+    api_befriend,
+    api_direct_chat,
+    make_person,
+    open_chat,
+    sign_in,
+)
 from tests.e2e.helpers import messages_of, post_messages
 
 pytestmark = pytest.mark.e2e
@@ -51,9 +58,7 @@ def test_three_hundred_messages_page_back_to_the_first(new_page, server):
 
 
 def test_offline_send_is_delivered_once_when_back(new_page, server):
-    ann, bob = make_person("Ann"), make_person("Bob")
-    token_a, _ = api_befriend(server, ann, bob)
-    chat = api_direct_chat(server, token_a, bob)
+    ann, bob, token_a, chat = ann_and_bob_in_a_chat(server)
     page_b = new_page()
     open_chat(page_b, bob, f"/chat/{chat}")
     page = new_page()
@@ -85,9 +90,7 @@ def test_offline_send_is_delivered_once_when_back(new_page, server):
 
 
 def test_signing_out_in_one_tab_signs_out_the_others(new_page, server):
-    ann, bob = make_person("Ann"), make_person("Bob")
-    token_a, _ = api_befriend(server, ann, bob)
-    chat = api_direct_chat(server, token_a, bob)
+    ann, _bob, _token_a, chat = ann_and_bob_in_a_chat(server)
     first = new_page()
     open_chat(first, ann, f"/chat/{chat}")
     chat_tab = first.context.new_page()
@@ -106,9 +109,7 @@ def test_signing_out_in_one_tab_signs_out_the_others(new_page, server):
 
 
 def test_an_api_401_returns_to_sign_in(new_page, server):
-    ann, bob = make_person("Ann"), make_person("Bob")
-    token_a, _ = api_befriend(server, ann, bob)
-    chat = api_direct_chat(server, token_a, bob)
+    ann, bob, _token_a, chat = ann_and_bob_in_a_chat(server)
     page = new_page()
     open_chat(page, ann, f"/chat/{chat}")
     # The session ends without the stream noticing (say, an expiry): the next API call's 401
@@ -128,9 +129,7 @@ def test_an_api_401_returns_to_sign_in(new_page, server):
 
 
 def test_unsent_message_survives_a_reload(new_page, server):
-    ann, bob = make_person("Ann"), make_person("Bob")
-    token_a, _ = api_befriend(server, ann, bob)
-    chat = api_direct_chat(server, token_a, bob)
+    ann, _bob, token_a, chat = ann_and_bob_in_a_chat(server)
     page = new_page()
     page.route_web_socket(re.compile(r".*/api/v1/stream$"), lambda ws: None)  # never ready
     posts = re.compile(rf".*/api/v1/conversations/{chat}/messages$")

@@ -13,7 +13,10 @@ import time
 import pytest
 from playwright.sync_api import WebSocketRoute, expect
 
-from tests.e2e.conftest import api_befriend, api_direct_chat, make_person, sign_in
+from tests.e2e.conftest import (
+    ann_and_bob_in_a_chat,
+    sign_in,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -56,9 +59,7 @@ def message_for(frame: dict, seq: int, name: str, username: str) -> dict:
 
 
 def test_states_and_send_answers_from_the_stream(new_page, server):
-    ann, bob = make_person("Ann"), make_person("Bob")
-    token_a, _ = api_befriend(server, ann, bob)
-    chat = api_direct_chat(server, token_a, bob)
+    ann, _bob, _token_a, chat = ann_and_bob_in_a_chat(server)
     stream = FakeStream()
     page = new_page()
     page.route_web_socket(re.compile(r".*/api/v1/stream$"), stream)
