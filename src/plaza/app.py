@@ -33,6 +33,7 @@ from plaza.config import Settings
 from plaza.db import create_engine, create_sessionmaker
 from plaza.live import api as live_api
 from plaza.live.hub import Hub
+from plaza.media.access import ViewerChecks
 from plaza.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from plaza.runtime import Runtime
 from plaza.sqlite_checkpoint import Checkpointer
@@ -144,6 +145,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         redoc_url=None,
     )
     app.state.runtime = runtime
+    # Surfaces register who may see the pictures they use (plaza.media.access).
+    app.state.media_access = ViewerChecks()
     install_openapi(app)
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

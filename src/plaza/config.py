@@ -115,6 +115,31 @@ class Settings(BaseSettings):
 
     secure_cookies: bool = Field(False, description="Mark cookies Secure (serve over HTTPS).")
 
+    # Media
+    media_url: str = Field(
+        "",
+        description="Where uploaded pictures are stored: empty = the data dir (media/); "
+        "s3://bucket/prefix?endpoint=https://... = S3-compatible object storage.",
+    )
+    media_max_bytes: int = Field(
+        10_485_760, gt=0, description="Largest picture one may upload, in bytes (413 beyond)."
+    )
+    media_max_pixels: int = Field(
+        50_000_000,
+        gt=0,
+        description="Most pixels (width x height) an uploaded picture may claim; more is "
+        "refused as a decompression bomb (422).",
+    )
+    media_thumbnail_px: int = Field(
+        320, gt=0, description="Longest side of the thumbnail made of each picture, in pixels."
+    )
+    media_max_per_item: int = Field(
+        9, ge=1, description="Most pictures one message or moment may carry."
+    )
+    media_uploads_per_person: str = Field(
+        "60/600", description="Pictures one person may upload: N/seconds."
+    )
+
     # Database outages
     db_connect_timeout: float = Field(
         5.0,

@@ -1,0 +1,136 @@
+"""The media interface other domains use: attach uploads to their items, detach them, and
+read them back for rendering (plaza.media.service is the only media module they import).
+
+Plain async functions with keyword-only arguments; they take the caller's session and never
+commit, so attaching pictures happens in the same transaction that stores the message or
+moment (and rolls back with it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from plaza.errors import Invalid
+from plaza.media.models import Media, MediaUse
+
+SURFACES = ("message", "moment", "article", "profile")
+_MAX_ID = 2**31 - 1  # the id columns' range: a larger number names nothing
+
+
+@dataclass(frozen=True, slots=True)
+class MediaRef:
+    """A picture as an item shows it. orjson serializes it as it is (the shape of MediaOut)."""
+
+    id: int
+    url: str
+    thumbnail_url: str
+    width: int
+    height: int
+    content_type: str
+
+    @classmethod
+    def of(cls, media_id: int, width: int, height: int, content_type: str) -> MediaRef:
+        return cls(
+            id=media_id,
+            url=f"/api/v1/media/{media_id}",
+            thumbnail_url=f"/api/v1/media/{media_id}/thumbnail",
+            width=width,
+            height=height,
+            content_type=content_type,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_REF_COLUMNS = (Media.id, Media.width, Media.height, Media.content_type)
+
+
+async def attach(
+    session: AsyncSession,
+    *,
+    owner_id: int,
+    media_ids: Sequence[int],
+    surface: str,
+    ref_id: int,
+    limit: int,
+) -> list[MediaRef]:
+    """Record that item `ref_id` of `surface` shows these uploads, in this order.
+
+    Every id must name an upload of `owner_id`: an unknown id and someone else's answer the
+    same 422 `unknown_media`, so ids of others' pictures cannot be probed. Duplicates and more
+    than `limit` pictures are refused too (422, field `media_ids`)."""
+    if surface not in SURFACES:
+        raise ValueError(f"unknown media surface {surface!r}")
+    ids = list(media_ids)
+    if not ids:
+        return []
+    if len(ids) > limit:
+        raise Invalid(
+            f"at most {limit} pictures per item, not {len(ids)}",
+            code="too_many_media",
+            field="media_ids",
+        )
+    seen: set[int] = set()
+    for media_id in ids:
+        if media_id in seen:
+            raise Invalid(
+                f"picture {media_id} is listed twice", code="duplicate_media", field="media_ids"
+            )
+        seen.add(media_id)
+    in_range = [i for i in ids if 0 < i <= _MAX_ID]
+    found: dict[int, MediaRef] = {}
+    if in_range:
+        rows = await session.execute(
+            select(*_REF_COLUMNS).where(Media.id.in_(in_range), Media.uploader_id == owner_id)
+        )
+        found = {row.id: MediaRef.of(*row) for row in rows}
+    for media_id in ids:
+        if media_id not in found:
+            raise Invalid(
+                f"no upload of yours has id {media_id}; upload it with POST /api/v1/media first",
+                code="unknown_media",
+                field="media_ids",
+            )
+    await session.execute(
+        insert(MediaUse),
+        [
+            {"surface": surface, "ref_id": ref_id, "position": position, "media_id": media_id}
+            for position, media_id in enumerate(ids)
+        ],
+    )
+    return [found[media_id] for media_id in ids]
+
+
+async def detach(session: AsyncSession, *, surface: str, ref_id: int) -> None:
+    """Forget which pictures item `ref_id` of `surface` shows (it was deleted or recalled). The
+    uploads stay, visible to their uploader."""
+    await session.execute(
+        delete(MediaUse).where(MediaUse.surface == surface, MediaUse.ref_id == ref_id)
+    )
+
+
+async def refs_for(
+    session: AsyncSession, *, surface: str, ref_ids: Sequence[int]
+) -> dict[int, list[MediaRef]]:
+    """The pictures of many items of one surface, in one query: item id -> pictures in order.
+    Items without pictures are absent from the answer."""
+    if not ref_ids:
+        return {}
+    rows = await session.execute(
+        select(MediaUse.ref_id, *_REF_COLUMNS)
+        .join(Media, Media.id == MediaUse.media_id)
+        .where(MediaUse.surface == surface, MediaUse.ref_id.in_(list(set(ref_ids))))
+        .order_by(MediaUse.ref_id, MediaUse.position)
+    )
+    refs: dict[int, list[MediaRef]] = {}
+    for row in rows:
+        refs.setdefault(row.ref_id, []).append(
+            MediaRef.of(row.id, row.width, row.height, row.content_type)
+        )
+    return refs
