@@ -34,6 +34,8 @@ from plaza.db import create_engine, create_sessionmaker
 from plaza.live import api as live_api
 from plaza.live.hub import Hub
 from plaza.media.access import ViewerChecks
+from plaza.moments import api as moments_api
+from plaza.moments import live as moments_live
 from plaza.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from plaza.runtime import Runtime
 from plaza.sqlite_checkpoint import Checkpointer
@@ -130,6 +132,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         finally:
             if checkpointer is not None:
                 await checkpointer.stop()
+            await moments_live.nudges_of(app).close()
             await runtime.hub.close()
             await runtime.bus.close()
             await runtime.limiter.close()
@@ -147,6 +150,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.runtime = runtime
     # Surfaces register who may see the pictures they use (plaza.media.access).
     app.state.media_access = ViewerChecks()
+    moments_live.install(app, runtime, app.state.media_access)
     install_openapi(app)
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
@@ -194,6 +198,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     for router in (
         accounts_api.router,
         chat_api.router,
+        moments_api.router,
         live_api.router,
         pages.router,
         accounts_web.router,
