@@ -38,6 +38,8 @@ from plaza.media import api as media_api
 from plaza.media import setup as media_setup
 from plaza.moments import api as moments_api
 from plaza.moments import live as moments_live
+from plaza.public_accounts import api as public_accounts_api
+from plaza.public_accounts import live as public_accounts_live
 from plaza.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from plaza.runtime import Runtime
 from plaza.sqlite_checkpoint import Checkpointer
@@ -158,6 +160,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     media = media_setup.install(app, settings, runtime.limiter)
     chat_pictures.install(media.access)
     moments_live.install(app, runtime, media.access)
+    public_accounts_live.install(runtime, media.access)
     install_openapi(app)
     install_error_handlers(app)
     app.add_middleware(
@@ -211,6 +214,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         accounts_api.router,
         chat_api.router,
         moments_api.router,
+        public_accounts_api.router,
         media_api.router,
         live_api.router,
         pages.router,

@@ -164,6 +164,47 @@ class Settings(BaseSettings):
         "60/600", description="Pictures one person may upload: N/seconds."
     )
 
+    # Public accounts
+    public_accounts_per_person: int = Field(
+        5, ge=1, description="Most public accounts one person may own."
+    )
+    public_account_editors_max: int = Field(
+        20, ge=1, description="Most editors (besides its owner) one public account may have."
+    )
+    public_account_description_max_chars: int = Field(
+        500, ge=1, description="Longest public account description, in characters."
+    )
+    articles_per_account_per_day: int = Field(
+        8,
+        ge=1,
+        description="Articles one public account may publish in any 24 hours; past it, 429 "
+        "saying when publishing is possible again.",
+    )
+    article_title_max_chars: int = Field(
+        120, ge=1, description="Longest article title, in characters."
+    )
+    article_body_max_chars: int = Field(
+        50_000, ge=1, description="Longest article body (Markdown), in characters."
+    )
+    article_max_pictures: int = Field(
+        30, ge=1, description="Most pictures one article may show (cover included)."
+    )
+    public_account_writes_per_person: str = Field(
+        "120/3600",
+        description="Changes one person may make to public accounts and articles (create, "
+        "edit, publish, editors): N/seconds.",
+    )
+    article_previews_per_person: str = Field(
+        "60/60", description="Article previews one person may render: N/seconds."
+    )
+    article_likes_per_person: str = Field(
+        "120/60", description="Likes (and unlikes) one person may give articles: N/seconds."
+    )
+    subscriptions_per_person: str = Field(
+        "120/3600",
+        description="Subscriptions and unsubscriptions one person may make: N/seconds.",
+    )
+
     # Database outages
     db_connect_timeout: float = Field(
         5.0,

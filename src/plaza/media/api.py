@@ -6,8 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Request, Response, UploadFile
 
-from plaza.deps import CurrentUserId, DbSession, RuntimeDep
-from plaza.errors import TooLarge
+from plaza.accounts.service.sessions import SignedIn
+from plaza.deps import CurrentUserId, DbSession, OptionalSignIn, RuntimeDep
+from plaza.errors import NotFound, TooLarge, Unauthorized
 from plaza.media import uploads
 from plaza.media.schemas import MediaOut
 from plaza.media.setup import MediaRuntime
@@ -18,6 +19,9 @@ router = APIRouter(prefix="/api/v1", tags=["media"])
 UPLOAD_PATH = "/api/v1/media"
 # Content-addressed: the bytes behind a URL never change, so caches may keep them for good.
 # Private: only those who may see the picture get it, so no shared cache may keep it.
+# Signed-out viewers are checked as this id, which no person has: only public surfaces
+# (public accounts) let them see a picture.
+ANONYMOUS = 0
 CACHE_CONTROL = "private, max-age=31536000, immutable"
 PICTURE: dict[int | str, dict[str, Any]] = {
     200: {
@@ -61,31 +65,51 @@ async def upload_media(
     return MediaOut.of(ref)
 
 
-@router.get("/media/{media_id}", response_class=Response, responses=PICTURE)
+@router.get("/media/{media_id}", response_class=Response, responses={**PICTURE, **errors(401)})
 async def get_media(
-    media_id: PathId, request: Request, user_id: CurrentUserId, session: DbSession
+    media_id: PathId, request: Request, signed_in: OptionalSignIn, session: DbSession
 ) -> Response:
     """The picture, to its uploader and to those who may see a message or moment showing it
-    (404 to anyone else). Cached for good (`immutable`); `If-None-Match` answers 304."""
-    return await _serve(request, session, user_id, media_id, thumbnail=False)
+    (404 to anyone else). Pictures of public accounts and their published articles are
+    public: those need no sign-in; any other asked for signed out is a 401. Cached for good
+    (`immutable`); `If-None-Match` answers 304."""
+    return await _serve(request, session, signed_in, media_id, thumbnail=False)
 
 
-@router.get("/media/{media_id}/thumbnail", response_class=Response, responses=PICTURE)
+@router.get(
+    "/media/{media_id}/thumbnail",
+    response_class=Response,
+    responses={**PICTURE, **errors(401)},
+)
 async def get_media_thumbnail(
-    media_id: PathId, request: Request, user_id: CurrentUserId, session: DbSession
+    media_id: PathId, request: Request, signed_in: OptionalSignIn, session: DbSession
 ) -> Response:
     """The picture's thumbnail (longest side PLAZA_MEDIA_THUMBNAIL_PX), same access and
     caching as the picture."""
-    return await _serve(request, session, user_id, media_id, thumbnail=True)
+    return await _serve(request, session, signed_in, media_id, thumbnail=True)
 
 
 async def _serve(
-    request: Request, session: DbSession, user_id: int, media_id: int, *, thumbnail: bool
+    request: Request,
+    session: DbSession,
+    signed_in: SignedIn | None,
+    media_id: int,
+    *,
+    thumbnail: bool,
 ) -> Response:
     media = _media(request)
-    blob = await uploads.blob_for_viewer(
-        session, media=media, viewer_id=user_id, media_id=media_id, thumbnail=thumbnail
-    )
+    try:
+        blob = await uploads.blob_for_viewer(
+            session,
+            media=media,
+            viewer_id=signed_in.user.id if signed_in else ANONYMOUS,
+            media_id=media_id,
+            thumbnail=thumbnail,
+        )
+    except NotFound:
+        if signed_in is None:  # as before public pictures existed: sign in first
+            raise Unauthorized("sign in first: send Authorization: Bearer <token>") from None
+        raise
     # The database has answered: give its connection back before reading storage (SQLite has
     # one connection for everybody; an S3 read may take a while).
     await session.close()

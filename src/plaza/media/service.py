@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from plaza.errors import Invalid
 from plaza.media.models import Media, MediaUse
 
-SURFACES = ("message", "moment", "article", "profile")
+SURFACES = ("message", "moment", "article", "profile", "public_account")
 _MAX_ID = 2**31 - 1  # the id columns' range: a larger number names nothing
 
 

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 import plaza.accounts.models
 import plaza.chat.models
 import plaza.media.models
-import plaza.moments.models  # noqa: F401  (registers tables on the metadata)
+import plaza.moments.models
+import plaza.public_accounts.models  # noqa: F401  (registers tables on the metadata)
 from plaza.db import Base
 
 config = context.config

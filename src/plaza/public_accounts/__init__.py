@@ -1,0 +1,1 @@
+"""Public accounts: publications that publish articles to subscribers."""

@@ -1,0 +1,47 @@
+"""Rate limits of public accounts (design.md §9), each a setting "N/seconds". The daily
+publishing limit is not here: it counts stored articles (plaza.public_accounts.service.
+publishing), so it holds across nodes and restarts and can say when publishing reopens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from plaza.config import Settings
+from plaza.errors import RateLimited
+from plaza.ratelimit import Rate, RateLimiter
+
+
+@dataclass(frozen=True)
+class PublicAccountLimits:
+    limiter: RateLimiter
+    writes: Rate
+    previews: Rate
+    likes: Rate
+    subscriptions: Rate
+
+    @classmethod
+    def of(cls, settings: Settings, limiter: RateLimiter) -> PublicAccountLimits:
+        return cls(
+            limiter=limiter,
+            writes=Rate.parse(settings.public_account_writes_per_person),
+            previews=Rate.parse(settings.article_previews_per_person),
+            likes=Rate.parse(settings.article_likes_per_person),
+            subscriptions=Rate.parse(settings.subscriptions_per_person),
+        )
+
+    async def check_write(self, user_id: int) -> None:
+        await self._hit(f"pa:write:{user_id}", self.writes, "changes to public accounts")
+
+    async def check_preview(self, user_id: int) -> None:
+        await self._hit(f"pa:preview:{user_id}", self.previews, "previews")
+
+    async def check_like(self, user_id: int) -> None:
+        await self._hit(f"pa:like:{user_id}", self.likes, "likes")
+
+    async def check_subscription(self, user_id: int) -> None:
+        await self._hit(f"pa:sub:{user_id}", self.subscriptions, "subscription changes")
+
+    async def _hit(self, key: str, rate: Rate, what: str) -> None:
+        [wait] = await self.limiter.hit_many([((key, rate),)])
+        if wait is not None:
+            raise RateLimited(f"too many {what}; try again in {wait} s", retry_after=wait)

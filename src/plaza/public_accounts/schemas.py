@@ -1,0 +1,228 @@
+"""Request and answer shapes of the public accounts API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from plaza.accounts.schemas import PersonOut
+from plaza.media.schemas import MediaOut
+from plaza.public_accounts.handles import HANDLE_PATTERN
+from plaza.public_accounts.models import ArticleRevision
+from plaza.public_accounts.service.subscriptions import Stats
+from plaza.public_accounts.service.views import AccountView, ArticleView
+from plaza.validation import Id, Text, Username
+
+# Edge bounds only; the real limits are settings checked by the service
+# (PLAZA_ARTICLE_*_MAX_CHARS, ...), so a request over them gets a message naming the limit.
+TITLE_EDGE_MAX = 1000
+BODY_EDGE_MAX = 1_000_000
+NAME_EDGE_MAX = 256
+DESCRIPTION_EDGE_MAX = 10_000
+QUERY_EDGE_MAX = 100
+
+Handle = Annotated[
+    str,
+    Field(
+        pattern=HANDLE_PATTERN,
+        description="3 to 30 characters of a-z, 0-9 and _, unique regardless of case and of "
+        "look-alike characters",
+    ),
+]
+
+
+class PublicAccountIn(BaseModel):
+    handle: Handle
+    name: Annotated[Text, Field(min_length=1, max_length=NAME_EDGE_MAX)]
+    description: Annotated[Text, Field(max_length=DESCRIPTION_EDGE_MAX)] = ""
+    avatar_media_id: Id | None = Field(None, description="An upload of mine (`POST /media`).")
+
+
+class PublicAccountPatch(BaseModel):
+    name: Annotated[Text, Field(min_length=1, max_length=NAME_EDGE_MAX)] | None = None
+    description: Annotated[Text, Field(max_length=DESCRIPTION_EDGE_MAX)] | None = None
+    avatar_media_id: Id | None = None
+    clear_avatar: bool = False
+
+
+class PublicAccountOut(BaseModel):
+    handle: str
+    name: str
+    description: str
+    avatar: MediaOut | None
+    verified: bool
+    subscriber_count: int
+    url: str = Field(description="The account's public page: /a/{handle}")
+    created_at: datetime
+    subscribed: bool | None = Field(None, description="Whether I follow it; null signed out.")
+    role: Literal["owner", "editor"] | None = Field(None, description="My role in it, if any.")
+
+    @classmethod
+    def of(cls, view: AccountView) -> PublicAccountOut:
+        a = view.account
+        return cls(
+            handle=a.handle,
+            name=a.name,
+            description=a.description,
+            avatar=MediaOut.of(view.avatar) if view.avatar else None,
+            verified=a.verified,
+            subscriber_count=a.subscriber_count,
+            url=f"/a/{a.handle}",
+            created_at=a.created_at,
+            subscribed=view.subscribed,
+            role=view.role,
+        )
+
+
+class AccountBrief(BaseModel):
+    handle: str
+    name: str
+    avatar: MediaOut | None
+    verified: bool
+
+
+class EditorIn(BaseModel):
+    username: Username
+
+
+class VerifiedIn(BaseModel):
+    verified: bool
+
+
+class ArticleIn(BaseModel):
+    title: Annotated[Text, Field(min_length=1, max_length=TITLE_EDGE_MAX)]
+    body: Annotated[Text, Field(max_length=BODY_EDGE_MAX)] = Field(
+        "", description="Markdown; pictures as `![alt](/api/v1/media/<id>)` (uploads of mine)."
+    )
+    cover_media_id: Id | None = None
+
+
+class ArticlePatch(BaseModel):
+    title: Annotated[Text, Field(min_length=1, max_length=TITLE_EDGE_MAX)] | None = None
+    body: Annotated[Text, Field(max_length=BODY_EDGE_MAX)] | None = None
+    cover_media_id: Id | None = None
+    clear_cover: bool = False
+
+
+class PreviewIn(BaseModel):
+    body: Annotated[Text, Field(max_length=BODY_EDGE_MAX)]
+
+
+class PreviewOut(BaseModel):
+    html: str
+
+
+class ArticleSummaryOut(BaseModel):
+    """An article in a list: the feed, an account's articles."""
+
+    id: int
+    account: AccountBrief
+    status: Literal["draft", "published", "removed"]
+    title: str
+    excerpt: str
+    cover: MediaOut | None
+    url: str = Field(description="Its public page: /a/{handle}/{id}")
+    published_at: datetime | None
+    updated_at: datetime
+    read_count: int
+    like_count: int
+    liked: bool
+
+    @classmethod
+    def fields_of(cls, view: ArticleView) -> dict[str, object]:
+        a = view.article
+        acc = view.account
+        return {
+            "id": a.id,
+            "account": AccountBrief(
+                handle=acc.account.handle,
+                name=acc.account.name,
+                avatar=MediaOut.of(acc.avatar) if acc.avatar else None,
+                verified=acc.account.verified,
+            ),
+            "status": a.status,
+            "title": a.title,
+            "excerpt": view.excerpt,
+            "cover": MediaOut.of(view.cover) if view.cover else None,
+            "url": view.url,
+            "published_at": a.published_at,
+            "updated_at": a.updated_at,
+            "read_count": a.read_count,
+            "like_count": a.like_count,
+            "liked": view.liked,
+        }
+
+    @classmethod
+    def of(cls, view: ArticleView) -> ArticleSummaryOut:
+        return cls.model_validate(cls.fields_of(view))
+
+
+class ArticleOut(ArticleSummaryOut):
+    html: str = Field(description="The body rendered and sanitized: safe to insert as HTML.")
+    body: str | None = Field(None, description="The Markdown source: for the owner and editors.")
+    revision: int = Field(description="How many published revisions there are (0: a draft).")
+
+    @classmethod
+    def of(cls, view: ArticleView) -> ArticleOut:
+        editor = view.role in ("owner", "editor")
+        return cls.model_validate(
+            {
+                **cls.fields_of(view),
+                "html": view.article.html,
+                "body": view.article.body if editor else None,
+                "revision": view.article.revision,
+            }
+        )
+
+
+class RevisionOut(BaseModel):
+    number: int
+    title: str
+    body: str
+    html: str
+    cover_media_id: int | None
+    editor: PersonOut
+    created_at: datetime
+
+    @classmethod
+    def of(cls, revision: ArticleRevision, editor: PersonOut) -> RevisionOut:
+        return cls(
+            number=revision.number,
+            title=revision.title,
+            body=revision.body,
+            html=revision.html,
+            cover_media_id=revision.cover_media_id,
+            editor=editor,
+            created_at=revision.created_at,
+        )
+
+
+class DayOut(BaseModel):
+    day: date
+    subscribed: int
+    unsubscribed: int
+    total: int = Field(description="Subscribers at the end of the day (from the first day kept).")
+
+
+class ArticleReadsOut(BaseModel):
+    id: int
+    title: str
+    published_at: datetime | None
+    read_count: int
+    like_count: int
+
+
+class StatsOut(BaseModel):
+    subscriber_count: int
+    days: list[DayOut]
+    articles: list[ArticleReadsOut]
+
+    @classmethod
+    def of(cls, stats: Stats) -> StatsOut:
+        return cls(
+            subscriber_count=stats.subscriber_count,
+            days=[DayOut(**d.__dict__) for d in stats.days],
+            articles=[ArticleReadsOut(**a.__dict__) for a in stats.articles],
+        )

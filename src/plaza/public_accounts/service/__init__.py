@@ -1,0 +1,1 @@
+"""Public accounts use cases, split by concern."""

@@ -1,0 +1,127 @@
+"""Publishing a draft: one article row changes, whatever the number of subscribers, and one
+event goes to the account's topic on the bus ("public_account:<id>") after commit.
+
+The daily limit counts the account's articles first published in the last 24 hours (a rolling
+window, stored, so it holds across nodes and restarts); over it, a 429 whose message and
+`Retry-After` say when the oldest of them leaves the window. The account row's topic revision
+is taken first, in the same transaction: it serializes publishes of one account, so two at
+once cannot both slip under the limit. Any refusal rolls back: the draft stays as it was.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from plaza.accounts.models import User
+from plaza.accounts.service.sessions import require_active
+from plaza.bus import Bus
+from plaza.clock import Clock
+from plaza.errors import Invalid, RateLimited
+from plaza.live.envelope import pack
+from plaza.public_accounts.models import Article, PublicAccount
+from plaza.public_accounts.policies import Role
+from plaza.public_accounts.service.articles import (
+    ArticleLimits,
+    _attach_pictures,
+    add_revision,
+    check_content,
+    editable,
+)
+from plaza.public_accounts.service.views import article_url
+
+PREFIX = "public_account:"
+DAY = timedelta(days=1)
+
+
+def topic(account_id: int) -> str:
+    return f"{PREFIX}{account_id}"
+
+
+def published_event(article: Article, account: PublicAccount) -> dict[str, Any]:
+    """What online subscribers hear: enough to show a notice and link to the article."""
+    return {
+        "type": "article.published",
+        "rev": article.seq,
+        "account": {"handle": account.handle, "name": account.name},
+        "article": {
+            "id": article.id,
+            "title": article.title,
+            "url": article_url(account.handle, article.id),
+            "published_at": article.published_at.isoformat() if article.published_at else None,
+        },
+    }
+
+
+async def _check_daily_limit(
+    session: AsyncSession, *, clock: Clock, account_id: int, per_day: int
+) -> None:
+    now = clock.now()
+    count, oldest = (
+        await session.execute(
+            select(func.count(), func.min(Article.published_at)).where(
+                Article.account_id == account_id, Article.published_at > now - DAY
+            )
+        )
+    ).one()
+    if count >= per_day and oldest is not None:
+        reopens = oldest + DAY
+        wait = max(1, math.ceil((reopens - now).total_seconds()))
+        raise RateLimited(
+            f"this account has published {count} articles in the last 24 hours, the most "
+            f"allowed ({per_day}); publishing is possible again at "
+            f"{reopens.isoformat(timespec='seconds')} (in {wait} s)",
+            retry_after=wait,
+        )
+
+
+async def publish(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    bus: Bus | None,
+    user: User,
+    article_id: int,
+    limits: ArticleLimits,
+    per_day: int,
+) -> tuple[Article, Role]:
+    require_active(user)
+    article, account, role = await editable(session, user_id=user.id, article_id=article_id)
+    if article.status != "draft":
+        raise Invalid("the article is already published; edit it to make a new revision")
+    try:
+        # The settings may have changed since the draft was written: check it again.
+        content = check_content(article.title, article.body, article.cover_media_id, limits)
+        await _attach_pictures(
+            session,
+            article_id=article.id,
+            editor_id=user.id,
+            content=content,
+            limit=limits.max_pictures,
+        )
+        seq = await session.scalar(
+            update(PublicAccount)
+            .where(PublicAccount.id == account.id)
+            .values(article_seq=PublicAccount.article_seq + 1)
+            .returning(PublicAccount.article_seq)
+        )
+        await _check_daily_limit(session, clock=clock, account_id=account.id, per_day=per_day)
+    except BaseException:
+        await session.rollback()
+        raise
+    now = clock.now()
+    article.html = content.html
+    article.status = "published"
+    article.published_at = now
+    article.updated_at = now
+    article.seq = seq
+    session.add(add_revision(article, user.id, clock))
+    event = published_event(article, account)
+    await session.commit()
+    if bus is not None:
+        await bus.publish(topic(account.id), pack(event, rev=seq))
+    return article, role
