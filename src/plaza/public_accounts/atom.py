@@ -9,7 +9,7 @@ import re
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
-from feedgen.feed import FeedGenerator
+from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 from sqlalchemy import select
 
 from plaza.deps import DbSession
