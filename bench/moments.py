@@ -39,7 +39,6 @@ from plaza.clock import Clock
 from plaza.config import Settings
 from plaza.db import create_engine, create_sessionmaker
 from plaza.migrate import upgrade
-from plaza.moments import policies
 from plaza.moments.models import (
     Moment,
     MomentAudienceLabel,
@@ -118,7 +117,11 @@ def _rows(moments: int, seed: int = 7) -> dict[str, list[dict[str, Any]]]:
             }
         )
         if mode in ("only", "except"):
-            for user_id in {*rng.sample(viewers, 1), *rng.sample(authors, 3)}:
+            # Lists name the author's friends: three others, and each viewer who is one of
+            # their friends now and then (as a person with ~200 friends names 3 of them).
+            named = [v for v, n in enumerate(FRIEND_COUNTS, 1) if author - len(viewers) <= n]
+            named = [v for v in named if rng.random() < 0.02]
+            for user_id in {*named, *rng.sample(authors, 3)}:
                 rows["audience_users"].append({"moment_id": moment_id, "user_id": user_id})
             if author <= len(viewers) + 400 and rng.random() < 0.5:
                 label_id = author - len(viewers)
@@ -207,9 +210,7 @@ async def _measure(
 
             result["deep_pages"][friends] = await _time(samples, deep_page)
             viewer = await viewer_facts(session, viewer_id)
-            query = queries.timeline_query(
-                viewer_id, policies.timeline_authors(viewer), before=None, limit=PAGE + 1
-            )
+            query = queries.timeline_query(viewer, before=None, limit=PAGE + 1)
             bind = session.get_bind()
             sql = str(query.compile(bind, compile_kwargs={"literal_binds": True}))
             connection = await session.connection()

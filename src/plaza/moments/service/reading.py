@@ -42,8 +42,7 @@ async def timeline(
     """Newest first: the viewer's own moments and the friends' moments they may see."""
     before = _before(cursor)
     viewer = await viewer_facts(session, viewer_id)
-    authors = policies.timeline_authors(viewer)
-    query = queries.timeline_query(viewer_id, authors, before=before, limit=limit + 1)
+    query = queries.timeline_query(viewer, before=before, limit=limit + 1)
     rows, next_cursor = _page(list(await session.scalars(query)), limit)
     facts = await moment_facts(session, rows)
     shown = [m for m in rows if policies.can_view_moment(viewer, facts[m.id])]
@@ -73,9 +72,7 @@ async def person_moments(
         preview = await preview_ids(session, author_id=author.id, count=stranger_preview)
         if not preview:
             return [], None
-    query = queries.person_query(
-        viewer_id, author.id, friends=friends, before=before, limit=limit + 1
-    )
+    query = queries.person_query(viewer, author.id, before=before, limit=limit + 1)
     rows, next_cursor = _page(list(await session.scalars(query)), limit)
     facts = await moment_facts(session, rows)
     shown = [
@@ -131,10 +128,9 @@ async def unseen_count(session: AsyncSession, *, viewer_id: int) -> int:
     (at most UNSEEN_MAX)."""
     seen = await session.get(MomentSeen, viewer_id)
     viewer = await viewer_facts(session, viewer_id)
-    authors = policies.timeline_authors(viewer) - {viewer_id}
-    if not authors:
+    if not policies.timeline_authors(viewer) - {viewer_id}:
         return 0
-    query = queries.timeline_query(viewer_id, authors, before=None, limit=UNSEEN_MAX)
+    query = queries.timeline_query(viewer, before=None, limit=UNSEEN_MAX, friends_only=True)
     if seen is not None:
         query = query.where(Moment.id > seen.last_moment_id)
     rows = list(await session.scalars(query))
