@@ -210,8 +210,10 @@ async def _measure(
 
             result["deep_pages"][friends] = await _time(samples, deep_page)
             viewer = await viewer_facts(session, viewer_id)
-            query = queries.timeline_query(viewer, before=None, limit=PAGE + 1)
             bind = session.get_bind()
+            query = queries.timeline_query(
+                viewer, before=None, limit=PAGE + 1, dialect=bind.dialect.name
+            )
             sql = str(query.compile(bind, compile_kwargs={"literal_binds": True}))
             connection = await session.connection()
 

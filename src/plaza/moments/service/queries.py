@@ -9,7 +9,19 @@ tests/moments/test_sql_agrees.py proves on generated worlds that both give the s
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, and_, exists, not_, or_, select
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    any_,
+    bindparam,
+    exists,
+    not_,
+    or_,
+    select,
+)
 
 from plaza.moments import policies
 from plaza.moments.models import Moment, MomentAudienceLabel, MomentAudienceUser
@@ -42,8 +54,21 @@ def visible_by_mode(viewer: ViewerFacts) -> ColumnElement[bool]:
     )
 
 
+def _among(ids: set[int], dialect: str) -> ColumnElement[bool]:
+    """`moments.author_id` is one of `ids`: on PostgreSQL one array parameter (`= ANY`), which
+    plans in a fraction of the time of hundreds of IN parameters."""
+    if dialect == "postgresql":
+        return Moment.author_id == any_(bindparam("authors", sorted(ids), type_=ARRAY(Integer)))
+    return Moment.author_id.in_(sorted(ids))
+
+
 def timeline_query(
-    viewer: ViewerFacts, *, before: int | None, limit: int, friends_only: bool = False
+    viewer: ViewerFacts,
+    *,
+    before: int | None,
+    limit: int,
+    friends_only: bool = False,
+    dialect: str = "sqlite",
 ) -> Select[tuple[Moment]]:
     """Newest first: the moments of the viewer and their friends, minus anyone blocked either
     way (`policies.timeline_authors`), that the viewer may see by mode; with `friends_only`,
@@ -51,7 +76,7 @@ def timeline_query(
     authors = policies.timeline_authors(viewer)
     if friends_only:
         authors.discard(viewer.user_id)
-    query = select(Moment).where(Moment.author_id.in_(sorted(authors)), visible_by_mode(viewer))
+    query = select(Moment).where(_among(authors, dialect), visible_by_mode(viewer))
     if before is not None:
         query = query.where(Moment.id < before)
     return query.order_by(Moment.id.desc()).limit(limit)

@@ -42,7 +42,8 @@ async def timeline(
     """Newest first: the viewer's own moments and the friends' moments they may see."""
     before = _before(cursor)
     viewer = await viewer_facts(session, viewer_id)
-    query = queries.timeline_query(viewer, before=before, limit=limit + 1)
+    dialect = session.get_bind().dialect.name
+    query = queries.timeline_query(viewer, before=before, limit=limit + 1, dialect=dialect)
     rows, next_cursor = _page(list(await session.scalars(query)), limit)
     facts = await moment_facts(session, rows)
     shown = [m for m in rows if policies.can_view_moment(viewer, facts[m.id])]
@@ -130,7 +131,10 @@ async def unseen_count(session: AsyncSession, *, viewer_id: int) -> int:
     viewer = await viewer_facts(session, viewer_id)
     if not policies.timeline_authors(viewer) - {viewer_id}:
         return 0
-    query = queries.timeline_query(viewer, before=None, limit=UNSEEN_MAX, friends_only=True)
+    dialect = session.get_bind().dialect.name
+    query = queries.timeline_query(
+        viewer, before=None, limit=UNSEEN_MAX, friends_only=True, dialect=dialect
+    )
     if seen is not None:
         query = query.where(Moment.id > seen.last_moment_id)
     rows = list(await session.scalars(query))
