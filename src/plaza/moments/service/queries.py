@@ -69,7 +69,7 @@ def timeline_query(
     limit: int,
     friends_only: bool = False,
     dialect: str = "sqlite",
-) -> Select[tuple[Moment]]:
+) -> Select[Moment]:
     """Newest first: the moments of the viewer and their friends, minus anyone blocked either
     way (`policies.timeline_authors`), that the viewer may see by mode; with `friends_only`,
     not the viewer's own."""
@@ -84,7 +84,7 @@ def timeline_query(
 
 def person_query(
     viewer: ViewerFacts, author_id: int, *, before: int | None, limit: int
-) -> Select[tuple[Moment]]:
+) -> Select[Moment]:
     """Newest first: the moments of one author that a friend (or the author) may see by mode,
     or for a stranger the "friends" ones (the preview). Blocks are decided before."""
     query = select(Moment).where(Moment.author_id == author_id)
