@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.accounts.models import FriendLabelMember, User
@@ -143,13 +145,20 @@ async def unseen_count(session: AsyncSession, *, viewer_id: int) -> int:
 
 
 async def mark_seen(session: AsyncSession, *, user: User) -> None:
-    """The person opened the timeline: everything posted so far is seen."""
+    """The person opened the timeline: everything posted so far is seen. One upsert, so two
+    devices marking at once cannot collide."""
     newest = await session.scalar(select(func.max(Moment.id))) or 0
-    seen = await session.get(MomentSeen, user.id)
-    if seen is None:
-        session.add(MomentSeen(user_id=user.id, last_moment_id=newest))
-    else:
-        seen.last_moment_id = max(seen.last_moment_id, newest)
+    dialect = session.get_bind().dialect.name
+    maker = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = maker(MomentSeen).values(user_id=user.id, last_moment_id=newest)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[MomentSeen.user_id],
+            set_={"last_moment_id": func.max(MomentSeen.last_moment_id, newest)}
+            if dialect == "sqlite"
+            else {"last_moment_id": func.greatest(MomentSeen.last_moment_id, newest)},
+        )
+    )
     await session.commit()
 
 
