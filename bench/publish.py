@@ -383,7 +383,7 @@ def _live(args: argparse.Namespace) -> dict[str, Any]:
                 str(port),
                 "--data-dir",
                 tmp,
-            ],  # fmt: skip
+            ],
             Path(tmp) / "server.log",
             env=env,
         )
