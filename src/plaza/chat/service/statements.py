@@ -12,7 +12,7 @@ from typing import cast
 
 from sqlalchemy import Table, bindparam, select
 
-from plaza.accounts.models import User
+from plaza.accounts.models import Session, User
 from plaza.chat.models import Conversation, ConversationEvent, Member, Message
 
 conversations = cast(Table, Conversation.__table__)
@@ -20,6 +20,19 @@ members = cast(Table, Member.__table__)
 messages = cast(Table, Message.__table__)
 conversation_events = cast(Table, ConversationEvent.__table__)
 users = cast(Table, User.__table__)
+sessions = cast(Table, Session.__table__)
+
+# Who the bearer tokens of a batch of HTTP sends belong to (expiry is compared in Python,
+# against the injectable clock). One token, the usual case, has its own statement: an
+# expanding IN is rewritten on every execution.
+_OWNER_COLUMNS = (sessions.c.token_hash, sessions.c.user_id, sessions.c.expires_at)
+SESSION_OWNER = select(*_OWNER_COLUMNS).where(
+    sessions.c.token_hash == bindparam("hash"), sessions.c.revoked_at.is_(None)
+)
+SESSION_OWNERS = select(*_OWNER_COLUMNS).where(
+    sessions.c.token_hash.in_(bindparam("hashes", expanding=True)),
+    sessions.c.revoked_at.is_(None),
+)
 
 MEMBERSHIP = (
     # Also reads the sender afresh, inside the sending transaction: a suspension applies to
