@@ -8,6 +8,7 @@ event on commit": an event never announces something that rolled back.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -101,6 +102,23 @@ async def commit_change(
     return event
 
 
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """A message just stored by `sending`, as its row was written: a plain object, since
+    building ORM instances cost the hot path more than the statements that store them."""
+
+    id: int
+    conversation_id: int
+    seq: int
+    sender_id: int
+    client_id: str
+    text: str
+    reply_to_id: int | None
+    created_at: datetime
+    recalled_at: datetime | None
+    withheld: bool
+
+
 class Sender(Protocol):
     """What a message shows of its sender: a `User` row, or sending's detached `Author`."""
 
@@ -111,7 +129,7 @@ class Sender(Protocol):
     def display_name(self) -> str: ...
 
 
-def message_json(message: Message, sender: Sender) -> dict[str, Any]:
+def message_json(message: Message | NewMessage, sender: Sender) -> dict[str, Any]:
     """A message as clients see it; a recalled message keeps its place but loses its text."""
     recalled = message.recalled_at is not None
     return {
@@ -128,7 +146,7 @@ def message_json(message: Message, sender: Sender) -> dict[str, Any]:
     }
 
 
-def message_event(message: Message, sender: Sender, rev: int) -> dict[str, Any]:
+def message_event(message: Message | NewMessage, sender: Sender, rev: int) -> dict[str, Any]:
     return {
         "type": "message.new",
         "conversation_id": message.conversation_id,

@@ -24,15 +24,15 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from plaza.accounts.models import User
-from plaza.accounts.service.friends import are_friends, is_blocked
 from plaza.accounts.service.sessions import require_active
 from plaza.bus import Bus
 from plaza.chat.limits import ChatLimits
 from plaza.chat.models import Message
 from plaza.chat.service import events, statements
+from plaza.chat.service.events import NewMessage
 from plaza.clock import Clock
 from plaza.errors import (
     Forbidden,
@@ -101,10 +101,9 @@ def check_draft(draft: Draft, *, max_chars: int) -> None:
     check_message(draft.text, draft.client_id, max_chars=max_chars)
 
 
-async def _check(session: AsyncSession, draft: Draft) -> None:
+async def _check(connection: AsyncConnection, draft: Draft) -> None:
     """Check one draft against the database and find out whether it must be withheld (its
     sender is blocked by the other side of a direct chat)."""
-    connection = await session.connection()
     found = (
         await connection.execute(
             statements.MEMBERSHIP, {"cid": draft.conversation_id, "uid": draft.author_id}
@@ -115,17 +114,18 @@ async def _check(session: AsyncSession, draft: Draft) -> None:
     draft.author = Author(draft.author_id, found.username, found.display_name, found.status)
     require_active(draft.author)  # type: ignore[arg-type]
     if draft.reply_to is not None:
-        target = await session.scalar(
-            select(Message.conversation_id).where(Message.id == draft.reply_to)
-        )
+        target = await connection.scalar(statements.REPLY_TARGET, {"id": draft.reply_to})
         if target != draft.conversation_id:
             raise Invalid("reply_to must be a message of this conversation", field="reply_to")
     if found.direct_key is not None:
         other = next(int(i) for i in found.direct_key.split(":") if int(i) != draft.author_id)
-        draft.withheld = await is_blocked(session, blocker_id=other, blocked_id=draft.author_id)
-        if not draft.withheld and not await are_friends(
-            session, user_id=draft.author_id, other_id=other
-        ):
+        ties = (
+            await connection.execute(
+                statements.DIRECT_TIES, {"uid": draft.author_id, "other": other}
+            )
+        ).one()
+        draft.withheld = bool(ties.blocked)
+        if not draft.withheld and not ties.friends:
             # WeChat's rule: a direct chat lasts as long as the friendship. (A block is not
             # said here: the blocked sender's messages look sent, see `withheld`.)
             raise Forbidden(
@@ -255,14 +255,15 @@ async def _transaction(
     drafts: Sequence[Draft],
     indexes: list[int],
     outcomes: list[Outcome],
-) -> list[tuple[int, Message, int]]:
+) -> list[tuple[int, NewMessage, int]]:
     """Check against the database, number and store the drafts at `indexes`, commit; a
     draft refused by its checks gets its error in `outcomes` and the others go on."""
+    connection = await session.connection()
     accepted: dict[int, list[int]] = defaultdict(list)  # conversation -> draft indexes
     for index in indexes:
         draft = drafts[index]
         try:
-            await _check(session, draft)
+            await _check(connection, draft)
         except PlazaError as exc:
             outcomes[index].error = exc
         else:
@@ -271,21 +272,20 @@ async def _transaction(
         await session.rollback()
         return []
     now = clock.now()
-    stored: list[tuple[int, Message, int]] = []  # (draft index, message, rev)
+    stored: list[tuple[int, NewMessage, int]] = []  # (draft index, message, rev)
     for conversation_id, group in accepted.items():
-        stored += await _store(session, conversation_id, [drafts[i] for i in group], group, now)
+        stored += await _store(connection, conversation_id, [drafts[i] for i in group], group, now)
     await session.commit()
     return stored
 
 
 async def _store(
-    session: AsyncSession,
+    connection: AsyncConnection,
     conversation_id: int,
     drafts: list[Draft],
     indexes: list[int],
     now: datetime,
-) -> list[tuple[int, Message, int]]:
-    connection = await session.connection()
+) -> list[tuple[int, NewMessage, int]]:
     # Withheld messages alone do not move the conversation's activity time (see `Member`).
     bump = (
         statements.BUMP_MESSAGES_QUIET
@@ -296,35 +296,22 @@ async def _store(
         await connection.execute(bump, {"cid": conversation_id, "now": now, "k": len(drafts)})
     ).one()
     first_seq, first_rev = last_seq - len(drafts) + 1, last_rev - len(drafts) + 1
-    messages = [
-        Message(
-            conversation_id=conversation_id,
-            seq=first_seq + n,
-            sender_id=draft.author_id,
-            client_id=draft.client_id,
-            text=draft.text,
-            reply_to_id=draft.reply_to,
-            created_at=now,
-            recalled_at=None,
-            withheld=draft.withheld,
-        )
+    rows = [
+        {
+            "conversation_id": conversation_id,
+            "seq": first_seq + n,
+            "sender_id": draft.author_id,
+            "client_id": draft.client_id,
+            "text": draft.text,
+            "reply_to_id": draft.reply_to,
+            "created_at": now,
+            "recalled_at": None,
+            "withheld": draft.withheld,
+        }
         for n, draft in enumerate(drafts)
     ]
-    ids = (
-        (
-            await connection.execute(
-                statements.INSERT_MESSAGES,
-                [
-                    {column: getattr(m, column) for column in statements.MESSAGE_COLUMNS}
-                    for m in messages
-                ],
-            )
-        )
-        .scalars()
-        .all()
-    )
-    for message, message_id in zip(messages, ids, strict=True):
-        message.id = message_id
+    ids = (await connection.execute(statements.INSERT_MESSAGES, rows)).scalars().all()
+    messages = [NewMessage(id=i, **row) for i, row in zip(ids, rows, strict=True)]
     await connection.execute(
         statements.INSERT_EVENT,
         [
@@ -368,7 +355,7 @@ async def _first_of(session: AsyncSession, draft: Draft) -> Outcome:
     return Outcome(message=events.message_json(first, draft.author), created=False)
 
 
-async def _announce(bus: Bus, message: Message, draft: Draft, rev: int) -> dict[str, Any]:
+async def _announce(bus: Bus, message: NewMessage, draft: Draft, rev: int) -> dict[str, Any]:
     """Publish the message on its conversation's topic. A withheld one goes to the sender's
     devices only; every other follower just moves past its revision, seeing nothing."""
     assert draft.author is not None  # set by check_draft before anything is stored
