@@ -13,13 +13,15 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from plaza.errors import Invalid
 from plaza.media.models import Media, MediaUse
 
 SURFACES = ("message", "moment", "article", "profile")
 _MAX_ID = 2**31 - 1  # the id columns' range: a larger number names nothing
+# Chat's send path works on its transaction's Core connection; the other surfaces on a session.
+Executor = AsyncSession | AsyncConnection
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +93,7 @@ def check_list(media_ids: Sequence[int], *, limit: int) -> None:
 
 
 async def check_owned(
-    session: AsyncSession, *, owner_id: int, media_ids: Sequence[int], limit: int
+    session: Executor, *, owner_id: int, media_ids: Sequence[int], limit: int
 ) -> list[MediaRef]:
     """`attach`'s checks without recording anything: for a caller that learns its item's id
     only later in the transaction (chat numbers a whole batch of messages at once)."""
@@ -109,7 +111,7 @@ async def check_owned(
 
 
 async def record_uses(
-    session: AsyncSession, *, surface: str, uses: Sequence[tuple[int, Sequence[int]]]
+    session: Executor, *, surface: str, uses: Sequence[tuple[int, Sequence[int]]]
 ) -> None:
     """Record, for many items of one surface at once, which checked uploads each shows:
     (item id, media ids in order). Use `check_owned` first."""
