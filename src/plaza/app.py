@@ -36,6 +36,8 @@ from plaza.live import api as live_api
 from plaza.live.hub import Hub
 from plaza.media import api as media_api
 from plaza.media import setup as media_setup
+from plaza.moments import api as moments_api
+from plaza.moments import live as moments_live
 from plaza.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from plaza.runtime import Runtime
 from plaza.sqlite_checkpoint import Checkpointer
@@ -134,6 +136,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         finally:
             if checkpointer is not None:
                 await checkpointer.stop()
+            await moments_live.nudges_of(app).close()
             await runtime.hub.close()
             await app.state.media.close()
             await runtime.bus.close()
@@ -154,6 +157,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     # pictures they use (app.state.media_access).
     media = media_setup.install(app, settings, runtime.limiter)
     chat_pictures.install(media.access)
+    moments_live.install(app, runtime, media.access)
     install_openapi(app)
     install_error_handlers(app)
     app.add_middleware(
@@ -206,6 +210,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     for router in (
         accounts_api.router,
         chat_api.router,
+        moments_api.router,
         media_api.router,
         live_api.router,
         pages.router,

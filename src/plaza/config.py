@@ -104,6 +104,30 @@ class Settings(BaseSettings):
     chat_member_adds_per_person: str = Field(
         "200/3600", description="Members one person may add to existing groups: N/seconds."
     )
+    # Friend labels and moments
+    labels_per_person: int = Field(100, ge=1, description="Most friend labels one person may keep.")
+    label_members_max: int = Field(1000, ge=1, description="Most friends one label may hold.")
+    moments_text_max_chars: int = Field(
+        2000, ge=1, description="Longest moment text, in characters."
+    )
+    moments_comment_max_chars: int = Field(
+        1000, ge=1, description="Longest comment on a moment, in characters."
+    )
+    moments_per_person: str = Field(
+        "30/3600", description="Moments one person may post: N/seconds."
+    )
+    moments_comments_per_person: str = Field(
+        "60/60", description="Comments one person may write on moments: N/seconds."
+    )
+    moments_likes_per_person: str = Field(
+        "120/60", description="Likes (and unlikes) one person may give moments: N/seconds."
+    )
+    moments_stranger_preview: int = Field(
+        0,
+        ge=0,
+        description="How many of a person's latest moments shared with all friends a stranger "
+        "may see on their page; 0 (the default): strangers see nothing.",
+    )
     stream_buffer_events: int = Field(
         1000, description="Events queued for one slow socket before it is disconnected."
     )

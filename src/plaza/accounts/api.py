@@ -13,6 +13,9 @@ from plaza.accounts.schemas import (
     Credentials,
     FriendRequestIn,
     FriendRequestOut,
+    LabelIn,
+    LabelOut,
+    LabelUpdate,
     NewSession,
     PasswordChange,
     ProfileOut,
@@ -23,7 +26,7 @@ from plaza.accounts.schemas import (
     SessionsEnded,
     UserOut,
 )
-from plaza.accounts.service import friends, sessions, users
+from plaza.accounts.service import friends, labels, sessions, users
 from plaza.deps import (
     CurrentSignIn,
     CurrentUser,
@@ -275,4 +278,60 @@ async def list_blocks(user: CurrentUser, session: DbSession):
 @router.delete("/blocks/{username}", status_code=204)
 async def unblock(username: PathUsername, user: CurrentUser, session: DbSession):
     await friends.unblock(session, user=user, username=username)
+    return Response(status_code=204)
+
+
+def _label_limits(runtime: RuntimeDep) -> labels.LabelLimits:
+    settings = runtime.settings
+    return labels.LabelLimits(settings.labels_per_person, settings.label_members_max)
+
+
+@router.get("/labels", response_model=Page[LabelOut], tags=["labels"])
+async def list_labels(user: CurrentUser, session: DbSession):
+    """My friend labels (WeChat's tags) with their members, by name; one page holds all."""
+    views = await labels.list_labels(session, owner=user)
+    return Page(items=[LabelOut.of(v) for v in views])
+
+
+@router.post(
+    "/labels",
+    status_code=201,
+    response_model=LabelOut,
+    responses=errors(409),
+    tags=["labels"],
+)
+async def create_label(body: LabelIn, user: CurrentUser, session: DbSession, runtime: RuntimeDep):
+    """Name some of my friends (422 `not_a_friend` names anyone who is not one), to share
+    moments with them or leave them out (PLAZA_LABELS_PER_PERSON, PLAZA_LABEL_MEMBERS_MAX)."""
+    view = await labels.create_label(
+        session,
+        clock=runtime.clock,
+        owner=user,
+        name=body.name,
+        usernames=body.members,
+        limits=_label_limits(runtime),
+    )
+    return LabelOut.of(view)
+
+
+@router.put("/labels/{label_id}", response_model=LabelOut, responses=errors(409), tags=["labels"])
+async def update_label(
+    label_id: PathId, body: LabelUpdate, user: CurrentUser, session: DbSession, runtime: RuntimeDep
+):
+    """Rename a label and/or replace its members; moments shared by it follow at once."""
+    view = await labels.update_label(
+        session,
+        owner=user,
+        label_id=label_id,
+        name=body.name,
+        usernames=body.members,
+        limits=_label_limits(runtime),
+    )
+    return LabelOut.of(view)
+
+
+@router.delete("/labels/{label_id}", status_code=204, tags=["labels"])
+async def delete_label(label_id: PathId, user: CurrentUser, session: DbSession):
+    """Delete a label; moments that named it lose it from their audience at once."""
+    await labels.delete_label(session, owner=user, label_id=label_id)
     return Response(status_code=204)

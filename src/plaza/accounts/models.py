@@ -84,3 +84,30 @@ class Block(Base):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FriendLabel(Base):
+    """A person's tag for some of their friends (WeChat's labels: "family", "colleagues"),
+    used to choose who sees a moment. Only its owner ever sees it."""
+
+    __tablename__ = "friend_labels"
+    __table_args__ = (Index("ix_friend_labels_owner_name", "owner_id", "name", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FriendLabelMember(Base):
+    """A friend under a label. Unfriending removes the person from the other's labels, so a
+    label only ever holds friends."""
+
+    __tablename__ = "friend_label_members"
+
+    label_id: Mapped[int] = mapped_column(
+        ForeignKey("friend_labels.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from plaza.accounts.service.friends import RequestView
+from plaza.accounts.service.labels import LabelView
 from plaza.validation import Text, Username
 
 
@@ -107,3 +108,42 @@ class FriendRequestOut(BaseModel):
 
 class BlockIn(BaseModel):
     username: Username
+
+
+class PersonOut(BaseModel):
+    """A person as lists of others show them."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    username: str
+    display_name: str
+
+
+LABEL_MEMBERS_MAX = 5000
+LabelName = Annotated[Text, Field(min_length=1, max_length=32)]
+
+
+class LabelIn(BaseModel):
+    name: LabelName
+    members: Annotated[list[Username], Field(max_length=LABEL_MEMBERS_MAX)] = []
+
+
+class LabelUpdate(BaseModel):
+    """Only what is given changes; `members` replaces the whole list."""
+
+    name: LabelName | None = None
+    members: Annotated[list[Username], Field(max_length=LABEL_MEMBERS_MAX)] | None = None
+
+
+class LabelOut(BaseModel):
+    id: int
+    name: str
+    members: list[PersonOut]
+
+    @classmethod
+    def of(cls, view: LabelView) -> LabelOut:
+        return cls(
+            id=view.label.id,
+            name=view.label.name,
+            members=[PersonOut.model_validate(u) for u in view.members],
+        )

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 import plaza.accounts.models
 import plaza.chat.models
-import plaza.media.models  # noqa: F401  (registers tables on the metadata)
+import plaza.media.models
+import plaza.moments.models  # noqa: F401  (registers tables on the metadata)
 from plaza.db import Base
 
 config = context.config

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.accounts import policies
 from plaza.accounts.models import Block, FriendRequest, Friendship, User
+from plaza.accounts.service.labels import forget_between
 from plaza.accounts.service.sessions import require_active
 from plaza.accounts.service.users import get_user, users_by_id
 from plaza.bus import Bus
@@ -269,6 +270,7 @@ async def remove_friend(session: AsyncSession, *, user: User, username: str) -> 
     )
     if cast(CursorResult[Any], result).rowcount == 0:
         raise NotFound(f"{other.username} is not your friend")
+    await forget_between(session, user_id=user.id, other_id=other.id)
     await session.commit()
 
 

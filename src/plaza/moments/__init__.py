@@ -1,0 +1,1 @@
+"""Moments: posts shared with friends under WeChat's visibility rules (issue 9)."""

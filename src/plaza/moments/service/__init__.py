@@ -1,0 +1,1 @@
+"""Moments use cases, split by concern."""
