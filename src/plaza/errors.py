@@ -64,6 +64,11 @@ class TooLarge(PlazaError):
     code = "too_large"
 
 
+class UnsupportedMediaType(PlazaError):
+    status = 415
+    code = "unsupported_media_type"
+
+
 class RateLimited(PlazaError):
     status = 429
     code = "rate_limited"

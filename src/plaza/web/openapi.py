@@ -58,7 +58,10 @@ DESCRIPTIONS = {
     "(`csrf`).",
     404: "Not found, or not yours to see (the two are not told apart) (`not_found`).",
     409: "The request conflicts with the current state (a specific code says how).",
-    413: "The request body is over the size limit, PLAZA_MAX_BODY_BYTES (`too_large`).",
+    413: "The request body is over the size limit, PLAZA_MAX_BODY_BYTES, or a picture is over "
+    "PLAZA_MEDIA_MAX_BYTES (`too_large`).",
+    415: "The upload is not a picture of a supported kind (`unsupported_media_type`): JPEG, "
+    "PNG, WebP, GIF or HEIC/HEIF, told by its content, not its name or declared type.",
     422: "An input is invalid (`invalid`): `field` names it and `message` says why.",
     429: "Too many requests (`rate_limited`): retry after `Retry-After` seconds.",
     503: "The database cannot be reached for now (`unavailable`): retry after `Retry-After` "
