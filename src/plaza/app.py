@@ -36,6 +36,7 @@ from plaza.live.hub import Hub
 from plaza.media.access import ViewerChecks
 from plaza.moments import api as moments_api
 from plaza.moments import live as moments_live
+from plaza.moments import web as moments_web
 from plaza.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from plaza.runtime import Runtime
 from plaza.sqlite_checkpoint import Checkpointer
@@ -203,6 +204,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         pages.router,
         accounts_web.router,
         chat_web.router,
+        moments_web.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
