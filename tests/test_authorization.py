@@ -51,6 +51,7 @@ befriending, unfriending, blocking and inviting leave the scenario untouched.
 from __future__ import annotations
 
 import asyncio
+import io
 import itertools
 import json
 import re
@@ -61,6 +62,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from PIL import Image
 
 from plaza.app import create_app
 from tests.helpers import PASSWORD, befriend, register
@@ -250,6 +252,7 @@ class Call:
     origin: str | None = None  # the stream: the upgrade's Origin header
     frame: dict[str, Any] | None = None  # the stream: a command to send once ready
     headers: dict[str, str] | None = None  # instead of the actor's own
+    files: dict[str, Any] | None = None  # a multipart body (an upload) instead of JSON
     context: dict[str, Any] = field(default_factory=dict)  # for the row's check
 
 
@@ -497,6 +500,35 @@ def _stream_send(conversation: str, reply_to: str | None = None):
 
 
 C = "/api/v1/conversations/{conversation_id}"
+
+
+def _picture() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (24, 16), (200, 30, 30)).save(out, "PNG")
+    return out.getvalue()
+
+
+async def _upload(w: World, who: str) -> dict[str, Any]:
+    answer = await w.client.post(
+        "/api/v1/media", files={"file": ("p.png", _picture(), "image/png")}, headers=w.heads[who]
+    )
+    assert answer.status_code == 201, f"setup upload: {answer.text}"
+    return answer.json()
+
+
+async def _build_upload(w: World, actor: str) -> Call:
+    return Call("POST", "/api/v1/media", files={"file": ("p.png", _picture(), "image/png")})
+
+
+def _owners_picture(suffix: str = ""):
+    """A fresh picture the owner uploaded and attached to nothing."""
+
+    async def build(w: World, actor: str) -> Call:
+        return Call("GET", f"/api/v1/media/{(await _upload(w, 'owner'))['id']}{suffix}")
+
+    return build
+
+
 PAGE = statuses(200, 200, 200, 200, 200, 200, 303)
 
 ROWS: list[Row] = [
@@ -907,6 +939,29 @@ ROWS: list[Row] = [
         fixed("POST", "/api/v1/conversations/{DB}/read"),
         statuses(200, 404, 404, 404, 404, 200),
     ),
+    # --- media ----------------------------------------------------------------------------
+    Row("upload a picture", "POST", "/api/v1/media", _build_upload, signed_in(201)),
+    Row(
+        "the owner's unattached picture",
+        "GET",
+        "/api/v1/media/{media_id}",
+        _owners_picture(),
+        statuses(200, 404, 404, 404, 404, 404),
+    ),
+    Row(
+        "the owner's unattached picture's thumbnail",
+        "GET",
+        "/api/v1/media/{media_id}/thumbnail",
+        _owners_picture("/thumbnail"),
+        statuses(200, 404, 404, 404, 404, 404),
+    ),
+    Row(
+        "a picture that does not exist",
+        "GET",
+        "/api/v1/media/{media_id}",
+        fixed("GET", "/api/v1/media/987654"),
+        signed_in(404),
+    ),
 ]
 
 # Cells where today's code disagrees with the design: (row name, actor) -> the finding.
@@ -993,12 +1048,17 @@ async def _run(w: World, actor: str, call: Call) -> Answer:
     else:
         headers = call.headers if call.headers is not None else w.heads[actor]
     w.client.cookies.clear()
-    answer = await w.client.request(call.method, call.path, json=call.json, headers=headers)
-    return Answer(answer.status_code, answer.text, answer.headers.get("location", ""))
+    answer = await w.client.request(
+        call.method, call.path, json=call.json, files=call.files, headers=headers
+    )
+    # A picture's bytes are no text to search for markers.
+    binary = answer.headers.get("content-type", "").startswith("image/")
+    text = "" if binary else answer.text
+    return Answer(answer.status_code, text, answer.headers.get("location", ""))
 
 
 GHOST = 987654  # an id nothing has
-HIDDEN_ID = re.compile(r"^(/api/v1/(?:conversations|friend-requests)/)(\d+)")
+HIDDEN_ID = re.compile(r"^(/api/v1/(?:conversations|friend-requests|media)/)(\d+)")
 
 
 async def _same_as_ghost(w: World, actor: str, call: Call, answer: Answer) -> list[str]:

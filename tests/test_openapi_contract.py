@@ -15,6 +15,7 @@ reported together with a curl command each.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 from collections import Counter
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis.errors import Unsatisfiable
+from PIL import Image
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
@@ -121,6 +123,12 @@ def _log_in(client, username: str) -> str:
     return response.json()["token"]
 
 
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (24, 16), (200, 30, 30)).save(out, "PNG")
+    return out.getvalue()
+
+
 def _populate(client) -> World:
     tokens = {}
     for name in ("alice", "bob", "carol", "dave"):
@@ -164,6 +172,10 @@ def _populate(client) -> World:
         "/api/v1/conversations", json={"kind": "direct", "members": ["bob"]}, headers=alice
     )
     assert direct.status_code == 201, direct.text
+    picture = client.post(
+        "/api/v1/media", files={"file": ("p.png", _png(), "image/png")}, headers=alice
+    )
+    assert picture.status_code == 201, picture.text
     spare = {"Authorization": f"Bearer {_log_in(client, 'alice')}"}
     mine = client.get("/api/v1/sessions", headers=spare)
     assert mine.status_code == 200, mine.text
@@ -177,6 +189,7 @@ def _populate(client) -> World:
             "request_id": pending.json()["id"],
             "username": "bob",
             "session_id": spare_id,
+            "media_id": picture.json()["id"],
         },
     )
 

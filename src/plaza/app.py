@@ -33,7 +33,8 @@ from plaza.config import Settings
 from plaza.db import create_engine, create_sessionmaker
 from plaza.live import api as live_api
 from plaza.live.hub import Hub
-from plaza.media.access import ViewerChecks
+from plaza.media import api as media_api
+from plaza.media import setup as media_setup
 from plaza.moments import api as moments_api
 from plaza.moments import live as moments_live
 from plaza.moments import web as moments_web
@@ -56,6 +57,7 @@ API_DESCRIPTION = (
 )
 STATIC = Path(__file__).resolve().parent / "web" / "static"
 HEALTHY = {"status": "ok", "database": "up"}
+MULTIPART_ALLOWANCE = 64 * 1024
 DEGRADED = {"status": "degraded", "database": "down"}
 
 
@@ -135,6 +137,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 await checkpointer.stop()
             await moments_live.nudges_of(app).close()
             await runtime.hub.close()
+            await app.state.media.close()
             await runtime.bus.close()
             await runtime.limiter.close()
             await runtime.engine.dispose()
@@ -149,12 +152,18 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         redoc_url=None,
     )
     app.state.runtime = runtime
-    # Surfaces register who may see the pictures they use (plaza.media.access).
-    app.state.media_access = ViewerChecks()
+    # Storage, the decoding pool, and the registry into which surfaces put who may see the
+    # pictures they use (app.state.media_access).
+    media_setup.install(app, settings, runtime.limiter)
     moments_live.install(app, runtime, app.state.media_access)
     install_openapi(app)
     install_error_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        # A picture upload: the picture plus room for the multipart framing around it.
+        paths={media_api.UPLOAD_PATH: settings.media_max_bytes + MULTIPART_ALLOWANCE},
+    )
     app.add_middleware(CsrfCookieMiddleware, secure=settings.secure_cookies)
 
     async def ping_database() -> None:
@@ -199,6 +208,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     for router in (
         accounts_api.router,
         chat_api.router,
+        media_api.router,
         moments_api.router,
         live_api.router,
         pages.router,

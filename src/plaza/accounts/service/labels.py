@@ -116,9 +116,10 @@ async def _set_members(
     return sorted(people, key=lambda p: p.username)
 
 
-async def _commit_named(session: AsyncSession, name: str) -> None:
+async def _flush_named(session: AsyncSession, name: str) -> None:
+    """Write the label's name now, so that a name the person already uses is a 409."""
     try:
-        await session.commit()
+        await session.flush()
     except IntegrityError:
         await session.rollback()
         raise Conflict(f"you already have a label called {name!r}", code="label_exists") from None
@@ -141,15 +142,11 @@ async def create_label(
         raise Invalid(f"you may keep at most {limits.per_person} labels", code="too_many_labels")
     label = FriendLabel(owner_id=owner.id, name=name, created_at=clock.now())
     session.add(label)
-    try:
-        await session.flush()
-    except IntegrityError:
-        await session.rollback()
-        raise Conflict(f"you already have a label called {name!r}", code="label_exists") from None
+    await _flush_named(session, name)
     members = await _set_members(
         session, owner=owner, label=label, usernames=usernames, most=limits.members
     )
-    await _commit_named(session, name)
+    await session.commit()
     return LabelView(label, members)
 
 
@@ -167,13 +164,14 @@ async def update_label(
     label = await _own_label(session, owner=owner, label_id=label_id)
     if name is not None:
         label.name = _clean_name(name)
+        await _flush_named(session, label.name)
     if usernames is not None:
         members = await _set_members(
             session, owner=owner, label=label, usernames=usernames, most=limits.members
         )
     else:
         members = (await _members(session, [label.id])).get(label.id, [])
-    await _commit_named(session, label.name)
+    await session.commit()
     return LabelView(label, members)
 
 
