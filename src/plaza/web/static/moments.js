@@ -437,7 +437,7 @@
         box.type = "checkbox";
         box.name = "label";
         box.value = String(l.id);
-        label.append(box, ` 🏷 ${l.name} (${l.members.length})`);
+        label.append(box, ` ${l.name} `, el("span", "hint", `label, ${l.members.length} ${l.members.length === 1 ? "friend" : "friends"}`));
         group.append(label);
       }
       labelBox.append(group);
@@ -594,6 +594,9 @@
   wireFeed();
   wireLightbox();
   wireComposer();
-  window.Plaza.stream({ onEvent, resumeFrame });
+  // The stream's state on the page root ("connecting", "live", "offline", "busy"), for styles
+  // and for tests that must know the page is listening.
+  const onState = (state) => { root.dataset.stream = state; };
+  window.Plaza.stream({ onEvent, onState, resumeFrame });
   setInterval(() => localTimes(feed), 60000);
 })();
