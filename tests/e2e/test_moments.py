@@ -67,12 +67,16 @@ def test_a_moment_with_a_picture_except_one_friend(new_page, server):
     moment_b = page_b.locator("article.moment").filter(has_text="Weekend hike")
     expect(moment_b).to_be_visible()
     thumb = moment_b.get_by_role("img", name=re.compile("Picture 1 of 1"))
-    page_b.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
+    page_b.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle()
+    )
     assert page_b.request.get(picture_url).status == 200
     moment_b.locator("a.pic").click()
     full = page_b.locator("#lightbox-img")
     expect(full).to_be_visible()
-    page_b.wait_for_function("img => img.complete && img.naturalWidth === 640", arg=full.element_handle())
+    page_b.wait_for_function(
+        "img => img.complete && img.naturalWidth === 640", arg=full.element_handle()
+    )
     page_b.get_by_role("button", name="Close").click()
 
     # Carl, the friend left out, sees Ann's other moment only, and not the picture.

@@ -56,19 +56,25 @@ def test_moments_pages_are_accessible_and_fit(browser, server, size):
             "/moments",
             json={"text": "今天天气很好，我们去公园散步了。", "media_ids": pictures[:1]},
         ).raise_for_status()
-        hike = client.post(
-            "/moments",
-            json={
-                "text": "周末爬山 Weekend hike: 山顶的风景太美了，下次一起去吧！" * 2,
-                "media_ids": pictures,
-                "visibility": {"mode": "only", "usernames": [bob.username]},
-            },
-        ).raise_for_status().json()
+        hike = (
+            client.post(
+                "/moments",
+                json={
+                    "text": "周末爬山 Weekend hike: 山顶的风景太美了，下次一起去吧！" * 2,
+                    "media_ids": pictures,
+                    "visibility": {"mode": "only", "usernames": [bob.username]},
+                },
+            )
+            .raise_for_status()
+            .json()
+        )
     with api(server, token_b) as client:
         client.post(f"/moments/{hike['id']}/like").raise_for_status()
-        comment = client.post(
-            f"/moments/{hike['id']}/comments", json={"text": "好漂亮！下次带上我"}
-        ).raise_for_status().json()
+        comment = (
+            client.post(f"/moments/{hike['id']}/comments", json={"text": "好漂亮！下次带上我"})
+            .raise_for_status()
+            .json()
+        )
         client.post("/moments", json={"text": "我也发一条 Bob's first moment"}).raise_for_status()
     with api(server, token_a) as client:
         client.post(
@@ -98,7 +104,9 @@ def test_moments_pages_are_accessible_and_fit(browser, server, size):
         expect(page.locator('.preview[data-state="done"]')).to_have_count(2)
         check(page, "composer", size)
 
-        page.locator("article.moment").filter(has_text="Weekend hike").locator("a.pic").nth(1).click()
+        page.locator("article.moment").filter(has_text="Weekend hike").locator("a.pic").nth(
+            1
+        ).click()
         expect(page.locator("#lightbox-img")).to_be_visible()
         check(page, "lightbox", size)
 

@@ -26,7 +26,9 @@ async def people(app) -> AsyncIterator[Callable]:
 
         async def make(username: str, display_name: str | None = None) -> Person:
             browser = await stack.enter_async_context(
-                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://plaza.test")
+                httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=app), base_url="http://plaza.test"
+                )
             )
             answer = await sign_up(browser, username, display_name or username.title())
             assert answer.status_code == 303, answer.text

@@ -195,9 +195,7 @@ async def labels_page(request: Request, user: WebUser, session: DbSession):
     if user is None:
         return sign_in_first(request)
     mine = await labels.list_labels(session, owner=user)
-    my_friends, _ = await friends.list_friends(
-        session, user=user, cursor=None, limit=FRIENDS_SHOWN
-    )
+    my_friends, _ = await friends.list_friends(session, user=user, cursor=None, limit=FRIENDS_SHOWN)
     return render(
         request,
         "labels.html",
