@@ -529,6 +529,20 @@ def _owners_picture(suffix: str = ""):
     return build
 
 
+def _picture_sent(sender: str, conversation: str):
+    """A fresh picture that `sender` uploaded and sent in a message to the conversation."""
+
+    async def build(w: World, actor: str) -> Call:
+        picture = await _upload(w, sender)
+        conversation_id = {"G": w.group, "DB": w.direct_blocked}[conversation]
+        body = {"client_id": w.fresh("m"), "text": "", "media_ids": [picture["id"]]}
+        url = f"/api/v1/conversations/{conversation_id}/messages"
+        await w.call(w.heads[sender], "POST", url, body)
+        return Call("GET", picture["url"])
+
+    return build
+
+
 PAGE = statuses(200, 200, 200, 200, 200, 200, 303)
 
 ROWS: list[Row] = [
@@ -954,6 +968,20 @@ ROWS: list[Row] = [
         "/api/v1/media/{media_id}/thumbnail",
         _owners_picture("/thumbnail"),
         statuses(200, 404, 404, 404, 404, 404),
+    ),
+    Row(
+        "a picture the owner sent to the group",
+        "GET",
+        "/api/v1/media/{media_id}",
+        _picture_sent("owner", "G"),
+        group_members(200),
+    ),
+    Row(
+        "a picture the blocked person sent to the owner (withheld)",
+        "GET",
+        "/api/v1/media/{media_id}",
+        _picture_sent("blocked", "DB"),
+        statuses(404, 404, 404, 404, 404, 200),
     ),
     Row(
         "a picture that does not exist",

@@ -24,6 +24,7 @@ from plaza.accounts.passwords import Passwords
 from plaza.accounts.service.sessions import still_open
 from plaza.bus import create_bus
 from plaza.chat import api as chat_api
+from plaza.chat import pictures as chat_pictures
 from plaza.chat import web as chat_web
 from plaza.chat.limits import ChatLimits
 from plaza.chat.live import ConversationSource, send_command
@@ -101,6 +102,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
             clock=clock,
             bus=bus,
             max_chars=settings.message_max_chars,
+            max_media=settings.media_max_per_item,
             limits=ChatLimits.of(settings, limiter),
         ),
     )
@@ -154,8 +156,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.runtime = runtime
     # Storage, the decoding pool, and the registry into which surfaces put who may see the
     # pictures they use (app.state.media_access).
-    media_setup.install(app, settings, runtime.limiter)
-    moments_live.install(app, runtime, app.state.media_access)
+    media = media_setup.install(app, settings, runtime.limiter)
+    chat_pictures.install(media.access)
+    moments_live.install(app, runtime, media.access)
     install_openapi(app)
     install_error_handlers(app)
     app.add_middleware(
@@ -208,8 +211,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     for router in (
         accounts_api.router,
         chat_api.router,
-        media_api.router,
         moments_api.router,
+        media_api.router,
         live_api.router,
         pages.router,
         accounts_web.router,

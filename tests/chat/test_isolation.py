@@ -102,7 +102,7 @@ async def test_a_failing_transaction_is_retried_without_its_culprit(
 ):
     """Even a draft that slips past the checks only fails itself: the batch is rolled back
     and retried without it."""
-    monkeypatch.setattr(sending, "check_draft", lambda draft, *, max_chars: None)
+    monkeypatch.setattr(sending, "check_draft", lambda draft, **limits: None)
     heads, ids, conv_id, other_id = await _setup(client, app)
     valid, culprits, by_draft, failed_valid = await _concurrent_sends(
         client, app, heads, ids, conv_id, other_id

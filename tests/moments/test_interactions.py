@@ -182,6 +182,8 @@ async def test_deleting_a_moment(client, world):
     assert (await client.post(f"{url}/like", headers=world["bob"])).status_code == 404
     timeline = await client.get(f"{API}/moments/timeline", headers=world["bob"])
     assert timeline.json()["items"] == []
+    # The id is never given to another moment (likes, notices and pictures name ids).
+    assert (await post(client, world["ann"], "next"))["id"] > moment["id"]
 
 
 async def test_strangers_and_left_out_friends_cannot_interact(client, world):

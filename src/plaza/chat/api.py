@@ -150,13 +150,14 @@ async def remove_member(
 async def send_message(
     conversation_id: PathId, body: MessageIn, user_id: CurrentUserId, runtime: RuntimeDep
 ):
-    """Send a message. Idempotent on `client_id`: a retry returns the first message (200)."""
-    if body.media_ids:
-        # Refused rather than dropped, so no client believes its pictures went out.
-        raise Invalid("attachments are not supported yet; send text only", field="media_ids")
+    """Send a message, with up to PLAZA_MEDIA_MAX_PER_ITEM pictures (`media_ids`, uploaded
+    with POST /api/v1/media; the text may then be empty). Idempotent on `client_id`: a retry
+    returns the first message (200)."""
     # The batch writes on its own session, and reads the sender afresh there; this request holds
     # no connection meanwhile (SQLite has just one).
-    draft = Draft(user_id, conversation_id, body.client_id, body.text, body.reply_to)
+    draft = Draft(
+        user_id, conversation_id, body.client_id, body.text, body.reply_to, tuple(body.media_ids)
+    )
     message, created = await runtime.chat_sends.send(draft)
     # The use case built the answer (the same JSON the stream sends); written as it is, with
     # no second validation pass: this is the hottest route.

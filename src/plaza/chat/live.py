@@ -67,6 +67,7 @@ class ConversationSource:
                 .order_by(ConversationEvent.rev)
             )
         ).all()
+        pictures = await events.pictures_of(session, [m for _, m, _ in rows if m is not None])
         replayed: list[tuple[int, str | None]] = []
         for event_row, message, sender in rows:
             text: str | None
@@ -75,7 +76,10 @@ class ConversationSource:
             elif message.withheld and message.sender_id != user_id:
                 text = None  # not for this person: skipped, like live (see Hub._on_message)
             else:
-                text = orjson.dumps(events.message_event(message, sender, event_row.rev)).decode()
+                event = events.message_event(
+                    message, sender, event_row.rev, pictures.get(message.id, ())
+                )
+                text = orjson.dumps(event).decode()
             replayed.append((event_row.rev, text))
         return Replay(events=replayed)
 
@@ -97,9 +101,12 @@ def send_command(runtime: Runtime) -> Command:
         client_id = _field(frame, "client_id", str)
         text = _field(frame, "text", str)
         reply_to = _field(frame, "reply_to", int, optional=True)
+        media_ids = _field(frame, "media_ids", list, optional=True) or []
+        if not all(isinstance(i, int) and not isinstance(i, bool) for i in media_ids):
+            raise Invalid("media_ids must be a list of picture ids", field="media_ids")
         # The sending transaction re-reads the sender, so a suspension applies at once.
         message, created = await runtime.chat_sends.send(
-            Draft(user_id, conversation_id, client_id, text, reply_to)
+            Draft(user_id, conversation_id, client_id, text, reply_to, tuple(media_ids))
         )
         return {"type": "sent", "created": created, "message": message}
 

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from plaza.chat.service.conversations import ConversationView
+from plaza.media.schemas import MediaOut
 from plaza.validation import Id, Seq, Text, Username
 
 
@@ -45,6 +46,7 @@ class MessageOut(BaseModel):
     reply_to: int | None
     created_at: datetime
     recalled: bool
+    media: list[MediaOut] = Field(default_factory=list, description="its pictures, in order")
 
 
 class ConversationOut(BaseModel):
@@ -86,7 +88,10 @@ class MessageIn(BaseModel):
     text: Annotated[Text, Field(max_length=100_000)]
     reply_to: Id | None = None
     media_ids: list[Id] = Field(
-        default_factory=list, max_length=9, description="not accepted until media lands"
+        default_factory=list,
+        max_length=100,
+        description="pictures from POST /api/v1/media, in order; at most "
+        "PLAZA_MEDIA_MAX_PER_ITEM (9), each your own upload",
     )
 
 

@@ -65,46 +65,71 @@ async def attach(
     Every id must name an upload of `owner_id`: an unknown id and someone else's answer the
     same 422 `unknown_media`, so ids of others' pictures cannot be probed. Duplicates and more
     than `limit` pictures are refused too (422, field `media_ids`)."""
-    if surface not in SURFACES:
-        raise ValueError(f"unknown media surface {surface!r}")
-    ids = list(media_ids)
-    if not ids:
-        return []
-    if len(ids) > limit:
+    refs = await check_owned(session, owner_id=owner_id, media_ids=media_ids, limit=limit)
+    await record_uses(session, surface=surface, uses=[(ref_id, [r.id for r in refs])])
+    return refs
+
+
+def check_list(media_ids: Sequence[int], *, limit: int) -> None:
+    """The checks that need no database: at most `limit` pictures, none twice, ids in range
+    (a batch that shares a transaction runs these before it starts)."""
+    if len(media_ids) > limit:
         raise Invalid(
-            f"at most {limit} pictures per item, not {len(ids)}",
+            f"at most {limit} pictures per item, not {len(media_ids)}",
             code="too_many_media",
             field="media_ids",
         )
     seen: set[int] = set()
-    for media_id in ids:
+    for media_id in media_ids:
         if media_id in seen:
             raise Invalid(
                 f"picture {media_id} is listed twice", code="duplicate_media", field="media_ids"
             )
         seen.add(media_id)
-    in_range = [i for i in ids if 0 < i <= _MAX_ID]
-    found: dict[int, MediaRef] = {}
-    if in_range:
-        rows = await session.execute(
-            select(*_REF_COLUMNS).where(Media.id.in_(in_range), Media.uploader_id == owner_id)
-        )
-        found = {row.id: MediaRef.of(*row) for row in rows}
-    for media_id in ids:
-        if media_id not in found:
-            raise Invalid(
-                f"no upload of yours has id {media_id}; upload it with POST /api/v1/media first",
-                code="unknown_media",
-                field="media_ids",
-            )
-    await session.execute(
-        insert(MediaUse),
-        [
-            {"surface": surface, "ref_id": ref_id, "position": position, "media_id": media_id}
-            for position, media_id in enumerate(ids)
-        ],
+        if not 0 < media_id <= _MAX_ID:
+            raise _unknown(media_id)
+
+
+async def check_owned(
+    session: AsyncSession, *, owner_id: int, media_ids: Sequence[int], limit: int
+) -> list[MediaRef]:
+    """`attach`'s checks without recording anything: for a caller that learns its item's id
+    only later in the transaction (chat numbers a whole batch of messages at once)."""
+    check_list(media_ids, limit=limit)
+    if not media_ids:
+        return []
+    rows = await session.execute(
+        select(*_REF_COLUMNS).where(Media.id.in_(list(media_ids)), Media.uploader_id == owner_id)
     )
-    return [found[media_id] for media_id in ids]
+    found = {row.id: MediaRef.of(*row) for row in rows}
+    for media_id in media_ids:
+        if media_id not in found:
+            raise _unknown(media_id)
+    return [found[media_id] for media_id in media_ids]
+
+
+async def record_uses(
+    session: AsyncSession, *, surface: str, uses: Sequence[tuple[int, Sequence[int]]]
+) -> None:
+    """Record, for many items of one surface at once, which checked uploads each shows:
+    (item id, media ids in order). Use `check_owned` first."""
+    if surface not in SURFACES:
+        raise ValueError(f"unknown media surface {surface!r}")
+    rows = [
+        {"surface": surface, "ref_id": ref_id, "position": position, "media_id": media_id}
+        for ref_id, media_ids in uses
+        for position, media_id in enumerate(media_ids)
+    ]
+    if rows:
+        await session.execute(insert(MediaUse), rows)
+
+
+def _unknown(media_id: int) -> Invalid:
+    return Invalid(
+        f"no upload of yours has id {media_id}; upload it with POST /api/v1/media first",
+        code="unknown_media",
+        field="media_ids",
+    )
 
 
 async def detach(session: AsyncSession, *, surface: str, ref_id: int) -> None:

@@ -94,15 +94,14 @@ async def _replayed(
             select(MomentComment).where(MomentComment.id.in_(comment_ids))
         )
     }
-    likes = set(
-        (
-            await session.execute(
-                select(MomentLike.moment_id, MomentLike.user_id).where(
-                    MomentLike.moment_id.in_(list(moments))
-                )
+    likes = {
+        (moment_id, liker)
+        for moment_id, liker in await session.execute(
+            select(MomentLike.moment_id, MomentLike.user_id).where(
+                MomentLike.moment_id.in_(list(moments))
             )
-        ).tuples()
-    )
+        )
+    }
     wanted = {n.actor_id for n in notices} | {m.author_id for m in moments.values()}
     wanted |= {c.reply_to_user_id for c in comments.values() if c.reply_to_user_id}
     people = await users_by_id(session, wanted)
@@ -130,33 +129,40 @@ async def _replayed(
 
 
 class UnseenNudges:
-    """Tells friends the new "new from friends" count after a post, off the request."""
+    """Tells friends the new "new from friends" count after a post, off the request: one
+    worker per process takes posts in order, so a burst of posts costs the database one
+    friend's count at a time."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], bus: Bus) -> None:
         self._sessions = sessions
         self._bus = bus
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._queue: asyncio.Queue[int] = asyncio.Queue()
+        self._worker: asyncio.Task[None] | None = None
 
     def after_post(self, moment_id: int) -> None:
-        task = asyncio.ensure_future(self._nudge(moment_id))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._queue.put_nowait(moment_id)
+        if self._worker is None:
+            self._worker = asyncio.ensure_future(self._work())
+
+    async def _work(self) -> None:
+        while True:
+            moment_id = await self._queue.get()
+            try:
+                await self._nudge(moment_id)
+            except Exception:  # a courtesy: the count is right on the next read anyway
+                log.warning("could not tell friends of moment %d", moment_id, exc_info=True)
 
     async def _nudge(self, moment_id: int) -> None:
-        try:
-            async with self._sessions() as session:
-                for friend_id in await reading.audience(session, moment_id=moment_id):
-                    count = await reading.unseen_count(session, viewer_id=friend_id)
-                    event = {"type": "moments.unseen", "count": count}
-                    await self._bus.publish(user_topic(friend_id), pack(event))
-        except Exception:  # a nudge is a courtesy: the count is right on the next read anyway
-            log.warning("could not tell friends of moment %d", moment_id, exc_info=True)
+        async with self._sessions() as session:
+            for friend_id in await reading.audience(session, moment_id=moment_id):
+                count = await reading.unseen_count(session, viewer_id=friend_id)
+                event = {"type": "moments.unseen", "count": count}
+                await self._bus.publish(user_topic(friend_id), pack(event))
 
     async def close(self) -> None:
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._worker is not None:
+            self._worker.cancel()
+            await asyncio.gather(self._worker, return_exceptions=True)
 
 
 def nudges_of(app: FastAPI) -> UnseenNudges:

@@ -17,7 +17,11 @@ class Moment(Base):
     (author_id, id) index of each friend."""
 
     __tablename__ = "moments"
-    __table_args__ = (Index("ix_moments_author_id_id", "author_id", "id"),)
+    # Never reuse a deleted moment's id on SQLite: notices, pictures and cursors name ids.
+    __table_args__ = (
+        Index("ix_moments_author_id_id", "author_id", "id"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -68,7 +72,10 @@ class MomentLike(Base):
 
 class MomentComment(Base):
     __tablename__ = "moment_comments"
-    __table_args__ = (Index("ix_moment_comments_moment_id_id", "moment_id", "id"),)
+    __table_args__ = (
+        Index("ix_moment_comments_moment_id_id", "moment_id", "id"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     moment_id: Mapped[int] = mapped_column(ForeignKey("moments.id", ondelete="CASCADE"))

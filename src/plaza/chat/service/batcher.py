@@ -44,6 +44,7 @@ class SendBatcher:
         clock: Clock,
         bus: Bus,
         max_chars: int,
+        max_media: int,
         max_batch: int = 64,
         limits: ChatLimits | None = None,
     ) -> None:
@@ -53,6 +54,7 @@ class SendBatcher:
         self._clock = clock
         self._bus = bus
         self._max_chars = max_chars
+        self._max_media = max_media
         self._max_batch = max_batch
         self._waiting: list[_Waiting] = []
         self._worker: asyncio.Task | None = None
@@ -87,6 +89,7 @@ class SendBatcher:
                         bus=self._bus,
                         drafts=[w.draft for w in batch],
                         max_chars=self._max_chars,
+                        max_media=self._max_media,
                         limits=self.limits,
                     )
             except Exception as exc:  # a database failure: every sender of the batch hears it

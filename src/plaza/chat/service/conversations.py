@@ -313,7 +313,8 @@ async def _last_messages(
             .join(User, User.id == Message.sender_id)
         )
     ).all()
-    return {m.conversation_id: events.message_json(m, u) for m, u in rows}
+    pictures = await events.pictures_of(session, [m for m, _ in rows])
+    return {m.conversation_id: events.message_json(m, u, pictures.get(m.id, ())) for m, u in rows}
 
 
 async def list_for(

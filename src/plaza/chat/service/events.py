@@ -8,6 +8,7 @@ event on commit": an event never announces something that rolled back.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -19,6 +20,8 @@ from plaza.chat.models import Message
 from plaza.chat.service import statements
 from plaza.errors import NotFound
 from plaza.live.envelope import pack, user_topic
+from plaza.media import service as media
+from plaza.media.service import MediaRef
 
 
 def topic(conversation_id: int) -> str:
@@ -111,8 +114,11 @@ class Sender(Protocol):
     def display_name(self) -> str: ...
 
 
-def message_json(message: Message, sender: Sender) -> dict[str, Any]:
-    """A message as clients see it; a recalled message keeps its place but loses its text."""
+def message_json(
+    message: Message, sender: Sender, pictures: Sequence[MediaRef] = ()
+) -> dict[str, Any]:
+    """A message as clients see it; a recalled message keeps its place but loses its text
+    and its pictures."""
     recalled = message.recalled_at is not None
     return {
         "id": message.id,
@@ -125,17 +131,29 @@ def message_json(message: Message, sender: Sender) -> dict[str, Any]:
         "reply_to": message.reply_to_id,
         "created_at": message.created_at.isoformat(),
         "recalled": recalled,
+        "media": [] if recalled else [picture.as_dict() for picture in pictures],
     }
 
 
-def message_event(message: Message, sender: Sender, rev: int) -> dict[str, Any]:
+def message_event(
+    message: Message, sender: Sender, rev: int, pictures: Sequence[MediaRef] = ()
+) -> dict[str, Any]:
     return {
         "type": "message.new",
         "conversation_id": message.conversation_id,
         "seq": message.seq,
         "rev": rev,
-        "message": message_json(message, sender),
+        "message": message_json(message, sender, pictures),
     }
+
+
+async def pictures_of(
+    session: AsyncSession, messages: Sequence[Message]
+) -> dict[int, list[MediaRef]]:
+    """The pictures of many messages in one query (message id -> pictures in order); the
+    recalled ones are not asked for."""
+    wanted = [m.id for m in messages if m.recalled_at is None]
+    return await media.refs_for(session, surface="message", ref_ids=wanted)
 
 
 async def publish(

@@ -54,7 +54,8 @@ async def history(
     rows = rows[:limit]
     if after_seq is None:
         rows.reverse()
-    items = [events.message_json(m, u) for m, u in rows]
+    pictures = await events.pictures_of(session, [m for m, _ in rows])
+    items = [events.message_json(m, u, pictures.get(m.id, ())) for m, u in rows]
     if not more or not items:
         return items, None
     return items, items[-1]["seq"] if after_seq is not None else items[0]["seq"]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +35,8 @@ from plaza.chat.models import Message
 from plaza.chat.service import events, statements
 from plaza.clock import Clock
 from plaza.errors import Forbidden, Invalid, NotFound, PlazaError, database_unavailable
+from plaza.media import service as media
+from plaza.media.service import MediaRef
 from plaza.validation import check_id, check_text
 
 CLIENT_ID_MAX = 64
@@ -57,9 +59,11 @@ class Draft:
     client_id: str
     text: str
     reply_to: int | None = None
+    media_ids: tuple[int, ...] = ()
     # Filled in by the checks, from the database:
     author: Author | None = None
     withheld: bool = False
+    pictures: list[MediaRef] = field(default_factory=list)
 
 
 @dataclass
@@ -71,14 +75,14 @@ class Outcome:
     error: PlazaError | None = None
 
 
-def check_message(text: str, client_id: str, *, max_chars: int) -> None:
+def check_message(text: str, client_id: str, *, max_chars: int, has_pictures: bool = False) -> None:
     check_text(client_id, "client_id", min_length=1, max_length=CLIENT_ID_MAX)
     check_text(text, "text", max_length=max_chars)
-    if not text.strip():
+    if not text.strip() and not has_pictures:
         raise Invalid("text must not be empty", field="text")
 
 
-def check_draft(draft: Draft, *, max_chars: int) -> None:
+def check_draft(draft: Draft, *, max_chars: int, max_media: int) -> None:
     """Everything about a draft that can be checked without the database, and that would
     otherwise fail a statement of the shared transaction (the edge's own checks, so a draft
     from the stream is held to exactly what the HTTP route holds its body to)."""
@@ -86,12 +90,16 @@ def check_draft(draft: Draft, *, max_chars: int) -> None:
     check_id(draft.conversation_id, "conversation_id")
     if draft.reply_to is not None:
         check_id(draft.reply_to, "reply_to")
-    check_message(draft.text, draft.client_id, max_chars=max_chars)
+    check_message(
+        draft.text, draft.client_id, max_chars=max_chars, has_pictures=bool(draft.media_ids)
+    )
+    media.check_list(draft.media_ids, limit=max_media)
 
 
-async def _check(session: AsyncSession, draft: Draft) -> None:
+async def _check(session: AsyncSession, draft: Draft, *, max_media: int) -> None:
     """Check one draft against the database and find out whether it must be withheld (its
-    sender is blocked by the other side of a direct chat)."""
+    sender is blocked by the other side of a direct chat). Its pictures must be the sender's
+    own uploads: someone else's id answers like an unknown one, and fails this draft only."""
     connection = await session.connection()
     found = (
         await connection.execute(
@@ -108,6 +116,10 @@ async def _check(session: AsyncSession, draft: Draft) -> None:
         )
         if target != draft.conversation_id:
             raise Invalid("reply_to must be a message of this conversation", field="reply_to")
+    if draft.media_ids:
+        draft.pictures = await media.check_owned(
+            session, owner_id=draft.author_id, media_ids=draft.media_ids, limit=max_media
+        )
     if found.direct_key is not None:
         other = next(int(i) for i in found.direct_key.split(":") if int(i) != draft.author_id)
         draft.withheld = await is_blocked(session, blocker_id=other, blocked_id=draft.author_id)
@@ -137,6 +149,7 @@ async def send_many(
     bus: Bus,
     drafts: Sequence[Draft],
     max_chars: int,
+    max_media: int,
     limits: ChatLimits | None = None,
 ) -> list[Outcome]:
     """Store the drafts that pass their checks in one transaction; one outcome per draft.
@@ -147,7 +160,7 @@ async def send_many(
     pending: list[int] = []
     for index, draft in enumerate(drafts):
         try:
-            check_draft(draft, max_chars=max_chars)
+            check_draft(draft, max_chars=max_chars, max_media=max_media)
         except PlazaError as exc:
             outcomes[index].error = exc
         else:
@@ -161,7 +174,13 @@ async def send_many(
         pending = [i for i, refusal in zip(pending, refusals, strict=True) if refusal is None]
     if pending:
         await _send_checked(
-            session, clock=clock, bus=bus, drafts=drafts, indexes=pending, outcomes=outcomes
+            session,
+            clock=clock,
+            bus=bus,
+            drafts=drafts,
+            indexes=pending,
+            outcomes=outcomes,
+            max_media=max_media,
         )
     return outcomes
 
@@ -174,12 +193,18 @@ async def _send_checked(
     drafts: Sequence[Draft],
     indexes: list[int],
     outcomes: list[Outcome],
+    max_media: int,
 ) -> None:
     """One transaction for the drafts at `indexes`; on a database error, roll back and split
     the batch until the failing draft is alone, so the others are stored regardless."""
     try:
         stored = await _transaction(
-            session, clock=clock, drafts=drafts, indexes=indexes, outcomes=outcomes
+            session,
+            clock=clock,
+            drafts=drafts,
+            indexes=indexes,
+            outcomes=outcomes,
+            max_media=max_media,
         )
     except Exception as exc:
         await session.rollback()
@@ -191,7 +216,13 @@ async def _send_checked(
             middle = len(indexes) // 2
             for half in (indexes[:middle], indexes[middle:]):
                 await _send_checked(
-                    session, clock=clock, bus=bus, drafts=drafts, indexes=half, outcomes=outcomes
+                    session,
+                    clock=clock,
+                    bus=bus,
+                    drafts=drafts,
+                    indexes=half,
+                    outcomes=outcomes,
+                    max_media=max_media,
                 )
             return
         [index] = indexes
@@ -216,6 +247,7 @@ async def _transaction(
     drafts: Sequence[Draft],
     indexes: list[int],
     outcomes: list[Outcome],
+    max_media: int,
 ) -> list[tuple[int, Message, int]]:
     """Check against the database, number and store the drafts at `indexes`, commit; a
     draft refused by its checks gets its error in `outcomes` and the others go on."""
@@ -223,7 +255,7 @@ async def _transaction(
     for index in indexes:
         draft = drafts[index]
         try:
-            await _check(session, draft)
+            await _check(session, draft, max_media=max_media)
         except PlazaError as exc:
             outcomes[index].error = exc
         else:
@@ -301,6 +333,11 @@ async def _store(
             for n, m in enumerate(messages)
         ],
     )
+    await media.record_uses(
+        session,
+        surface="message",
+        uses=[(m.id, d.media_ids) for m, d in zip(messages, drafts, strict=True) if d.media_ids],
+    )
     read_to = {m.sender_id: m.seq for m in messages}  # the last one of each sender
     await connection.execute(
         statements.MARK_SENDER_READ,
@@ -326,14 +363,18 @@ async def _first_of(session: AsyncSession, draft: Draft) -> Outcome:
     if first is None:
         return Outcome(error=PlazaError("the message could not be stored; send it again"))
     assert draft.author is not None  # set by check_draft before anything is stored
-    return Outcome(message=events.message_json(first, draft.author), created=False)
+    pictures = await events.pictures_of(session, [first])
+    return Outcome(
+        message=events.message_json(first, draft.author, pictures.get(first.id, ())),
+        created=False,
+    )
 
 
 async def _announce(bus: Bus, message: Message, draft: Draft, rev: int) -> dict[str, Any]:
     """Publish the message on its conversation's topic. A withheld one goes to the sender's
     devices only; every other follower just moves past its revision, seeing nothing."""
     assert draft.author is not None  # set by check_draft before anything is stored
-    event = events.message_event(message, draft.author, rev)
+    event = events.message_event(message, draft.author, rev, draft.pictures)
     visible_to = [draft.author_id] if draft.withheld else None
     await events.publish(bus, message.conversation_id, event, rev=rev, visible_to=visible_to)
     return event["message"]
@@ -350,6 +391,8 @@ async def send(
     text: str,
     reply_to: int | None,
     max_chars: int,
+    media_ids: Sequence[int] = (),
+    max_media: int = 0,
     limits: ChatLimits | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Store one message and announce it; returns (message JSON, created).
@@ -357,9 +400,15 @@ async def send(
     Returns only after commit. A repeated `client_id` returns the first message unchanged, so a
     client may retry a send whose answer it never got.
     """
-    draft = Draft(sender.id, conversation_id, client_id, text, reply_to)
+    draft = Draft(sender.id, conversation_id, client_id, text, reply_to, tuple(media_ids))
     [outcome] = await send_many(
-        session, clock=clock, bus=bus, drafts=[draft], max_chars=max_chars, limits=limits
+        session,
+        clock=clock,
+        bus=bus,
+        drafts=[draft],
+        max_chars=max_chars,
+        max_media=max_media,
+        limits=limits,
     )
     if outcome.error is not None:
         raise outcome.error

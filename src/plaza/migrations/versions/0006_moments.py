@@ -89,6 +89,7 @@ def upgrade() -> None:
             ["author_id"], ["users.id"], name=op.f("fk_moments_author_id_users"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_moments")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("moments", schema=None) as batch_op:
         batch_op.create_index("ix_moments_author_id_id", ["author_id", "id"], unique=False)
@@ -191,6 +192,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_moment_comments")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("moment_comments", schema=None) as batch_op:
         batch_op.create_index("ix_moment_comments_moment_id_id", ["moment_id", "id"], unique=False)
