@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 
+import httpx
 import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
@@ -110,3 +111,59 @@ def test_a_moment_with_a_picture_except_one_friend(new_page, server):
     moment_a.get_by_role("button", name="Send").click()
     expect(moment_a.locator(".comments")).to_contain_text("Ann replied to 鲍勃: 一定！")
     expect(moment_b.locator(".comments")).to_contain_text("Ann replied to 鲍勃: 一定！")
+
+
+def test_refused_pictures_new_moments_and_deleting(new_page, server):
+    ann, bob = make_person("Ann"), make_person("Bob")
+    token_a, token_b = api_befriend(server, ann, bob)
+    with api(server, token_b) as client:
+        first = client.post("/moments", json={"text": "Bob's first"}).raise_for_status().json()
+    with api(server, token_a) as client:
+        client.post(f"/moments/{first['id']}/comments", json={"text": "Ann was here"})
+
+    page = new_page()
+    open_as(page, ann, "/moments")
+    expect(page.locator("#moments")).to_have_attribute("data-stream", "live")
+
+    # A file that is no picture: its preview says what the server said, and can be removed.
+    page.locator("#moment-files").set_input_files(
+        {"name": "fake.jpg", "mimeType": "image/jpeg", "buffer": b"not a picture at all"}
+    )
+    failed = page.locator('.preview[data-state="failed"]')
+    with httpx.Client(base_url=server.url) as client:
+        refused = client.post(
+            "/api/v1/media",
+            files={"file": ("fake.jpg", b"not a picture at all", "image/jpeg")},
+            headers={"Authorization": f"Bearer {token_a}"},
+        )
+    assert refused.status_code in (415, 422)
+    expect(failed).to_contain_text(refused.json()["error"]["message"])
+    page.get_by_role("button", name="Remove picture 1").click()
+    expect(page.locator(".preview")).to_have_count(0)
+
+    # A friend posts: the page offers the new moment without reloading by itself.
+    with api(server, token_b) as client:
+        client.post("/moments", json={"text": "Bob's second"}).raise_for_status()
+    pill = page.get_by_role("button", name="1 new moment")
+    expect(pill).to_be_visible()
+    expect(page.locator("#feed")).not_to_contain_text("Bob's second")
+    pill.click()
+    expect(page.locator("#feed")).to_contain_text("Bob's second")
+
+    # My comment on Bob's moment, then a private moment of mine: each deleted after asking.
+    bobs = page.locator("article.moment").filter(has_text="Bob's first")
+    bobs.get_by_role("button", name="Delete comment by Ann").click()
+    page.locator("#confirm-dialog").get_by_role("button", name="Delete").click()
+    expect(bobs.locator(".social")).to_be_hidden()
+    page.get_by_label("What's new?").fill("只给自己看 just for me")
+    page.get_by_label("Private").check()
+    page.get_by_role("button", name="Post").click()
+    mine = page.locator("article.moment").filter(has_text="just for me")
+    expect(mine).to_contain_text("Private: only you")
+    moment_id = mine.get_attribute("data-id")
+    mine.get_by_role("button", name="Delete").click()
+    page.locator("#confirm-dialog").get_by_role("button", name="Delete").click()
+    expect(mine).to_have_count(0)
+    with api(server, token_a) as client:
+        assert client.get(f"/moments/{moment_id}").status_code == 404
+        assert "Ann was here" not in str(client.get(f"/moments/{first['id']}").json())

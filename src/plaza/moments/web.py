@@ -19,6 +19,7 @@ from plaza.accounts.service import friends, labels, users
 from plaza.accounts.service.friends import are_friends
 from plaza.deps import DbSession, RuntimeDep, WebUser
 from plaza.errors import NotFound, PlazaError
+from plaza.moments.live import MomentsSource
 from plaza.moments.service import reading
 from plaza.moments.service.views import MomentView
 from plaza.validation import PathId
@@ -52,6 +53,14 @@ def _items(
     )
 
 
+async def _stream_rev(session: DbSession, user: User) -> int:
+    """Where the person's moments topic stands before the page is read: the page's stream
+    resumes from here, so a like or comment that lands between the page and the stream's
+    start is replayed, not lost."""
+    positions = await MomentsSource().followed(session, user_id=user.id)
+    return next(iter(positions.values()), 0)
+
+
 def _next_url(base: str, cursor: str | None) -> str | None:
     return f"{base}?{urlencode({'cursor': cursor})}" if cursor else None
 
@@ -68,6 +77,7 @@ async def timeline_page(
     far as seen (the "new from friends" badge goes back to zero)."""
     if user is None:
         return sign_in_first(request)
+    rev = await _stream_rev(session, user)
     moments, next_cursor = await reading.timeline(
         session, viewer_id=user.id, cursor=cursor, limit=PAGE
     )
@@ -79,6 +89,7 @@ async def timeline_page(
         user,
         moments=moments,
         label_names=names,
+        rev=rev,
         next_url=_next_url("/moments", next_cursor),
         items_url="/moments/items",
         older=cursor is not None,
@@ -149,6 +160,7 @@ async def person_page(
     if user is None:
         return sign_in_first(request)
     person = await users.get_user(session, username=username)
+    rev = await _stream_rev(session, user)
     moments, next_cursor = await _person_moments(session, runtime, user, person, cursor)
     names: dict[int, str] = {}
     if person.id == user.id:
@@ -161,6 +173,7 @@ async def person_page(
         person=person,
         is_me=person.id == user.id,
         is_friend=await are_friends(session, user_id=user.id, other_id=person.id),
+        rev=rev,
         moments=moments,
         label_names=names,
         next_url=_next_url(base, next_cursor),
