@@ -94,6 +94,7 @@ async def timeline_page(
         items_url="/moments/items",
         older=cursor is not None,
         max_pictures=runtime.settings.media_max_per_item,
+        max_bytes=runtime.settings.media_max_bytes,
         max_chars=runtime.settings.moments_text_max_chars,
         comment_max_chars=runtime.settings.moments_comment_max_chars,
     )

@@ -63,6 +63,14 @@
   function startUpload(picture) {
     const { node } = picture;
     const status = node.querySelector(".preview-status");
+    const maxBytes = Number($("moment-form").dataset.maxBytes) || Infinity;
+    if (picture.file.size > maxBytes) {
+      // Said at once, instead of after sending megabytes the server will refuse anyway.
+      node.dataset.state = "failed";
+      status.textContent = `Too large: pictures are up to ${Math.floor(maxBytes / 1048576)} MB`;
+      picture.upload = Promise.resolve();
+      return;
+    }
     node.dataset.state = "uploading";
     status.textContent = "Uploading…";
     picture.media = null;
