@@ -40,6 +40,7 @@ bench: install
 	$(BIN)/python bench/chat.py
 	$(BIN)/python bench/replay.py
 	$(BIN)/python bench/request_path.py
+	$(BIN)/python bench/media.py
 
 clean:
 	rm -rf $(VENV) plaza-data .pytest_cache

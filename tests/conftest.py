@@ -32,6 +32,10 @@ FAST_HASHING = {
     "chat_messages_per_conversation": "100000/10",
     "chat_groups_per_person": "10000/3600",
     "chat_member_adds_per_person": "10000/3600",
+    # Moments limits likewise (tests/moments/test_interactions.py sets its own).
+    "moments_per_person": "100000/3600",
+    "moments_comments_per_person": "100000/3600",
+    "moments_likes_per_person": "100000/3600",
 }
 
 

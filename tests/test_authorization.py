@@ -78,6 +78,10 @@ OLD_DIRECT_TEXT = "mkBeforeBlockText"
 WITHHELD_TEXT = "mkWithheldAfterBlock"
 GREETING = "mkGreetingToOwner"
 BLOCKED_GREETING = "mkGreetingFromBlockedQ"
+MOMENT_TEXT = "mkMomentForFriends"
+PRIVATE_MOMENT = "mkPrivateMoment"
+FRIEND_COMMENT = "mkCommentByFriend"
+LABEL_NAME = "mkLabelOfOwner"
 
 NAMES = {
     "owner": "zq_owner",
@@ -99,6 +103,12 @@ MARKERS: dict[str, set[str]] = {
     WITHHELD_TEXT: {"blocked"},
     GREETING: {"owner"},
     BLOCKED_GREETING: set(),
+    # The owner's moment for all friends; the person they blocked is no longer shown it.
+    MOMENT_TEXT: {"owner", "admin", "member", "friend"},
+    PRIVATE_MOMENT: {"owner"},
+    # friend's comment on it: only friend's own friends (the owner) see it.
+    FRIEND_COMMENT: {"owner", "friend"},
+    LABEL_NAME: {"owner"},
     # Display names are "<username> Name", so the username finds both.
     NAMES["admin"]: GROUP,
     NAMES["member"]: GROUP,
@@ -137,6 +147,8 @@ class World:
     direct_friend: int = 0  # owner <-> friend
     direct_blocked: int = 0  # owner <-> blocked
     direct_message: int = 0  # the owner's message in direct_friend
+    moment: int = 0  # the owner's moment for all friends, commented on by friend
+    label: int = 0  # the owner's label holding friend
     visible: dict[str, set[int]] = field(default_factory=dict)  # actor -> conversations
     counter: itertools.count = field(default_factory=itertools.count)
 
@@ -207,6 +219,13 @@ async def build_world(client: httpx.AsyncClient, app: Any) -> World:
     greet = {"to": NAMES["owner"], "message": BLOCKED_GREETING}
     await w.call(w.heads["blocked_q"], "POST", "/api/v1/friend-requests", greet)
     await w.call(owner, "POST", "/api/v1/blocks", {"username": NAMES["blocked_q"]})
+    body = {"name": LABEL_NAME, "members": [NAMES["friend"]]}
+    w.label = (await w.call(owner, "POST", "/api/v1/labels", body))["id"]
+    w.moment = (await w.call(owner, "POST", "/api/v1/moments", {"text": MOMENT_TEXT}))["id"]
+    private = {"text": PRIVATE_MOMENT, "visibility": {"mode": "private"}}
+    await w.call(owner, "POST", "/api/v1/moments", private)
+    comment = {"text": FRIEND_COMMENT}
+    await w.call(w.heads["friend"], "POST", f"/api/v1/moments/{w.moment}/comments", comment)
     w.visible = {
         "owner": {w.group, w.direct_friend, w.direct_blocked},
         "admin": {w.group},
@@ -296,6 +315,7 @@ def fixed(method: str, path: str, body: Any = None, **kw: Any):
 
     async def build(w: World, actor: str) -> Call:
         ids = {"G": w.group, "DF": w.direct_friend, "DB": w.direct_blocked, "DM": w.direct_message}
+        ids |= {"M": w.moment}
         return Call(method, path.format(**ids, owner=NAMES["owner"]), body, **kw)
 
     return build
@@ -543,7 +563,57 @@ def _picture_sent(sender: str, conversation: str):
     return build
 
 
+async def _fresh_moment(w: World, text: str = "fresh moment") -> int:
+    return (await w.call(w.heads["owner"], "POST", "/api/v1/moments", {"text": text}))["id"]
+
+
+async def _build_label_owner(w: World, actor: str) -> Call:
+    body = {"name": w.fresh("l"), "members": [NAMES["owner"]]}
+    return Call("POST", "/api/v1/labels", body)
+
+
+def _on_fresh_label(method: str, body: Any = None):
+    """A fresh label of the owner's holding friend."""
+
+    async def build(w: World, actor: str) -> Call:
+        made = {"name": w.fresh("l"), "members": [NAMES["friend"]]}
+        label = await w.call(w.heads["owner"], "POST", "/api/v1/labels", made)
+        return Call(method, f"/api/v1/labels/{label['id']}", body)
+
+    return build
+
+
+async def _build_moment_for_owner(w: World, actor: str) -> Call:
+    body = {"text": "only you", "visibility": {"mode": "only", "usernames": [NAMES["owner"]]}}
+    return Call("POST", "/api/v1/moments", body)
+
+
+def _on_fresh_moment(method: str, suffix: str = "", body: Any = None):
+    async def build(w: World, actor: str) -> Call:
+        return Call(method, f"/api/v1/moments/{await _fresh_moment(w)}{suffix}", body)
+
+    return build
+
+
+async def _build_delete_friends_comment(w: World, actor: str) -> Call:
+    """friend's comment on a fresh moment of the owner's: the owner (its moment's author) and
+    friend (its writer) may delete it; nobody else even sees it."""
+    moment_id = await _fresh_moment(w)
+    url = f"/api/v1/moments/{moment_id}/comments"
+    comment = await w.call(w.heads["friend"], "POST", url, {"text": "by friend"})
+    return Call("DELETE", f"{url}/{comment['id']}")
+
+
+async def _build_moment_picture(w: World, actor: str) -> Call:
+    picture = await _upload(w, "owner")
+    body = {"text": "with a picture", "media_ids": [picture["id"]]}
+    await w.call(w.heads["owner"], "POST", "/api/v1/moments", body)
+    return Call("GET", picture["url"])
+
+
 PAGE = statuses(200, 200, 200, 200, 200, 200, 303)
+FRIENDS_OF_OWNER = statuses(200, 200, 200, 200, 404, 404)
+M = "/api/v1/moments/{moment_id}"
 
 ROWS: list[Row] = [
     # --- reads: they see the scenario exactly as built -------------------------------------
@@ -953,7 +1023,144 @@ ROWS: list[Row] = [
         fixed("POST", "/api/v1/conversations/{DB}/read"),
         statuses(200, 404, 404, 404, 404, 200),
     ),
+    # --- labels and moments ---------------------------------------------------------------
+    Row(
+        "my labels",
+        "GET",
+        "/api/v1/labels",
+        fixed("GET", "/api/v1/labels"),
+        signed_in(200),
+        shows={"owner": (LABEL_NAME, NAMES["friend"])},
+    ),
+    Row(
+        "label the owner",
+        "POST",
+        "/api/v1/labels",
+        _build_label_owner,
+        # Not a friend of one's own; the blocked person still has the friendship (blocks
+        # are invisible).
+        statuses(422, 201, 201, 201, 422, 201),
+    ),
+    Row(
+        "rename the owner's label",
+        "PUT",
+        "/api/v1/labels/{label_id}",
+        _on_fresh_label("PUT", {"name": "renamed"}),
+        statuses(200, 404, 404, 404, 404, 404),
+    ),
+    Row(
+        "delete the owner's label",
+        "DELETE",
+        "/api/v1/labels/{label_id}",
+        _on_fresh_label("DELETE"),
+        statuses(204, 404, 404, 404, 404, 404),
+    ),
+    Row(
+        "my timeline",
+        "GET",
+        "/api/v1/moments/timeline",
+        fixed("GET", "/api/v1/moments/timeline"),
+        signed_in(200),
+        shows={
+            "owner": (MOMENT_TEXT, PRIVATE_MOMENT, FRIEND_COMMENT),
+            "member": (MOMENT_TEXT,),
+            "friend": (MOMENT_TEXT, FRIEND_COMMENT),
+        },
+    ),
+    Row(
+        "the owner's moments",
+        "GET",
+        "/api/v1/users/{username}/moments",
+        fixed("GET", "/api/v1/users/{owner}/moments"),
+        signed_in(200),
+        shows={"owner": (PRIVATE_MOMENT,), "admin": (MOMENT_TEXT,), "friend": (FRIEND_COMMENT,)},
+    ),
+    Row(
+        "the owner's moment",
+        "GET",
+        M,
+        fixed("GET", "/api/v1/moments/{M}"),
+        FRIENDS_OF_OWNER,
+        shows={"owner": (FRIEND_COMMENT,), "member": (MOMENT_TEXT,)},
+    ),
+    Row(
+        "a moment that does not exist",
+        "GET",
+        M,
+        fixed("GET", "/api/v1/moments/987654"),
+        signed_in(404),
+    ),
+    Row(
+        "new moments from friends",
+        "GET",
+        "/api/v1/moments/unseen",
+        fixed("GET", "/api/v1/moments/unseen"),
+        signed_in(200),
+    ),
+    Row(
+        "mark moments seen",
+        "POST",
+        "/api/v1/moments/seen",
+        fixed("POST", "/api/v1/moments/seen"),
+        signed_in(204),
+    ),
+    Row(
+        "post a moment",
+        "POST",
+        "/api/v1/moments",
+        fixed("POST", "/api/v1/moments", {"text": "hello"}),
+        signed_in(201),
+    ),
+    Row(
+        "post a moment only the owner sees",
+        "POST",
+        "/api/v1/moments",
+        _build_moment_for_owner,
+        statuses(422, 201, 201, 201, 422, 201),
+    ),
+    Row(
+        "delete the owner's moment",
+        "DELETE",
+        M,
+        _on_fresh_moment("DELETE"),
+        statuses(204, 403, 403, 403, 404, 404),
+    ),
+    Row(
+        "like the owner's moment",
+        "POST",
+        M + "/like",
+        _on_fresh_moment("POST", "/like"),
+        FRIENDS_OF_OWNER,
+    ),
+    Row(
+        "unlike the owner's moment",
+        "DELETE",
+        M + "/like",
+        _on_fresh_moment("DELETE", "/like"),
+        FRIENDS_OF_OWNER,
+    ),
+    Row(
+        "comment on the owner's moment",
+        "POST",
+        M + "/comments",
+        _on_fresh_moment("POST", "/comments", {"text": "nice"}),
+        statuses(201, 201, 201, 201, 404, 404),
+    ),
+    Row(
+        "delete friend's comment on the owner's moment",
+        "DELETE",
+        M + "/comments/{comment_id}",
+        _build_delete_friends_comment,
+        statuses(204, 404, 404, 204, 404, 404),
+    ),
     # --- media ----------------------------------------------------------------------------
+    Row(
+        "a picture of the owner's moment",
+        "GET",
+        "/api/v1/media/{media_id}",
+        _build_moment_picture,
+        FRIENDS_OF_OWNER,
+    ),
     Row("upload a picture", "POST", "/api/v1/media", _build_upload, signed_in(201)),
     Row(
         "the owner's unattached picture",
@@ -1086,7 +1293,7 @@ async def _run(w: World, actor: str, call: Call) -> Answer:
 
 
 GHOST = 987654  # an id nothing has
-HIDDEN_ID = re.compile(r"^(/api/v1/(?:conversations|friend-requests|media)/)(\d+)")
+HIDDEN_ID = re.compile(r"^(/api/v1/(?:conversations|friend-requests|media|moments|labels)/)(\d+)")
 
 
 async def _same_as_ghost(w: World, actor: str, call: Call, answer: Answer) -> list[str]:
@@ -1095,10 +1302,10 @@ async def _same_as_ghost(w: World, actor: str, call: Call, answer: Answer) -> li
     match = HIDDEN_ID.match(call.path)
     if answer.status != 404 or match is None or actor == "anon" or call.method == "WS":
         return []
-    if match.group(1) == "/api/v1/conversations/":
+    if match.group(1) in ("/api/v1/conversations/", "/api/v1/moments/"):
         probe = await w.client.get(match.group(0), headers=w.heads[actor])
         if probe.status_code != 404:
-            return []  # the actor sees the conversation; this 404 is about something inside
+            return []  # the actor sees the conversation or moment; this 404 is about inside
     ghost = HIDDEN_ID.sub(rf"\g<1>{GHOST}", call.path)
     other = await w.client.request(call.method, ghost, json=call.json, headers=w.heads[actor])
     if other.status_code == 404 and other.json() == json.loads(answer.text):

@@ -116,3 +116,35 @@ def test_the_pixel_limit_is_a_setting():
     with pytest.raises(Invalid) as refused:
         process(data, max_pixels=1799, thumbnail_px=32)
     assert refused.value.code == "too_many_pixels" and "1799" in refused.value.message
+
+
+def _with_metadata(fmt: str) -> bytes:
+    """A picture in `fmt` carrying EXIF (GPS), an ICC profile and, where the format has one, a
+    comment or text chunk; no orientation, so the decoded image itself goes to the encoder."""
+    from PIL import ImageCms, PngImagePlugin
+
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif.get_ifd(pictures.GPS_IFD).update({1: "N", 2: (52.0, 31.0, 12.0)})
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    extra: dict[str, object] = {"exif": exif.tobytes(), "icc_profile": icc}
+    if fmt == "JPEG":
+        extra["comment"] = b"secret-comment"
+    if fmt == "PNG":
+        text = PngImagePlugin.PngInfo()
+        text.add_text("Comment", "secret-comment")
+        extra["pnginfo"] = text
+    return pictures.save(pictures.two_halves(), fmt, **extra)
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_metadata_is_stripped_from_every_kind_even_when_upright(fmt):
+    original = _with_metadata(fmt)
+    assert b"PhoneMaker" in original
+    result = process(original, **LIMITS)
+    for encoded in (result.picture, result.thumbnail):
+        for secret in (b"PhoneMaker", b"secret-comment", b"Exif", b"ICC_PROFILE", b"iCCP"):
+            assert secret not in encoded.data, (fmt, secret)
+        image = _open(encoded.data)
+        assert len(image.getexif()) == 0
+        assert not {"exif", "icc_profile", "comment", "xmp"} & set(image.info)

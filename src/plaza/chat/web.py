@@ -17,7 +17,11 @@ router = APIRouter(include_in_schema=False)
 @router.get("/chat")
 @router.get("/chat/{conversation_id}")
 async def chat_page(
-    request: Request, user: WebUser, session: DbSession, conversation_id: int | None = None
+    request: Request,
+    user: WebUser,
+    session: DbSession,
+    runtime: RuntimeDep,
+    conversation_id: int | None = None,
 ):
     if user is None:
         return sign_in_first(request)
@@ -27,7 +31,14 @@ async def chat_page(
             raise NotFound("no such conversation")
         await conversations.membership(session, conversation_id=conversation_id, user_id=user.id)
     mine, _ = await friends.list_friends(session, user=user, cursor=None, limit=500)
-    return render(request, "chat.html", user, conversation_id=conversation_id, friends=mine)
+    return render(
+        request,
+        "chat.html",
+        user,
+        conversation_id=conversation_id,
+        friends=mine,
+        max_pictures=runtime.settings.media_max_per_item,
+    )
 
 
 @router.post("/chat/direct")

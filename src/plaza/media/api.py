@@ -86,6 +86,9 @@ async def _serve(
     blob = await uploads.blob_for_viewer(
         session, media=media, viewer_id=user_id, media_id=media_id, thumbnail=thumbnail
     )
+    # The database has answered: give its connection back before reading storage (SQLite has
+    # one connection for everybody; an S3 read may take a while).
+    await session.close()
     etag = f'"{blob.sha256}"'
     headers = {
         "ETag": etag,

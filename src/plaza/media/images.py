@@ -124,9 +124,13 @@ def _clean(image: Image.Image, stored_as: str) -> Image.Image:
         has_alpha = "transparency" in srgb.info or srgb.mode in ("PA", "RGBa", "La")
         mode = "RGBA" if has_alpha else "RGB"
     converted = srgb.convert(mode) if srgb.mode != mode else srgb
-    # A new image from the pixels alone: whatever metadata the decoder attached (info, EXIF,
-    # XMP, ICC, comments) has nowhere to come from when it is encoded.
-    return Image.frombytes(mode, converted.size, converted.tobytes())
+    # A plain image (not the decoder's, whose file segments some encoders copy) with its info
+    # emptied: the encoders take metadata (EXIF, XMP, ICC, comments) only from the info or
+    # from what `_encode` passes, which is none. (Rebuilding from raw pixels would be surer
+    # still but costs as much as the decode itself; tests/media/test_images.py checks.)
+    clean = converted.copy() if converted is image else converted
+    clean.info = {}
+    return clean
 
 
 def _to_srgb(image: Image.Image) -> Image.Image:

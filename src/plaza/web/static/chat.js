@@ -4,7 +4,7 @@
 "use strict";
 
 (() => {
-  const { api, ApiError } = window.Plaza;
+  const { api, upload, ApiError } = window.Plaza;
   const root = document.getElementById("chat");
   const me = root.dataset.me;
   const $ = (id) => document.getElementById(id);
@@ -15,6 +15,7 @@
   const PAGE = 50;
   const GROUP_GAP_MS = 5 * 60 * 1000;
   const SEND_TIMEOUT_MS = 15000;
+  const MAX_PICTURES = Number(root.dataset.maxPictures) || 9;
 
   const state = {
     conversations: new Map(), // id -> conversation from the API
@@ -29,6 +30,7 @@
     loadingOlder: false,
     unseen: 0,
     replyTo: null,
+    attachments: [], // pictures picked for the next message: {file, url (a local preview)}
     composing: false,
     left: new Map(), // conversation id -> the line saying why it can no longer be used
     friends: [...$("add-member").options].map((o) => ({ username: o.value, label: o.textContent })),
@@ -77,6 +79,8 @@
   function snippet(m) {
     if (!m) return "an earlier message";
     if (m.recalled) return "(message recalled)";
+    const pictures = (m.media || []).length;
+    if (!m.text.trim() && pictures) return pictures > 1 ? `[${pictures} pictures]` : "[Picture]";
     const text = m.text.replace(/\s+/g, " ");
     return text.length > 80 ? text.slice(0, 80) + "…" : text;
   }
@@ -424,7 +428,11 @@
     const bubble = el("div", "bubble");
     if (m.reply_to && !m.recalled) bubble.append(quoteNode(m.reply_to));
     if (m.recalled) bubble.append("(message recalled)");
-    else bubble.append(linkified(m.text));
+    else {
+      const shown = pending ? pending.previews || [] : m.media || [];
+      if (shown.length) bubble.append(picturesNode(shown, Boolean(pending)));
+      if (m.text) bubble.append(linkified(m.text));
+    }
     const created = m.created_at ? new Date(m.created_at) : new Date();
     bubble.title = created.toLocaleString();
     const row = el("div", "bubble-row");
@@ -457,6 +465,73 @@
     return node;
   }
 
+  // A message's pictures: thumbnails that open the full picture; while sending, the local
+  // previews of the files being uploaded.
+  function picturesNode(items, local) {
+    const grid = el("div", "pictures" + (items.length === 1 ? " one" : ""));
+    for (const item of items) {
+      const img = el("img");
+      img.alt = local ? "Picture being sent" : "Picture";
+      img.loading = "lazy";
+      if (local) {
+        img.src = item;
+        const frame = el("span", "local");
+        frame.append(img);
+        grid.append(frame);
+        continue;
+      }
+      img.src = item.thumbnail_url;
+      img.width = item.width;
+      img.height = item.height;
+      const link = el("a");
+      link.href = item.url;
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.setAttribute("aria-label", `Open picture (${item.width}×${item.height})`);
+      link.append(img);
+      grid.append(link);
+    }
+    return grid;
+  }
+
+  function renderAttachments() {
+    const strip = $("previews");
+    strip.replaceChildren();
+    state.attachments.forEach((a, index) => {
+      const tile = el("div", "preview");
+      const img = el("img");
+      img.alt = a.file.name || "picture";
+      img.src = a.url;
+      // A browser that cannot show the kind (HEIC, say) shows its name instead.
+      img.addEventListener("error", () => img.replaceWith(a.file.name || "picture"));
+      tile.append(img);
+      const remove = button("×", "secondary small", () => {
+        URL.revokeObjectURL(a.url);
+        state.attachments.splice(index, 1);
+        renderAttachments();
+        updateNote();
+      });
+      remove.setAttribute("aria-label", `Remove ${a.file.name || "picture"}`);
+      tile.append(remove);
+      strip.append(tile);
+    });
+    strip.hidden = state.attachments.length === 0;
+  }
+
+  function addAttachments(files) {
+    const room = MAX_PICTURES - state.attachments.length;
+    const picked = [...files].slice(0, Math.max(0, room));
+    for (const file of picked) state.attachments.push({ file, url: URL.createObjectURL(file) });
+    renderAttachments();
+    updateNote();
+    if (files.length > picked.length) {
+      const note = $("composer-note");
+      note.textContent = `A message holds at most ${MAX_PICTURES} pictures.`;
+      note.className = "composer-note over";
+      note.hidden = false;
+    }
+  }
+
   function deliveryLine(entry) {
     const line = el("div", "delivery");
     line.setAttribute("role", "status");
@@ -465,7 +540,8 @@
       line.append(button("Retry", "secondary small", () => deliver(entry, true)));
       line.append(button("Discard", "secondary small", () => discard(entry)));
     } else {
-      line.append(el("span", "", entry.note ? `sending… (${entry.note})` : "sending…"));
+      const doing = entry.files && entry.files.length ? "uploading pictures…" : "sending…";
+      line.append(el("span", "", entry.note ? `${doing} (${entry.note})` : doing));
     }
     return line;
   }
@@ -605,6 +681,7 @@
       note.hidden = true;
     }
     $("send").disabled = over > 0;
+    $("attach").disabled = state.attachments.length >= MAX_PICTURES;
     textBox.setAttribute("aria-invalid", over > 0 ? "true" : "false");
   }
 
@@ -622,8 +699,13 @@
 
   function submitDraft() {
     const text = textBox.value;
-    if (!text.trim() || !state.current || state.left.has(state.current)) return;
+    const pictures = state.attachments.splice(0);
+    if ((!text.trim() && !pictures.length) || !state.current || state.left.has(state.current)) {
+      state.attachments = pictures;
+      return;
+    }
     if (charCount(text) > MAX_CHARS) {
+      state.attachments = pictures;
       updateNote();
       return;
     }
@@ -638,9 +720,14 @@
       note: "",
       inflight: false,
       auto: true,
+      // Uploaded first, one by one; each uploaded file's id joins media_ids.
+      files: pictures.map((a) => a.file),
+      previews: pictures.map((a) => a.url),
+      media_ids: [],
     };
     state.outbox.set(entry.client_id, entry);
     saveOutbox();
+    renderAttachments();
     textBox.value = "";
     clearReply();
     updateNote();
@@ -659,11 +746,15 @@
   // Unsent drafts survive a reload of this tab (sessionStorage: gone with the tab, so nothing
   // stays behind on a shared computer); the same client_id goes again, so never twice.
   const OUTBOX_KEY = "plaza.outbox." + me;
-  const KEPT = ["client_id", "conversation_id", "text", "reply_to", "created_at", "status", "note", "auto"];
+  // Pictures not yet uploaded cannot be kept (files stay with the page): such a draft is not.
+  const KEPT = ["client_id", "conversation_id", "text", "reply_to", "created_at", "status", "note", "auto",
+    "media_ids"];
 
   function saveOutbox() {
     try {
-      const kept = [...state.outbox.values()].map((e) => Object.fromEntries(KEPT.map((k) => [k, e[k]])));
+      const kept = [...state.outbox.values()]
+        .filter((e) => !(e.files && e.files.length))
+        .map((e) => Object.fromEntries(KEPT.map((k) => [k, e[k]])));
       if (kept.length) sessionStorage.setItem(OUTBOX_KEY, JSON.stringify(kept));
       else sessionStorage.removeItem(OUTBOX_KEY);
     } catch (_) {
@@ -692,8 +783,23 @@
     entry.status = "sending";
     entry.note = "";
     refreshEntry(entry);
+    if (entry.files && entry.files.length) {
+      try {
+        while (entry.files.length) {
+          const picture = await upload(entry.files[0]);
+          entry.media_ids.push(picture.id);
+          entry.files.shift();
+        }
+      } catch (error) {
+        entry.inflight = false;
+        sendError(entry, error);
+        return;
+      }
+      refreshEntry(entry);
+    }
     const frame = { type: "send", conversation_id: entry.conversation_id, client_id: entry.client_id, text: entry.text };
     if (entry.reply_to) frame.reply_to = entry.reply_to;
+    if (entry.media_ids && entry.media_ids.length) frame.media_ids = entry.media_ids;
     if (stream.send(frame)) {
       entry.via = "stream";
       entry.timer = setTimeout(() => {
@@ -706,6 +812,7 @@
     entry.via = "post";
     const body = { client_id: entry.client_id, text: entry.text };
     if (entry.reply_to) body.reply_to = entry.reply_to;
+    if (entry.media_ids && entry.media_ids.length) body.media_ids = entry.media_ids;
     try {
       const message = await api("POST", `/conversations/${entry.conversation_id}/messages`, body);
       entry.inflight = false;
@@ -752,6 +859,8 @@
     clearTimeout(entry.timer);
     state.outbox.delete(clientId);
     saveOutbox();
+    // The sent message shows the server's thumbnails from now on.
+    for (const url of entry.previews || []) URL.revokeObjectURL(url);
   }
 
   function delivered(message) {
@@ -879,7 +988,7 @@
         }
         const m = state.messages.get(event.message_id);
         if (m && event.conversation_id === state.current) {
-          const recalled = { ...m, recalled: true, text: "" };
+          const recalled = { ...m, recalled: true, text: "", media: [] };
           state.messages.set(m.id, recalled);
           const node = box.querySelector(`.msg[data-id="${m.id}"]`);
           if (node) node.replaceWith(messageNode(recalled, null));
@@ -1014,6 +1123,12 @@
       submitDraft();
     });
     textBox.addEventListener("input", updateNote);
+    $("attach").addEventListener("click", () => $("attach-input").click());
+    $("attach-input").addEventListener("change", (event) => {
+      addAttachments(event.target.files || []);
+      event.target.value = ""; // the same file may be picked again
+      textBox.focus();
+    });
     $("reply-cancel").addEventListener("click", () => {
       clearReply();
       textBox.focus();

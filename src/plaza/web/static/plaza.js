@@ -50,6 +50,30 @@ window.Plaza = (() => {
       error.message || response.statusText || "request failed", retry);
   }
 
+  // Uploads a picture (POST /api/v1/media, multipart field `file`); answers its MediaOut.
+  async function upload(file) {
+    const form = new FormData();
+    form.append("file", file, file.name || "picture");
+    const response = await fetch("/api/v1/media", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRF-Token": meta ? meta.content : "" },
+      body: form,
+    });
+    let data = null;
+    try {
+      data = await response.json();
+    } catch (_) {
+      data = null;
+    }
+    if (response.ok) return data;
+    const error = (data && data.error) || {};
+    if (response.status === 401) toSignIn();
+    const retry = Number(response.headers.get("Retry-After")) || error.retry_after;
+    throw new ApiError(response.status, error.code || "http_" + response.status,
+      error.message || response.statusText || "upload failed", retry);
+  }
+
   // The live stream: reconnects with backoff, resumes, and reports a truthful state:
   // "connecting" | "live" | "offline" | "busy". Close codes (live/api.py): 4401 session
   // ended -> sign-in; 4403 origin refused -> stop; 1013 database unavailable -> long backoff;
@@ -327,6 +351,7 @@ window.Plaza = (() => {
   }
 
   return {
-    api, ApiError, stream, toSignIn, confirmDialog, setFriendRequests, setMomentsUnseen, onCommonEvent,
+    api, upload, ApiError, stream, toSignIn, confirmDialog, setFriendRequests, setMomentsUnseen,
+    onCommonEvent,
   };
 })();
