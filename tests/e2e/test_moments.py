@@ -48,13 +48,13 @@ def test_a_moment_with_a_picture_except_one_friend(new_page, server):
     page_a.locator("#moment-files").set_input_files(
         {"name": "hike.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}
     )
-    expect(page_a.locator(".preview")).to_have_attribute("data-state", "done")
+    expect(page_a.locator(".picked-picture")).to_have_attribute("data-state", "done")
     page_a.get_by_label("All except…").check()
     page_a.get_by_role("checkbox", name=re.compile(carl.username)).check()
     page_a.get_by_role("button", name="Post").click()
     moment_a = page_a.locator("article.moment").filter(has_text="Weekend hike")
     expect(moment_a).to_contain_text(f"All friends except @{carl.username}")
-    expect(page_a.locator(".preview")).to_have_count(0)
+    expect(page_a.locator(".picked-picture")).to_have_count(0)
     picture_url = moment_a.locator("a.pic").get_attribute("href")
     assert picture_url and re.fullmatch(r"/api/v1/media/\d+", picture_url)
     page_a.evaluate("window.notReloaded = true")
@@ -129,7 +129,7 @@ def test_refused_pictures_new_moments_and_deleting(new_page, server):
     page.locator("#moment-files").set_input_files(
         {"name": "fake.jpg", "mimeType": "image/jpeg", "buffer": b"not a picture at all"}
     )
-    failed = page.locator('.preview[data-state="failed"]')
+    failed = page.locator('.picked-picture[data-state="failed"]')
     with httpx.Client(base_url=server.url) as client:
         refused = client.post(
             "/api/v1/media",
@@ -139,7 +139,7 @@ def test_refused_pictures_new_moments_and_deleting(new_page, server):
     assert refused.status_code in (415, 422)
     expect(failed).to_contain_text(refused.json()["error"]["message"])
     page.get_by_role("button", name="Remove picture 1").click()
-    expect(page.locator(".preview")).to_have_count(0)
+    expect(page.locator(".picked-picture")).to_have_count(0)
 
     # A friend posts: the page offers the new moment without reloading by itself.
     with api(server, token_b) as client:

@@ -101,7 +101,7 @@ def test_moments_pages_are_accessible_and_fit(browser, server, size):
         page.locator("#moment-files").set_input_files(
             [{"name": "a.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}] * 2
         )
-        expect(page.locator('.preview[data-state="done"]')).to_have_count(2)
+        expect(page.locator('.picked-picture[data-state="done"]')).to_have_count(2)
         check(page, "composer", size)
 
         page.locator("article.moment").filter(has_text="Weekend hike").locator("a.pic").nth(

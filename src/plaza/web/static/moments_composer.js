@@ -62,7 +62,7 @@
 
   function startUpload(picture) {
     const { node } = picture;
-    const status = node.querySelector(".preview-status");
+    const status = node.querySelector(".picked-status");
     const maxBytes = Number($("moment-form").dataset.maxBytes) || Infinity;
     if (picture.file.size > maxBytes) {
       // Said at once, instead of after sending megabytes the server will refuse anyway.
@@ -102,7 +102,7 @@
     error.textContent = `A moment holds up to ${max} pictures: ${files.length - taken.length} left out.`;
     for (const file of taken) {
       const picture = { file, url: URL.createObjectURL(file), media: null, upload: null };
-      const node = el("li", "preview");
+      const node = el("li", "picked-picture");
       const img = el("img");
       img.src = picture.url;
       img.onerror = () => {
@@ -111,7 +111,7 @@
           img.src = picture.media.thumbnail_url || picture.media.url;
         }
       };
-      const status = el("span", "preview-status");
+      const status = el("span", "picked-status");
       status.setAttribute("aria-live", "polite");
       const remove = el("button", "remove", "×");
       remove.type = "button";
