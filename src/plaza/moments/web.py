@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.accounts.models import User
 from plaza.accounts.service import friends, labels, users
@@ -31,8 +32,14 @@ PAGE = 20  # moments per page or "load more"
 FRIENDS_SHOWN = 1000  # friends listed to pick from on the labels page
 
 
-def _label_names(views: Sequence[labels.LabelView]) -> dict[int, str]:
-    return {v.label.id: v.label.name for v in views}
+async def _label_names(
+    session: AsyncSession, user: User, moments: Sequence[MomentView]
+) -> dict[int, str]:
+    """The viewer's label names, to tell them whom their own moments are shared with; asked
+    only when a moment on the page names a label."""
+    if not any(v.audience is not None and v.audience.labels for v in moments):
+        return {}
+    return {v.label.id: v.label.name for v in await labels.list_labels(session, owner=user)}
 
 
 def _items(
@@ -53,7 +60,7 @@ def _items(
     )
 
 
-async def _stream_rev(session: DbSession, user: User) -> int:
+async def _stream_rev(session: AsyncSession, user: User) -> int:
     """Where the person's moments topic stands before the page is read: the page's stream
     resumes from here, so a like or comment that lands between the page and the stream's
     start is replayed, not lost."""
@@ -72,7 +79,7 @@ async def timeline_page(
     session: DbSession,
     runtime: RuntimeDep,
     cursor: str | None = None,
-):
+) -> Response:
     """My timeline, newest first, with the composer on top. Opening it marks every moment so
     far as seen (the "new from friends" badge goes back to zero)."""
     if user is None:
@@ -81,7 +88,7 @@ async def timeline_page(
     moments, next_cursor = await reading.timeline(
         session, viewer_id=user.id, cursor=cursor, limit=PAGE
     )
-    names = _label_names(await labels.list_labels(session, owner=user))
+    names = await _label_names(session, user, moments)
     await reading.mark_seen(session, user=user)
     return render(
         request,
@@ -103,21 +110,21 @@ async def timeline_page(
 @router.get("/moments/items")
 async def timeline_items(
     request: Request, user: WebUser, session: DbSession, cursor: str | None = None
-):
+) -> Response:
     """The next page of the timeline as HTML, for the page's "load more"."""
     if user is None:
         raise NotFound("sign in to see moments")
     moments, next_cursor = await reading.timeline(
         session, viewer_id=user.id, cursor=cursor, limit=PAGE
     )
-    names = _label_names(await labels.list_labels(session, owner=user))
+    names = await _label_names(session, user, moments)
     return _items(request, user, moments, next_cursor, "/moments", names)
 
 
 @router.get("/moments/{moment_id}/card")
 async def moment_card(
     request: Request, moment_id: PathId, user: WebUser, session: DbSession, runtime: RuntimeDep
-):
+) -> Response:
     """One moment as HTML, as the viewer may see it now (after a like or comment, mine or
     one heard on the stream); 404 when it is gone or hidden from them."""
     if user is None:
@@ -128,9 +135,7 @@ async def moment_card(
         moment_id=moment_id,
         stranger_preview=runtime.settings.moments_stranger_preview,
     )
-    names: dict[int, str] = {}
-    if view.audience is not None and view.audience.labels:
-        names = _label_names(await labels.list_labels(session, owner=user))
+    names = await _label_names(session, user, [view])
     return render(request, "moment_card.html", user, v=view, label_names=names)
 
 
@@ -155,7 +160,7 @@ async def person_page(
     session: DbSession,
     runtime: RuntimeDep,
     cursor: str | None = None,
-):
+) -> Response:
     """What I may see of one person's moments: nothing for a stranger (unless
     PLAZA_MOMENTS_STRANGER_PREVIEW), my own in full."""
     if user is None:
@@ -163,9 +168,7 @@ async def person_page(
     person = await users.get_user(session, username=username)
     rev = await _stream_rev(session, user)
     moments, next_cursor = await _person_moments(session, runtime, user, person, cursor)
-    names: dict[int, str] = {}
-    if person.id == user.id:
-        names = _label_names(await labels.list_labels(session, owner=user))
+    names = await _label_names(session, user, moments)
     base = f"/u/{person.username}/moments"
     return render(
         request,
@@ -192,19 +195,17 @@ async def person_items(
     session: DbSession,
     runtime: RuntimeDep,
     cursor: str | None = None,
-):
+) -> Response:
     if user is None:
         raise NotFound("sign in to see moments")
     person = await users.get_user(session, username=username)
     moments, next_cursor = await _person_moments(session, runtime, user, person, cursor)
-    names: dict[int, str] = {}
-    if person.id == user.id:
-        names = _label_names(await labels.list_labels(session, owner=user))
+    names = await _label_names(session, user, moments)
     return _items(request, user, moments, next_cursor, f"/u/{person.username}/moments", names)
 
 
 @router.get("/labels")
-async def labels_page(request: Request, user: WebUser, session: DbSession):
+async def labels_page(request: Request, user: WebUser, session: DbSession) -> Response:
     """My friend labels ("family", "colleagues"), to share moments with or hide them from."""
     if user is None:
         return sign_in_first(request)
@@ -222,7 +223,9 @@ async def labels_page(request: Request, user: WebUser, session: DbSession):
 
 
 @router.post("/labels")
-async def label_action(request: Request, user: WebUser, session: DbSession, runtime: RuntimeDep):
+async def label_action(
+    request: Request, user: WebUser, session: DbSession, runtime: RuntimeDep
+) -> Response:
     """The forms of the labels page: create, save (name and members), delete."""
     if user is None:
         return sign_in_first(request)
