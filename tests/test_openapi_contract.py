@@ -176,6 +176,16 @@ def _populate(client) -> World:
         "/api/v1/media", files={"file": ("p.png", _png(), "image/png")}, headers=alice
     )
     assert picture.status_code == 201, picture.text
+    label = client.post("/api/v1/labels", json={"name": "pals", "members": ["bob"]}, headers=alice)
+    assert label.status_code == 201, label.text
+    moment = client.post("/api/v1/moments", json={"text": "a moment"}, headers=alice)
+    assert moment.status_code == 201, moment.text
+    comment = client.post(
+        f"/api/v1/moments/{moment.json()['id']}/comments",
+        json={"text": "hi"},
+        headers=tokens["bob"],
+    )
+    assert comment.status_code == 201, comment.text
     spare = {"Authorization": f"Bearer {_log_in(client, 'alice')}"}
     mine = client.get("/api/v1/sessions", headers=spare)
     assert mine.status_code == 200, mine.text
@@ -190,6 +200,9 @@ def _populate(client) -> World:
             "username": "bob",
             "session_id": spare_id,
             "media_id": picture.json()["id"],
+            "label_id": label.json()["id"],
+            "moment_id": moment.json()["id"],
+            "comment_id": comment.json()["id"],
         },
     )
 
