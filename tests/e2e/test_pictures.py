@@ -24,7 +24,7 @@ def test_a_picture_sent_from_a_phone_reaches_the_friend_and_no_one_else(new_page
             {"name": "IMG_1.jpg", "mimeType": "image/jpeg", "buffer": pictures.noisy_jpeg()},
         ]
     )
-    previews = phone.locator("#previews .preview")
+    previews = phone.locator("#previews .attach-preview")
     expect(previews).to_have_count(2)
     phone.get_by_role("button", name="Remove IMG_1.jpg").click()
     expect(previews).to_have_count(1)
@@ -43,6 +43,7 @@ def test_a_picture_sent_from_a_phone_reaches_the_friend_and_no_one_else(new_page
 
     friend = new_page()
     open_chat(friend, bob, f"/chat/{chat}")
+    expect(friend.locator("#conversations .preview")).to_have_text("Ann: the view")
     thumb = friend.locator("#messages .msg[data-id] .pictures img")
     expect(thumb).to_have_attribute("src", picture["thumbnail_url"])
     friend.wait_for_function(

@@ -180,7 +180,9 @@
       let preview = "";
       if (last) {
         const who = last.sender === me ? "You" : last.sender_display_name;
-        preview = last.recalled ? "(message recalled)" : who + ": " + last.text;
+        const pictures = (last.media || []).length;
+        const shown = last.text || (pictures > 1 ? `[${pictures} pictures]` : pictures ? "[Picture]" : "");
+        preview = last.recalled ? "(message recalled)" : who + ": " + shown;
       }
       link.append(el("div", "preview", preview));
       link.addEventListener("click", (event) => {
@@ -498,7 +500,7 @@
     const strip = $("previews");
     strip.replaceChildren();
     state.attachments.forEach((a, index) => {
-      const tile = el("div", "preview");
+      const tile = el("div", "attach-preview");
       const img = el("img");
       img.alt = a.file.name || "picture";
       img.src = a.url;
