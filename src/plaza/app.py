@@ -38,6 +38,7 @@ from plaza.media import api as media_api
 from plaza.media import setup as media_setup
 from plaza.moments import api as moments_api
 from plaza.moments import live as moments_live
+from plaza.moments import web as moments_web
 from plaza.public_accounts import api as public_accounts_api
 from plaza.public_accounts import live as public_accounts_live
 from plaza.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
@@ -220,6 +221,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         pages.router,
         accounts_web.router,
         chat_web.router,
+        moments_web.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

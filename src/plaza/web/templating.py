@@ -17,6 +17,7 @@ TEMPLATE_DIRS = [
     PACKAGE / "web" / "templates",
     PACKAGE / "accounts" / "templates",
     PACKAGE / "chat" / "templates",
+    PACKAGE / "moments" / "templates",
 ]
 
 

@@ -249,10 +249,31 @@ window.Plaza = (() => {
     }
   }
 
-  // Events that every page understands (chat.js forwards the stream's events here too).
+  // The "new from friends" count of moments on the nav link (99 means 99 or more).
+  function setMomentsUnseen(count) {
+    const badge = document.getElementById("moments-badge");
+    if (!badge || typeof count !== "number") return;
+    badge.dataset.count = String(count);
+    badge.textContent = count >= 99 ? "99+" : count > 0 ? String(count) : "";
+    badge.title = count === 1 ? "1 new moment" : `${count >= 99 ? "99+" : count} new moments`;
+    badge.hidden = count <= 0;
+  }
+
+  async function loadMomentsUnseen() {
+    if (!document.getElementById("moments-badge") || document.getElementById("new-moments")) return;
+    try {
+      setMomentsUnseen((await api("GET", "/moments/unseen")).count);
+    } catch (_) {
+      // A badge is a courtesy; the moments page is one click away.
+    }
+  }
+
+  // Events that every page understands (chat.js and moments.js forward theirs here too).
   function onCommonEvent(event) {
     if (typeof event.type === "string" && event.type.startsWith("friend_request.")) {
       setFriendRequests(event.count);
+    } else if (event.type === "moments.unseen" && !document.getElementById("new-moments")) {
+      setMomentsUnseen(event.count);
     }
   }
 
@@ -321,12 +342,16 @@ window.Plaza = (() => {
   }
 
   if (signedIn) loadFriendRequests();
+  if (signedIn) loadMomentsUnseen();
   if (signedIn) peopleSearch();
-  // Pages other than the chat keep a stream too, for the badge and to follow a sign-out
-  // in another tab (close code 4401) back to the sign-in page.
-  if (signedIn && !document.getElementById("chat")) {
+  // Pages other than the chat and moments (which open their own) keep a stream too, for the
+  // badges and to follow a sign-out in another tab (close code 4401) back to the sign-in page.
+  if (signedIn && !document.getElementById("chat") && !document.getElementById("moments")) {
     stream({ onEvent: onCommonEvent });
   }
 
-  return { api, upload, ApiError, stream, toSignIn, confirmDialog, setFriendRequests, onCommonEvent };
+  return {
+    api, upload, ApiError, stream, toSignIn, confirmDialog, setFriendRequests, setMomentsUnseen,
+    onCommonEvent,
+  };
 })();
