@@ -82,6 +82,8 @@ MOMENT_TEXT = "mkMomentForFriends"
 PRIVATE_MOMENT = "mkPrivateMoment"
 FRIEND_COMMENT = "mkCommentByFriend"
 LABEL_NAME = "mkLabelOfOwner"
+DRAFT_TITLE = "mkDraftOfTheAccount"
+PA_HANDLE = "zq_pa"
 
 NAMES = {
     "owner": "zq_owner",
@@ -109,6 +111,8 @@ MARKERS: dict[str, set[str]] = {
     # friend's comment on it: only friend's own friends (the owner) see it.
     FRIEND_COMMENT: {"owner", "friend"},
     LABEL_NAME: {"owner"},
+    # A draft of the owner's public account, which admin edits.
+    DRAFT_TITLE: {"owner", "admin"},
     # Display names are "<username> Name", so the username finds both.
     NAMES["admin"]: GROUP,
     NAMES["member"]: GROUP,
@@ -131,6 +135,9 @@ def settings(settings):
             "login_failures_per_username": "1000000/60",
             "register_per_address": "1000000/60",
             "friend_requests_per_person": "1000000/60",
+            "public_accounts_per_person": 1000,
+            "public_account_writes_per_person": "1000000/60",
+            "articles_per_account_per_day": 1000000,
         }
     )
 
@@ -149,6 +156,8 @@ class World:
     direct_message: int = 0  # the owner's message in direct_friend
     moment: int = 0  # the owner's moment for all friends, commented on by friend
     label: int = 0  # the owner's label holding friend
+    article: int = 0  # a published article of the owner's public account PA_HANDLE
+    draft: int = 0  # a draft there (DRAFT_TITLE); admin is the account's editor
     visible: dict[str, set[int]] = field(default_factory=dict)  # actor -> conversations
     counter: itertools.count = field(default_factory=itertools.count)
 
@@ -226,6 +235,7 @@ async def build_world(client: httpx.AsyncClient, app: Any) -> World:
     await w.call(owner, "POST", "/api/v1/moments", private)
     comment = {"text": FRIEND_COMMENT}
     await w.call(w.heads["friend"], "POST", f"/api/v1/moments/{w.moment}/comments", comment)
+    await _build_public_account(w)
     w.visible = {
         "owner": {w.group, w.direct_friend, w.direct_blocked},
         "admin": {w.group},
@@ -236,6 +246,28 @@ async def build_world(client: httpx.AsyncClient, app: Any) -> World:
         "anon": set(),
     }
     return w
+
+
+async def _public_account(w: World, handle: str) -> None:
+    """A public account of the owner's with admin as its editor."""
+    owner = w.heads["owner"]
+    await w.call(owner, "POST", "/api/v1/public-accounts", {"handle": handle, "name": handle})
+    editor = {"username": NAMES["admin"]}
+    await w.call(owner, "POST", f"/api/v1/public-accounts/{handle}/editors", editor)
+
+
+async def _article(w: World, title: str, *, publish: bool) -> int:
+    url = f"/api/v1/public-accounts/{PA_HANDLE}/articles"
+    article = await w.call(w.heads["owner"], "POST", url, {"title": title, "body": "words"})
+    if publish:
+        await w.call(w.heads["owner"], "POST", f"/api/v1/articles/{article['id']}/publish")
+    return int(article["id"])
+
+
+async def _build_public_account(w: World) -> None:
+    await _public_account(w, PA_HANDLE)
+    w.article = await _article(w, "a published article", publish=True)
+    w.draft = await _article(w, DRAFT_TITLE, publish=False)
 
 
 async def _person_like_owner(w: World, actor: str) -> tuple[str, dict[str, str]]:
@@ -612,6 +644,57 @@ async def _build_moment_picture(w: World, actor: str) -> Call:
 
 
 PAGE = statuses(200, 200, 200, 200, 200, 200, 303)
+EVERYONE_200 = statuses(200, 200, 200, 200, 200, 200, 200)
+PA = "/api/v1/public-accounts/{handle}"
+A = "/api/v1/articles/{article_id}"
+
+
+def pa_editors(ok: int) -> dict[str, int]:
+    """The account's owner and editor may; the others see the account but may not (403)."""
+    return statuses(ok, ok, 403, 403, 403, 403)
+
+
+def draft_editors(ok: int) -> dict[str, int]:
+    """A draft is the owner's and editor's; to anyone else it does not exist (404)."""
+    return statuses(ok, ok, 404, 404, 404, 404)
+
+
+async def _build_create_public_account(w: World, actor: str) -> Call:
+    handle = w.fresh("a")
+    return Call("POST", "/api/v1/public-accounts", {"handle": handle, "name": "A name"})
+
+
+def _on_fresh_public_account(method: str, suffix: str, body: Any = None):
+    async def build(w: World, actor: str) -> Call:
+        handle = w.fresh("a")
+        await _public_account(w, handle)
+        return Call(method, f"/api/v1/public-accounts/{handle}{suffix}", body)
+
+    return build
+
+
+def _on_article(method: str, suffix: str = ""):
+    async def build(w: World, actor: str) -> Call:
+        return Call(method, f"/api/v1/articles/{w.article}{suffix}")
+
+    return build
+
+
+def _on_draft(method: str, suffix: str = ""):
+    async def build(w: World, actor: str) -> Call:
+        return Call(method, f"/api/v1/articles/{w.draft}{suffix}")
+
+    return build
+
+
+def _on_fresh_article(method: str, suffix: str = "", body: Any = None, *, publish: bool = False):
+    async def build(w: World, actor: str) -> Call:
+        article = await _article(w, "fresh", publish=publish)
+        return Call(method, f"/api/v1/articles/{article}{suffix}", body)
+
+    return build
+
+
 FRIENDS_OF_OWNER = statuses(200, 200, 200, 200, 404, 404)
 M = "/api/v1/moments/{moment_id}"
 
@@ -1153,6 +1236,163 @@ ROWS: list[Row] = [
         _build_delete_friends_comment,
         statuses(204, 404, 404, 204, 404, 404),
     ),
+    # --- public accounts --------------------------------------------------------------------
+    # The owner owns PA_HANDLE; admin is its editor; everyone else only reads it.
+    Row(
+        "create a public account",
+        "POST",
+        "/api/v1/public-accounts",
+        _build_create_public_account,
+        signed_in(201),
+    ),
+    Row(
+        "the public accounts directory",
+        "GET",
+        "/api/v1/public-accounts",
+        fixed("GET", f"/api/v1/public-accounts?q={PA_HANDLE}"),
+        EVERYONE_200,
+        shows={a: (PA_HANDLE,) for a in ACTORS},
+    ),
+    Row(
+        "a public account",
+        "GET",
+        PA,
+        fixed("GET", f"/api/v1/public-accounts/{PA_HANDLE}"),
+        EVERYONE_200,
+    ),
+    Row(
+        "change a public account",
+        "PATCH",
+        PA,
+        fixed("PATCH", f"/api/v1/public-accounts/{PA_HANDLE}", {"description": "about"}),
+        pa_editors(200),
+    ),
+    Row(
+        "mark a public account verified",
+        "PUT",
+        PA + "/verified",
+        fixed("PUT", f"/api/v1/public-accounts/{PA_HANDLE}/verified", {"verified": True}),
+        statuses(403, 403, 403, 403, 403, 403),
+    ),
+    Row(
+        "a public account's editors",
+        "GET",
+        PA + "/editors",
+        fixed("GET", f"/api/v1/public-accounts/{PA_HANDLE}/editors"),
+        pa_editors(200),
+    ),
+    Row(
+        "add an editor",
+        "POST",
+        PA + "/editors",
+        _on_fresh_public_account("POST", "/editors", {"username": NAMES["stranger"]}),
+        statuses(201, 403, 403, 403, 403, 403),
+    ),
+    Row(
+        "remove an editor",
+        "DELETE",
+        PA + "/editors/{username}",
+        _on_fresh_public_account("DELETE", f"/editors/{NAMES['admin']}"),
+        statuses(204, 204, 403, 403, 403, 403),
+    ),
+    Row(
+        "a public account's statistics",
+        "GET",
+        PA + "/stats",
+        fixed("GET", f"/api/v1/public-accounts/{PA_HANDLE}/stats"),
+        pa_editors(200),
+    ),
+    Row(
+        "subscribe",
+        "POST",
+        PA + "/subscription",
+        fixed("POST", f"/api/v1/public-accounts/{PA_HANDLE}/subscription"),
+        signed_in(200),
+    ),
+    Row(
+        "unsubscribe",
+        "DELETE",
+        PA + "/subscription",
+        fixed("DELETE", f"/api/v1/public-accounts/{PA_HANDLE}/subscription"),
+        signed_in(200),
+    ),
+    Row(
+        "my subscriptions",
+        "GET",
+        "/api/v1/subscriptions",
+        fixed("GET", "/api/v1/subscriptions"),
+        signed_in(200),
+    ),
+    Row("my feed", "GET", "/api/v1/feed", fixed("GET", "/api/v1/feed"), signed_in(200)),
+    Row(
+        "write a draft",
+        "POST",
+        PA + "/articles",
+        fixed("POST", f"/api/v1/public-accounts/{PA_HANDLE}/articles", {"title": "new"}),
+        pa_editors(201),
+    ),
+    Row(
+        "a public account's articles",
+        "GET",
+        PA + "/articles",
+        fixed("GET", f"/api/v1/public-accounts/{PA_HANDLE}/articles"),
+        EVERYONE_200,
+    ),
+    Row(
+        "a public account's drafts",
+        "GET",
+        PA + "/articles",
+        fixed("GET", f"/api/v1/public-accounts/{PA_HANDLE}/articles?drafts=true"),
+        EVERYONE_200,
+        shows={"owner": (DRAFT_TITLE,), "admin": (DRAFT_TITLE,)},
+    ),
+    Row(
+        "preview an article",
+        "POST",
+        "/api/v1/articles/preview",
+        fixed("POST", "/api/v1/articles/preview", {"body": "**hi**"}),
+        signed_in(200),
+    ),
+    Row("a published article", "GET", A, _on_article("GET"), EVERYONE_200),
+    Row(
+        "a draft",
+        "GET",
+        A,
+        _on_draft("GET"),
+        statuses(200, 200, 404, 404, 404, 404, 404),
+        shows={"owner": (DRAFT_TITLE,), "admin": (DRAFT_TITLE,)},
+    ),
+    Row(
+        "edit a draft",
+        "PATCH",
+        A,
+        _on_fresh_article("PATCH", body={"body": "more"}),
+        draft_editors(200),
+    ),
+    Row(
+        "edit a published article",
+        "PATCH",
+        A,
+        _on_fresh_article("PATCH", body={"body": "more"}, publish=True),
+        pa_editors(200),
+    ),
+    Row("remove a draft", "DELETE", A, _on_fresh_article("DELETE"), draft_editors(204)),
+    Row(
+        "publish a draft",
+        "POST",
+        A + "/publish",
+        _on_fresh_article("POST", "/publish"),
+        draft_editors(200),
+    ),
+    Row(
+        "a published article's revisions",
+        "GET",
+        A + "/revisions",
+        _on_article("GET", "/revisions"),
+        pa_editors(200),
+    ),
+    Row("like an article", "POST", A + "/like", _on_article("POST", "/like"), signed_in(200)),
+    Row("unlike an article", "DELETE", A + "/like", _on_article("DELETE", "/like"), signed_in(200)),
     # --- media ----------------------------------------------------------------------------
     Row(
         "a picture of the owner's moment",
@@ -1293,7 +1533,9 @@ async def _run(w: World, actor: str, call: Call) -> Answer:
 
 
 GHOST = 987654  # an id nothing has
-HIDDEN_ID = re.compile(r"^(/api/v1/(?:conversations|friend-requests|media|moments|labels)/)(\d+)")
+HIDDEN_ID = re.compile(
+    r"^(/api/v1/(?:conversations|friend-requests|media|moments|labels|articles)/)(\d+)"
+)
 
 
 async def _same_as_ghost(w: World, actor: str, call: Call, answer: Answer) -> list[str]:

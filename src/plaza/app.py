@@ -40,6 +40,7 @@ from plaza.moments import api as moments_api
 from plaza.moments import live as moments_live
 from plaza.moments import web as moments_web
 from plaza.public_accounts import api as public_accounts_api
+from plaza.public_accounts import atom as public_accounts_atom
 from plaza.public_accounts import live as public_accounts_live
 from plaza.public_accounts import web as public_accounts_web
 from plaza.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
@@ -217,6 +218,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         chat_api.router,
         moments_api.router,
         public_accounts_api.router,
+        # Before the web pages: /a/{handle}/feed.xml is not an article page.
+        public_accounts_atom.router,
         media_api.router,
         live_api.router,
         pages.router,

@@ -48,6 +48,10 @@ class PublicAccountPatch(BaseModel):
 
 
 class PublicAccountOut(BaseModel):
+    id: int = Field(
+        description="Names the account's live topic in the stream's `ready` and "
+        "`resume` frames (`public_accounts`)."
+    )
     handle: str
     name: str
     description: str
@@ -63,6 +67,7 @@ class PublicAccountOut(BaseModel):
     def of(cls, view: AccountView) -> PublicAccountOut:
         a = view.account
         return cls(
+            id=a.id,
             handle=a.handle,
             name=a.name,
             description=a.description,

@@ -63,22 +63,25 @@ def pictures_of(content: Content) -> list[int]:
     return ids + [i for i in render.media_ids(content.html) if i != content.cover_media_id]
 
 
-async def _attach_pictures(
-    session: AsyncSession, *, article_id: int, editor_id: int, content: Content, limit: int
-) -> None:
-    """Record the pictures the article shows now. Those it showed already stay allowed
-    (another editor may have put them in); new ones must be the editor's uploads."""
+async def check_pictures(
+    session: AsyncSession, *, article_id: int | None, editor_id: int, content: Content, limit: int
+) -> list[int]:
+    """The pictures the article would show, in order. Those it shows already stay allowed
+    (another editor may have put them in); new ones must be the editor's uploads (422
+    `unknown_media` otherwise, before anything is stored)."""
     ids = pictures_of(content)
     if len(ids) > limit:
         raise Invalid(f"an article shows at most {limit} pictures, not {len(ids)}", field="body")
-    current = {
-        r.id
-        for r in (await refs_for(session, surface=ARTICLE_SURFACE, ref_ids=[article_id])).get(
-            article_id, []
-        )
-    }
+    current: set[int] = set()
+    if article_id is not None:
+        refs = await refs_for(session, surface=ARTICLE_SURFACE, ref_ids=[article_id])
+        current = {r.id for r in refs.get(article_id, [])}
     new = [i for i in ids if i not in current]
     await check_owned(session, owner_id=editor_id, media_ids=new, limit=limit)
+    return ids
+
+
+async def record_pictures(session: AsyncSession, *, article_id: int, ids: list[int]) -> None:
     await detach(session, surface=ARTICLE_SURFACE, ref_id=article_id)
     await record_uses(session, surface=ARTICLE_SURFACE, uses=[(article_id, ids)])
 
@@ -99,6 +102,9 @@ async def create_draft(
     if not policies.can_edit(role):
         raise Forbidden("only the account's owner and editors write its articles")
     content = check_content(title, body, cover_media_id, limits)
+    pictures = await check_pictures(
+        session, article_id=None, editor_id=user.id, content=content, limit=limits.max_pictures
+    )
     now = clock.now()
     article = Article(
         account_id=account.id,
@@ -116,13 +122,7 @@ async def create_draft(
     )
     session.add(article)
     await session.flush()
-    await _attach_pictures(
-        session,
-        article_id=article.id,
-        editor_id=user.id,
-        content=content,
-        limit=limits.max_pictures,
-    )
+    await record_pictures(session, article_id=article.id, ids=pictures)
     await session.commit()
     return article, role
 
@@ -182,13 +182,14 @@ async def edit(
         cover,
         limits,
     )
-    await _attach_pictures(
+    pictures = await check_pictures(
         session,
         article_id=article.id,
         editor_id=user.id,
         content=content,
         limit=limits.max_pictures,
     )
+    await record_pictures(session, article_id=article.id, ids=pictures)
     article.title, article.body, article.html = content.title, content.body, content.html
     article.cover_media_id = content.cover_media_id
     article.updated_at = clock.now()

@@ -27,10 +27,11 @@ from plaza.public_accounts.models import Article, PublicAccount
 from plaza.public_accounts.policies import Role
 from plaza.public_accounts.service.articles import (
     ArticleLimits,
-    _attach_pictures,
     add_revision,
     check_content,
+    check_pictures,
     editable,
+    record_pictures,
 )
 from plaza.public_accounts.service.views import article_url
 
@@ -96,13 +97,14 @@ async def publish(
     try:
         # The settings may have changed since the draft was written: check it again.
         content = check_content(article.title, article.body, article.cover_media_id, limits)
-        await _attach_pictures(
+        pictures = await check_pictures(
             session,
             article_id=article.id,
             editor_id=user.id,
             content=content,
             limit=limits.max_pictures,
         )
+        await record_pictures(session, article_id=article.id, ids=pictures)
         seq = await session.scalar(
             update(PublicAccount)
             .where(PublicAccount.id == account.id)
