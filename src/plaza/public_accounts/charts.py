@@ -11,13 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-WIDTH = 640
-HEIGHT = 240
+WIDTH = 480  # small enough that its text stays readable when a phone shrinks it
+HEIGHT = 220
 LEFT = 48  # room for the value labels
 RIGHT = 16
 TOP = 16
 BOTTOM = 32  # room for the date labels
 MAX_DAYS = 366  # the chart shows at most the last year
+DOTS_UP_TO = 31  # days marked with a dot (a single day is otherwise invisible)
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class LineChart:
     width: int
     height: int
     points: str  # the polyline's "x,y x,y ..."
+    dots: list[Tick]  # a dot per day when there are few
     area: str  # the same line closed down to the axis, for a light fill
     x_ticks: list[Tick]
     y_ticks: list[Tick]
@@ -96,6 +98,7 @@ def line_chart(series: list[tuple[date, int]]) -> LineChart | None:
         width=WIDTH,
         height=HEIGHT,
         points=points,
+        dots=[Tick(a, b, "") for a, b in coords] if len(coords) <= DOTS_UP_TO else [],
         area=area,
         x_ticks=x_ticks,
         y_ticks=y_ticks,
