@@ -40,6 +40,7 @@ bench: install
 	$(BIN)/python bench/chat.py
 	$(BIN)/python bench/replay.py
 	$(BIN)/python bench/request_path.py
+	$(BIN)/python bench/moments.py
 	$(BIN)/python bench/media.py
 
 clean:

@@ -41,3 +41,14 @@ async def test_demo_loads_people_and_a_conversation_once(sqlite_settings):
             assert len(verona["members"]) > 5
             names = {m["username"] for m in verona["members"]}
             assert "stage_direction" not in names and "acts" not in names
+            timeline = (await client.get("/api/v1/moments/timeline", headers=headers)).json()
+            moments = timeline["items"]
+            # Twelve moments; the host sees all but another's private one.
+            assert "12 moments" in summary and len(moments) == 11
+            assert all(m["media"] for m in moments)
+            assert any(m["likes"] for m in moments) and any(m["comments"] for m in moments)
+            replies = [c for m in moments for c in m["comments"] if c["reply_to"]]
+            assert replies
+            picture = await client.get(moments[0]["media"][0]["url"], headers=headers)
+            assert picture.status_code == 200
+            assert picture.headers["content-type"].startswith("image/")

@@ -186,6 +186,19 @@ def _populate(client) -> World:
         headers=tokens["bob"],
     )
     assert comment.status_code == 201, comment.text
+    account = client.post(
+        "/api/v1/public-accounts", json={"handle": "alice_news", "name": "News"}, headers=alice
+    )
+    assert account.status_code == 201, account.text
+    article = client.post(
+        "/api/v1/public-accounts/alice_news/articles",
+        json={"title": "t", "body": "**b**"},
+        headers=alice,
+    )
+    assert article.status_code == 201, article.text
+    article_id = article.json()["id"]
+    published = client.post(f"/api/v1/articles/{article_id}/publish", headers=alice)
+    assert published.status_code == 200, published.text
     spare = {"Authorization": f"Bearer {_log_in(client, 'alice')}"}
     mine = client.get("/api/v1/sessions", headers=spare)
     assert mine.status_code == 200, mine.text
@@ -203,6 +216,8 @@ def _populate(client) -> World:
             "label_id": label.json()["id"],
             "moment_id": moment.json()["id"],
             "comment_id": comment.json()["id"],
+            "handle": "alice_news",
+            "article_id": article_id,
         },
     )
 

@@ -1,4 +1,5 @@
-"""`plaza demo`: sample people, friendships and a group chat replaying Romeo and Juliet.
+"""`plaza demo`: sample people, friendships and a group chat replaying Romeo and Juliet, and
+moments with pictures, likes and comments (plaza.demo_moments).
 
 The play (public domain) ships inside the package, `plaza/data/romeo_and_juliet.txt`, laid
 out as in the Romeo & Juliet Matrix benchmark: an unindented line names the speaker, indented
@@ -22,11 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.accounts.models import User
 from plaza.accounts.service import friends, users
-from plaza.app import build_runtime
+from plaza.app import create_app
 from plaza.bus.memory import MemoryBus
 from plaza.chat.models import Message
 from plaza.chat.service import conversations, sending
 from plaza.config import Settings
+from plaza.demo_moments import load_moments
+from plaza.runtime import Runtime
 
 DEMO_PASSWORD = "plaza-demo-pass"
 GROUP_TITLE = "Verona"
@@ -95,7 +98,8 @@ async def load_demo(settings: Settings, *, script: Path | None, max_messages: in
         raise SystemExit(f"cannot read the play at {path}; pass --script")
     play = [(s, line) for s, line in read_play(path) if is_person(s)][:max_messages]
     speakers = list(dict.fromkeys(s for s, _ in play))
-    runtime = build_runtime(settings)
+    app = create_app(settings)
+    runtime: Runtime = app.state.runtime
     bus = MemoryBus()
     try:
         async with runtime.sessions() as session:
@@ -165,9 +169,17 @@ async def load_demo(settings: Settings, *, script: Path | None, max_messages: in
                         reply_to=None,
                         max_chars=settings.message_max_chars,
                     )
+        said: dict[int, list[str]] = {}
+        for speaker, line in play:
+            if 20 <= len(line) <= 120:
+                said.setdefault(people[speaker].id, []).append(line)
+        busiest = [people[s] for s, _ in Counter(s for s, _ in play).most_common()]
+        moments = await load_moments(runtime, app.state.media, settings, busiest, said)
     finally:
+        await app.state.media.close()
         await runtime.engine.dispose()
     return (
-        f"{len(people)} people, a group '{GROUP_TITLE}' with {len(play)} messages; sign in as "
-        f"{host.username} / {DEMO_PASSWORD}"
+        f"{len(people)} people, a group '{GROUP_TITLE}' with {len(play)} messages, {moments} "
+        f"moments with pictures; "
+        f"sign in as {host.username} / {DEMO_PASSWORD}"
     )

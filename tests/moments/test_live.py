@@ -135,8 +135,12 @@ async def test_friends_who_may_see_it_hear_the_new_count(server):
     assert seen.status_code == 204
     unseen = await client.get(f"{API}/moments/unseen", headers=heads["bob"])
     assert unseen.json() == {"count": 0}
+    await post(client, heads["ann"], "later")
+    assert (await client.get(f"{API}/moments/unseen", headers=heads["bob"])).json()["count"] == 1
+    assert (await client.post(f"{API}/moments/seen", headers=heads["bob"])).status_code == 204
+    assert (await client.get(f"{API}/moments/unseen", headers=heads["bob"])).json()["count"] == 0
     unseen = await client.get(f"{API}/moments/unseen", headers=heads["cat"])
-    assert unseen.json() == {"count": 1}
+    assert unseen.json() == {"count": 2}  # "for all" and "later", not the one left out of
     for stream in streams.values():
         await stream.close()
 

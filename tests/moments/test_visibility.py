@@ -52,7 +52,7 @@ async def test_every_mode_on_every_path(client, world, mode, usernames, expected
 
 
 async def test_only_the_author_is_shown_the_audience(client, world):
-    moment = await post(client, world["ann"], "for bob and cat", "only", ["bob", "cat"])
+    moment = await post(client, world["ann"], "for two", "only", ["bob", "cat"])
     assert moment["visibility"] == {"mode": "only", "usernames": ["bob", "cat"], "labels": []}
     seen = await client.get(f"{API}/moments/{moment['id']}", headers=world["cat"])
     assert seen.status_code == 200

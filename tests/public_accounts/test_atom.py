@@ -55,3 +55,18 @@ async def test_the_feed_is_valid_atom_of_published_articles(client, clock):
 async def test_an_unknown_account_has_no_feed(client):
     assert (await client.get("/a/nobody_here/feed.xml")).status_code == 404
     assert (await client.get(f"{API}/public-accounts/nobody_here")).status_code == 404
+
+
+async def test_characters_xml_cannot_carry_are_left_out(client):
+    h = await people(client, "ann")
+    await create_account(client, h["ann"], "controls", "Controls", description="a\x01b")
+    await publish(client, h["ann"], "controls", "ok", "bell \x07 and \ufffe here")
+    answer = await client.get("/a/controls/feed.xml")
+    assert answer.status_code == 200
+    root = ElementTree.fromstring(answer.content)
+    content = root.findtext("atom:entry/atom:content", namespaces=NS) or ""
+    assert "bell  and  here" in content
+    refused = await client.post(
+        f"{API}/public-accounts/controls/articles", json={"title": "a\x08b"}, headers=h["ann"]
+    )
+    assert refused.status_code == 422 and refused.json()["error"]["field"] == "title"

@@ -1,9 +1,12 @@
 """The WebSocket stream `GET /api/v1/stream`, shared by every surface.
 
 Protocol (JSON text frames):
-- server -> `{"type": "ready", "user": {...}, "conversations": {"<id>": rev, ...}}` at once;
-- client -> `{"type": "resume", "conversations": {"<id>": last_rev_seen, ...}}` (optional; if
-  none arrives within a moment the stream goes live from the current revisions);
+- server -> `{"type": "ready", "user": {...}, "conversations": {"<id>": rev, ...}, "moments":
+  {"<my id>": rev}}` at once (`moments` is my own topic of `moment.liked` and
+  `moment.commented` events);
+- client -> `{"type": "resume", "conversations": {"<id>": last_rev_seen, ...}, "moments":
+  {"<my id>": last_rev_seen}}` (optional; if none arrives within a moment the stream goes
+  live from the current revisions);
 - server -> events `{"type": ..., ...}`; those of a conversation carry `conversation_id`, `seq`
   and `rev`, and arrive in `rev` order without gaps or duplicates;
 - client -> `{"type": "ping"}`, server -> `{"type": "pong"}` (WebSocket pings also run);

@@ -41,7 +41,7 @@ async def post_moment(
     session: DbSession,
     runtime: RuntimeDep,
     limits: Limits,
-):
+) -> MomentOut:
     """Share text and up to PLAZA_MEDIA_MAX_PER_ITEM pictures (ids from `POST /media`) with
     friends. `visibility` names friends (422 `not_a_friend` for anyone who is not one) and
     my labels (422 `unknown_label`); pictures must be my uploads (422 `unknown_media`)."""
@@ -69,7 +69,7 @@ async def post_moment(
 @router.get("/moments/timeline", response_model=Page[MomentOut])
 async def timeline(
     user_id: CurrentUserId, session: DbSession, limit: PageLimit, cursor: QueryCursor = None
-):
+) -> Page[MomentOut]:
     """My moments and my friends' that I may see, newest first."""
     views, next_cursor = await reading.timeline(
         session, viewer_id=user_id, cursor=cursor, limit=limit
@@ -78,14 +78,14 @@ async def timeline(
 
 
 @router.get("/moments/unseen", response_model=UnseenOut)
-async def unseen(user_id: CurrentUserId, session: DbSession):
+async def unseen(user_id: CurrentUserId, session: DbSession) -> UnseenOut:
     """How many moments of friends I may see are newer than my last `POST /moments/seen`
     (the "new from friends" badge). The stream's `moments.unseen` event carries the same."""
     return UnseenOut(count=await reading.unseen_count(session, viewer_id=user_id))
 
 
 @router.post("/moments/seen", status_code=204)
-async def mark_seen(user: CurrentUser, session: DbSession):
+async def mark_seen(user: CurrentUser, session: DbSession) -> Response:
     """I opened the timeline: everything so far is seen."""
     await reading.mark_seen(session, user=user)
     return Response(status_code=204)
@@ -99,7 +99,7 @@ async def person_moments(
     runtime: RuntimeDep,
     limit: PageLimit,
     cursor: QueryCursor = None,
-):
+) -> Page[MomentOut]:
     """What I may see of one person's moments, newest first: nothing for a stranger, unless
     PLAZA_MOMENTS_STRANGER_PREVIEW lets them see that many of the latest shared with all
     friends."""
@@ -117,7 +117,7 @@ async def person_moments(
 @router.get("/moments/{moment_id}", response_model=MomentOut)
 async def get_moment(
     moment_id: PathId, user_id: CurrentUserId, session: DbSession, runtime: RuntimeDep
-):
+) -> MomentOut:
     view = await reading.get_moment(
         session,
         viewer_id=user_id,
@@ -128,7 +128,7 @@ async def get_moment(
 
 
 @router.delete("/moments/{moment_id}", status_code=204)
-async def delete_moment(moment_id: PathId, user: CurrentUser, session: DbSession):
+async def delete_moment(moment_id: PathId, user: CurrentUser, session: DbSession) -> Response:
     """The author deletes a moment, with its likes and comments, for everyone at once."""
     await posting.remove(session, user=user, moment_id=moment_id)
     return Response(status_code=204)
@@ -152,7 +152,7 @@ async def _like(
 @router.post("/moments/{moment_id}/like", response_model=LikesOut, responses=errors(429))
 async def like(
     moment_id: PathId, user: CurrentUser, session: DbSession, runtime: RuntimeDep, limits: Limits
-):
+) -> LikesOut:
     """Like a moment (again: no change). Answers the likes I may see; the author hears of
     it on the stream (`moment.liked`)."""
     await limits.check_like(user.id)
@@ -162,7 +162,7 @@ async def like(
 @router.delete("/moments/{moment_id}/like", response_model=LikesOut, responses=errors(429))
 async def unlike(
     moment_id: PathId, user: CurrentUser, session: DbSession, runtime: RuntimeDep, limits: Limits
-):
+) -> LikesOut:
     """Take my like back (none: no change). Answers the likes I may see."""
     await limits.check_like(user.id)
     return await _like(moment_id, False, user, session, runtime)
@@ -181,7 +181,7 @@ async def comment(
     session: DbSession,
     runtime: RuntimeDep,
     limits: Limits,
-):
+) -> CommentOut:
     """Comment, or answer a comment I can see (`reply_to`; 422 `unknown_comment` otherwise).
     The author and the person answered hear of it on the stream (`moment.commented`)."""
     await limits.check_comment(user.id)
@@ -202,7 +202,7 @@ async def comment(
 @router.delete("/moments/{moment_id}/comments/{comment_id}", status_code=204)
 async def delete_comment(
     moment_id: PathId, comment_id: PathId, user: CurrentUser, session: DbSession
-):
+) -> Response:
     """Delete a comment: my own, or any on my moment."""
     await interactions.remove_comment(
         session, user=user, moment_id=moment_id, comment_id=comment_id

@@ -35,6 +35,8 @@ class MomentAudienceUser(Base):
     """A person named in an "only" or "except" list."""
 
     __tablename__ = "moment_audience_users"
+    # The timeline asks "which lists name me": PostgreSQL reads them from this index.
+    __table_args__ = (Index("ix_moment_audience_users_user_id", "user_id", "moment_id"),)
 
     moment_id: Mapped[int] = mapped_column(
         ForeignKey("moments.id", ondelete="CASCADE"), primary_key=True

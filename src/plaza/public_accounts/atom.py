@@ -9,7 +9,7 @@ import re
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
-from feedgen.feed import FeedGenerator
+from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 from sqlalchemy import select
 
 from plaza.deps import DbSession
@@ -23,6 +23,13 @@ router = APIRouter(tags=["public accounts"])
 ENTRIES = 20
 ATOM = "application/atom+xml; charset=utf-8"
 _LOCAL_URL = re.compile(r'(src|href)="/(?!/)')
+# Characters XML 1.0 cannot carry (C0 controls but tab and newlines, lone surrogates, U+FFFE/F):
+# a body may hold them; the feed leaves them out rather than fail.
+_NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml(text: str) -> str:
+    return _NOT_XML.sub("", text)
 
 
 def _absolute(html: str, base: str) -> str:
@@ -33,9 +40,9 @@ def build_feed(account: PublicAccount, articles: list[Article], base: str) -> by
     page = f"{base}/a/{account.handle}"
     feed = FeedGenerator()
     feed.id(page)
-    feed.title(account.name)
-    feed.subtitle(account.description or account.name)
-    feed.author({"name": account.name, "uri": page})
+    feed.title(_xml(account.name))
+    feed.subtitle(_xml(account.description) or _xml(account.name))
+    feed.author({"name": _xml(account.name), "uri": page})
     feed.link(href=page, rel="alternate", type="text/html")
     feed.link(href=f"{page}/feed.xml", rel="self", type="application/atom+xml")
     feed.language("und")
@@ -45,12 +52,12 @@ def build_feed(account: PublicAccount, articles: list[Article], base: str) -> by
         url = f"{base}{article_url(account.handle, article.id)}"
         entry = feed.add_entry()
         entry.id(url)
-        entry.title(article.title)
+        entry.title(_xml(article.title))
         entry.link(href=url, rel="alternate", type="text/html")
         entry.published(article.published_at)
         entry.updated(article.updated_at)
-        entry.summary(excerpt(article.html) or article.title)
-        entry.content(_absolute(article.html, base), type="html")
+        entry.summary(_xml(excerpt(article.html)) or _xml(article.title))
+        entry.content(_xml(_absolute(article.html, base)), type="html")
     xml: bytes = feed.atom_str(pretty=True)
     return xml
 

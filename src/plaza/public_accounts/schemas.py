@@ -18,7 +18,9 @@ from plaza.validation import Id, Text, Username
 # Edge bounds only; the real limits are settings checked by the service
 # (PLAZA_ARTICLE_*_MAX_CHARS, ...), so a request over them gets a message naming the limit.
 TITLE_EDGE_MAX = 1000
-BODY_EDGE_MAX = 1_000_000
+# Under PLAZA_MAX_BODY_BYTES even written as JSON escapes (6 bytes a character), so an over-long
+# body is a 413 naming the setting rather than the body limit's.
+BODY_EDGE_MAX = 150_000
 NAME_EDGE_MAX = 256
 DESCRIPTION_EDGE_MAX = 10_000
 QUERY_EDGE_MAX = 100

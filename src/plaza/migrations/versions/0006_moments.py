@@ -158,6 +158,10 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("moment_id", "user_id", name=op.f("pk_moment_audience_users")),
     )
+    with op.batch_alter_table("moment_audience_users", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_moment_audience_users_user_id", ["user_id", "moment_id"], unique=False
+        )
     op.create_table(
         "moment_comments",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -229,6 +233,9 @@ def downgrade() -> None:
         batch_op.drop_index("ix_moment_comments_moment_id_id")
 
     op.drop_table("moment_comments")
+    with op.batch_alter_table("moment_audience_users", schema=None) as batch_op:
+        batch_op.drop_index("ix_moment_audience_users_user_id")
+
     op.drop_table("moment_audience_users")
     with op.batch_alter_table("moment_audience_labels", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_moment_audience_labels_label_id"))

@@ -1,12 +1,12 @@
 """Reading the facts the pure rules (plaza.moments.policies) decide on: about the viewer
 (friends, blocks both ways, the labels they are in) and about moments (mode, named people and
-labels). Each is one indexed query, whatever the number of moments asked about."""
+labels). Each is one round trip, whatever the number of moments asked about."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select, union
+from sqlalchemy import literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.accounts.models import Block, FriendLabelMember, Friendship
@@ -15,49 +15,47 @@ from plaza.moments.policies import MomentFacts, ViewerFacts
 
 
 async def viewer_facts(session: AsyncSession, user_id: int) -> ViewerFacts:
-    friends = set(
-        await session.scalars(select(Friendship.friend_id).where(Friendship.user_id == user_id))
-    )
-    blocked = set(
-        await session.scalars(
-            union(
-                select(Block.blocked_id).where(Block.blocker_id == user_id),
-                select(Block.blocker_id).where(Block.blocked_id == user_id),
-            )
+    """One round trip: the viewer's friends, blocks either way, and labels they are in."""
+    rows = await session.execute(
+        union_all(
+            select(literal("f"), Friendship.friend_id).where(Friendship.user_id == user_id),
+            select(literal("b"), Block.blocked_id).where(Block.blocker_id == user_id),
+            select(literal("b"), Block.blocker_id).where(Block.blocked_id == user_id),
+            select(literal("l"), FriendLabelMember.label_id).where(
+                FriendLabelMember.user_id == user_id
+            ),
         )
     )
-    labels = set(
-        await session.scalars(
-            select(FriendLabelMember.label_id).where(FriendLabelMember.user_id == user_id)
-        )
-    )
-    return ViewerFacts(user_id=user_id, friends=friends, blocked=blocked, labels=labels)
+    found: dict[str, set[int]] = {"f": set(), "b": set(), "l": set()}
+    for kind, ref in rows:
+        found[kind].add(ref)
+    return ViewerFacts(user_id=user_id, friends=found["f"], blocked=found["b"], labels=found["l"])
 
 
 async def moment_facts(session: AsyncSession, moments: Sequence[Moment]) -> dict[int, MomentFacts]:
-    """Facts of these moments; the lists are read only for "only" and "except" ones."""
+    """Facts of these moments; the lists are read (in one query) only for "only" and
+    "except" ones."""
     listed = [m.id for m in moments if m.visibility in ("only", "except")]
-    users: dict[int, set[int]] = {}
-    labels: dict[int, set[int]] = {}
+    named: dict[str, dict[int, set[int]]] = {"u": {}, "l": {}}
     if listed:
-        for moment_id, user_id in await session.execute(
-            select(MomentAudienceUser.moment_id, MomentAudienceUser.user_id).where(
-                MomentAudienceUser.moment_id.in_(listed)
+        rows = await session.execute(
+            union_all(
+                select(
+                    literal("u"), MomentAudienceUser.moment_id, MomentAudienceUser.user_id
+                ).where(MomentAudienceUser.moment_id.in_(listed)),
+                select(
+                    literal("l"), MomentAudienceLabel.moment_id, MomentAudienceLabel.label_id
+                ).where(MomentAudienceLabel.moment_id.in_(listed)),
             )
-        ):
-            users.setdefault(moment_id, set()).add(user_id)
-        for moment_id, label_id in await session.execute(
-            select(MomentAudienceLabel.moment_id, MomentAudienceLabel.label_id).where(
-                MomentAudienceLabel.moment_id.in_(listed)
-            )
-        ):
-            labels.setdefault(moment_id, set()).add(label_id)
+        )
+        for kind, moment_id, ref in rows:
+            named[kind].setdefault(moment_id, set()).add(ref)
     return {
         m.id: MomentFacts(
             author_id=m.author_id,
             mode=m.visibility,
-            users=frozenset(users.get(m.id, ())),
-            labels=frozenset(labels.get(m.id, ())),
+            users=frozenset(named["u"].get(m.id, ())),
+            labels=frozenset(named["l"].get(m.id, ())),
         )
         for m in moments
     }

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.accounts.models import FriendLabelMember, User
@@ -42,8 +44,8 @@ async def timeline(
     """Newest first: the viewer's own moments and the friends' moments they may see."""
     before = _before(cursor)
     viewer = await viewer_facts(session, viewer_id)
-    authors = policies.timeline_authors(viewer)
-    query = queries.timeline_query(viewer_id, authors, before=before, limit=limit + 1)
+    dialect = session.get_bind().dialect.name
+    query = queries.timeline_query(viewer, before=before, limit=limit + 1, dialect=dialect)
     rows, next_cursor = _page(list(await session.scalars(query)), limit)
     facts = await moment_facts(session, rows)
     shown = [m for m in rows if policies.can_view_moment(viewer, facts[m.id])]
@@ -73,9 +75,7 @@ async def person_moments(
         preview = await preview_ids(session, author_id=author.id, count=stranger_preview)
         if not preview:
             return [], None
-    query = queries.person_query(
-        viewer_id, author.id, friends=friends, before=before, limit=limit + 1
-    )
+    query = queries.person_query(viewer, author.id, before=before, limit=limit + 1)
     rows, next_cursor = _page(list(await session.scalars(query)), limit)
     facts = await moment_facts(session, rows)
     shown = [
@@ -131,10 +131,12 @@ async def unseen_count(session: AsyncSession, *, viewer_id: int) -> int:
     (at most UNSEEN_MAX)."""
     seen = await session.get(MomentSeen, viewer_id)
     viewer = await viewer_facts(session, viewer_id)
-    authors = policies.timeline_authors(viewer) - {viewer_id}
-    if not authors:
+    if not policies.timeline_authors(viewer) - {viewer_id}:
         return 0
-    query = queries.timeline_query(viewer_id, authors, before=None, limit=UNSEEN_MAX)
+    dialect = session.get_bind().dialect.name
+    query = queries.timeline_query(
+        viewer, before=None, limit=UNSEEN_MAX, friends_only=True, dialect=dialect
+    )
     if seen is not None:
         query = query.where(Moment.id > seen.last_moment_id)
     rows = list(await session.scalars(query))
@@ -143,13 +145,20 @@ async def unseen_count(session: AsyncSession, *, viewer_id: int) -> int:
 
 
 async def mark_seen(session: AsyncSession, *, user: User) -> None:
-    """The person opened the timeline: everything posted so far is seen."""
+    """The person opened the timeline: everything posted so far is seen. One upsert, so two
+    devices marking at once cannot collide."""
     newest = await session.scalar(select(func.max(Moment.id))) or 0
-    seen = await session.get(MomentSeen, user.id)
-    if seen is None:
-        session.add(MomentSeen(user_id=user.id, last_moment_id=newest))
-    else:
-        seen.last_moment_id = max(seen.last_moment_id, newest)
+    dialect = session.get_bind().dialect.name
+    maker = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = maker(MomentSeen).values(user_id=user.id, last_moment_id=newest)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[MomentSeen.user_id],
+            set_={"last_moment_id": func.max(MomentSeen.last_moment_id, newest)}
+            if dialect == "sqlite"
+            else {"last_moment_id": func.greatest(MomentSeen.last_moment_id, newest)},
+        )
+    )
     await session.commit()
 
 

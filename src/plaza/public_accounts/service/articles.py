@@ -7,6 +7,7 @@ stored. Its pictures (`![alt](/api/v1/media/<id>)`) and the cover are attached t
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -48,6 +49,8 @@ def check_content(
     title = " ".join(title.split())
     if not title:
         raise Invalid("an article needs a title", field="title")
+    if any(unicodedata.category(ch) == "Cc" for ch in title):
+        raise Invalid("a title must not contain control characters", field="title")
     if len(title) > limits.title_max:
         raise Invalid(f"a title is at most {limits.title_max} characters", field="title")
     if len(body) > limits.body_max:
