@@ -70,7 +70,8 @@ def test_public_accounts_pages_are_accessible_and_fit(browser, server, size):
                 f"/public-accounts/{handle}/articles",
                 json={
                     "title": title,
-                    "body": BODY + (f"![公园](/api/v1/media/{picture})\n\n" if i == 0 else "")
+                    "body": BODY
+                    + (f"![公园](/api/v1/media/{picture})\n\n" if i == 0 else "")
                     + BODY,
                     "cover_media_id": cover if i == 0 else None,
                 },
@@ -79,7 +80,8 @@ def test_public_accounts_pages_are_accessible_and_fit(browser, server, size):
             ids.append(draft.json()["id"])
             client.post(f"/articles/{ids[-1]}/publish").raise_for_status()
         client.post(
-            f"/public-accounts/{handle}/articles", json={"title": "草稿：下周的选题", "body": "想法"}
+            f"/public-accounts/{handle}/articles",
+            json={"title": "草稿：下周的选题", "body": "想法"},
         ).raise_for_status()
         client.patch(f"/articles/{ids[0]}", json={"title": "春天来了：公园里的花都开了（修订）"})
     with api(server, token_b) as client:

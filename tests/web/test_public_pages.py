@@ -9,10 +9,12 @@ import html
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
+from datetime import date
 
 import httpx
 import pytest
 
+from plaza.public_accounts import charts
 from tests.helpers import log_in
 from tests.media.pictures import png
 from tests.web.test_pages import sign_up
@@ -215,3 +217,16 @@ async def test_statistics_draw_subscribers_as_an_svg_chart_with_a_table(client, 
     assert re.search(r'<polyline class="line" points="[0-9., ]+"', page.text)
     assert re.search(r"<td>1</td><td>0</td><td>1</td>", page.text)  # subscribed, total
     assert "Read me" in page.text
+
+
+def test_the_chart_spans_calendar_days_carrying_the_total_over_quiet_ones():
+    assert charts.line_chart([]) is None
+    chart = charts.line_chart([(date(2026, 3, 1), 3), (date(2026, 3, 4), 7)])
+    assert chart is not None
+    points = [tuple(map(float, p.split(","))) for p in chart.points.split()]
+    assert len(points) == 4  # 1, 2, 3 and 4 March
+    assert points[1][1] == points[2][1] == points[0][1]  # 2 and 3 March keep 3
+    assert points[3][1] < points[0][1]  # 7 is drawn higher (SVG y grows downwards)
+    assert (chart.low, chart.high) == (3, 7)
+    assert [t.label for t in chart.y_ticks] == ["0", "5", "10"]
+    assert [t.label for t in chart.x_ticks] == ["2026-03-01", "2026-03-03", "2026-03-04"]
