@@ -178,6 +178,10 @@
       close.addEventListener("click", () => close.closest("dialog").close());
     }
 
+    // A share is the article's link, after what the person adds: chats and Moments show a
+    // link to this server's article as its card (Plaza.articleCards).
+    const withLink = (said) => (said.trim() ? said.trim() + "\n" : "") + location.origin + article.dataset.url;
+
     const chatDialog = $("share-chat-dialog");
     async function listConversations() {
       const box = $("share-conversations");
@@ -226,8 +230,7 @@
         try {
           await api("POST", `/conversations/${picked.value}/messages`, {
             client_id: crypto.randomUUID(),
-            text: $("share-chat-text").value.trim(),
-            article_id: Number(id),
+            text: withLink($("share-chat-text").value),
           });
           chatDialog.close();
           const link = document.createElement("a");
@@ -253,7 +256,7 @@
       $("share-moments-form").addEventListener("submit", async (event) => {
         event.preventDefault();
         try {
-          await api("POST", "/moments", { text: $("share-moments-text").value.trim(), article_id: Number(id) });
+          await api("POST", "/moments", { text: withLink($("share-moments-text").value) });
           momentsDialog.close();
           const link = document.createElement("a");
           link.href = "/moments";

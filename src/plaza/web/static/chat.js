@@ -434,6 +434,7 @@
       const shown = pending ? pending.previews || [] : m.media || [];
       if (shown.length) bubble.append(picturesNode(shown, Boolean(pending)));
       if (m.text) bubble.append(linkified(m.text));
+      if (m.text && !pending) window.Plaza.articleCards(bubble, m.text);
     }
     const created = m.created_at ? new Date(m.created_at) : new Date();
     bubble.title = created.toLocaleString();
