@@ -13,19 +13,26 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import ann_and_bob_in_a_chat, sign_in
+from tests.e2e.helpers import api
 from tests.e2e.test_moments import jpeg
 
 pytestmark = pytest.mark.e2e
+
+
+def ready(page: Page) -> None:
+    """The page's script has wired its forms and buttons (a busy machine is slow to)."""
+    expect(page.locator("html[data-ready]")).to_be_attached()
 
 
 def open_as(page: Page, person, path: str) -> None:
     page.goto("/signin?next=" + path)
     sign_in(page, person)
     expect(page).to_have_url(re.compile(re.escape(path) + "$"))
+    ready(page)
 
 
 def test_publish_with_a_picture_reaches_a_subscriber_live_and_a_chat(new_page, server):
-    ann, bob, _token, chat_id = ann_and_bob_in_a_chat(server)
+    ann, bob, token_a, chat_id = ann_and_bob_in_a_chat(server)
     handle = "news_" + uuid.uuid4().hex[:8]
 
     # Ann creates the account from the directory.
@@ -45,6 +52,7 @@ def test_publish_with_a_picture_reaches_a_subscriber_live_and_a_chat(new_page, s
     reader.get_by_role("button", name="Search").click()
     reader.get_by_role("link", name=re.compile("每日新闻")).first.click()
     expect(reader).to_have_url(re.compile(f"/a/{handle}$"))
+    ready(reader)
     reader.get_by_role("button", name="Subscribe").click()
     expect(reader.get_by_role("button", name="Subscribed")).to_be_visible()
     expect(reader.locator("#subscriber-count")).to_have_text("1 subscriber")
@@ -55,6 +63,7 @@ def test_publish_with_a_picture_reaches_a_subscriber_live_and_a_chat(new_page, s
 
     # Ann writes: a title, a picture inserted into the body, the preview shows both.
     owner.get_by_role("link", name="Write").click()
+    ready(owner)
     owner.get_by_label("Title").fill("春天来了")
     body = owner.get_by_label("Body (Markdown)")
     body.fill("公园里的花都开了。\n\n")
@@ -86,6 +95,7 @@ def test_publish_with_a_picture_reaches_a_subscriber_live_and_a_chat(new_page, s
     # Bob shares it into his chat with Ann; the chat shows the card, which opens it.
     reader.locator("#new-article a").click()
     expect(reader).to_have_url(re.compile(re.escape(url) + "$"))
+    ready(reader)
     reader.get_by_role("button", name="Share to chat").click()
     reader.get_by_role("radio", name=ann.display_name).check()
     reader.get_by_role("button", name="Send").click()
@@ -97,3 +107,17 @@ def test_publish_with_a_picture_reaches_a_subscriber_live_and_a_chat(new_page, s
     expect(card).to_contain_text("每日新闻")
     card.click()
     expect(reader).to_have_url(re.compile(re.escape(url) + "$"))
+
+    # Past the publishing limit (8 a day), the editor says why and until when; the draft stays.
+    with api(server, token_a) as client:
+        for i in range(7):
+            draft = client.post(f"/public-accounts/{handle}/articles", json={"title": f"No. {i}"})
+            client.post(f"/articles/{draft.raise_for_status().json()['id']}/publish")
+    owner.goto(f"/a/{handle}/write")
+    ready(owner)
+    owner.get_by_label("Title").fill("One too many")
+    owner.get_by_role("button", name="Publish").click()
+    expect(owner.locator("#editor-error")).to_contain_text("published 8 articles in the last 24")
+    expect(owner).to_have_url(re.compile(rf"/a/{handle}/\d+/edit$"))
+    owner.reload()
+    expect(owner.get_by_label("Title")).to_have_value("One too many")

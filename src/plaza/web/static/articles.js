@@ -326,4 +326,6 @@
       },
     });
   }
+  // Forms and buttons work from here on (tests wait for it on a busy machine).
+  document.documentElement.dataset.ready = "articles";
 })();
