@@ -42,6 +42,7 @@ bench: install
 	$(BIN)/python bench/request_path.py
 	$(BIN)/python bench/moments.py
 	$(BIN)/python bench/media.py
+	$(BIN)/python bench/publish.py
 
 clean:
 	rm -rf $(VENV) plaza-data .pytest_cache

@@ -57,6 +57,7 @@ async def post_moment(
             mode=body.visibility.mode,
             usernames=body.visibility.usernames,
             labels=body.visibility.labels,
+            article_id=body.article_id,
         ),
         limits=posting.PostLimits(
             max_chars=settings.moments_text_max_chars, max_media=settings.media_max_per_item

@@ -11,6 +11,7 @@ from plaza.accounts.schemas import PersonOut
 from plaza.media.schemas import MediaOut
 from plaza.moments.service.interactions import Likes
 from plaza.moments.service.views import CommentView, MomentView
+from plaza.public_accounts.schemas import CardOut
 from plaza.validation import Id, Text, Username
 
 # Edge bounds only; the real limits are settings checked by the service (PLAZA_MOMENTS_*,
@@ -36,6 +37,9 @@ class MomentIn(BaseModel):
     text: Annotated[Text, Field(max_length=TEXT_EDGE_MAX)] = ""
     media_ids: Annotated[list[Id], Field(max_length=MEDIA_EDGE_MAX)] = []
     visibility: VisibilityIn = VisibilityIn()
+    article_id: Id | None = Field(
+        None, description="Share a published public account article as a card."
+    )
 
 
 class VisibilityOut(BaseModel):
@@ -100,6 +104,7 @@ class MomentOut(BaseModel):
     )
     liked_by_me: bool
     can_delete: bool
+    card: CardOut | None = Field(None, description="The article it shares, if any.")
 
     @classmethod
     def of(cls, view: MomentView) -> MomentOut:
@@ -123,6 +128,7 @@ class MomentOut(BaseModel):
             comments=[CommentOut.of(c) for c in view.comments],
             liked_by_me=view.liked_by_me,
             can_delete=view.can_delete,
+            card=CardOut.of(view.card) if view.card else None,
         )
 
 

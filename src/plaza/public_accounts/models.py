@@ -159,3 +159,17 @@ class SubscriberDay(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     added: Mapped[int] = mapped_column(Integer, default=0)
     removed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ArticleShare(Base):
+    """An article shared into an item of another surface (a moment, later a chat message) as
+    a card: the item names the article, and the card is drawn from the article's state when
+    the item is shown (plaza.public_accounts.service.cards)."""
+
+    __tablename__ = "article_shares"
+
+    surface: Mapped[str] = mapped_column(String(16), primary_key=True)
+    ref_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )

@@ -11,6 +11,7 @@ from plaza.accounts.schemas import PersonOut
 from plaza.media.schemas import MediaOut
 from plaza.public_accounts.handles import HANDLE_PATTERN
 from plaza.public_accounts.models import ArticleRevision
+from plaza.public_accounts.service.cards import Card
 from plaza.public_accounts.service.subscriptions import Stats
 from plaza.public_accounts.service.views import AccountView, ArticleView
 from plaza.validation import Id, Text, Username
@@ -233,3 +234,24 @@ class StatsOut(BaseModel):
             days=[DayOut(**d.__dict__) for d in stats.days],
             articles=[ArticleReadsOut(**a.__dict__) for a in stats.articles],
         )
+
+
+class CardAccountOut(BaseModel):
+    handle: str
+    name: str
+
+
+class CardOut(BaseModel):
+    """An article shared into a moment or a message. It follows the article: once the article
+    is removed, `state` is "removed" and nothing else of it is shown."""
+
+    article_id: int
+    state: Literal["published", "removed"]
+    title: str | None
+    cover: MediaOut | None
+    account: CardAccountOut | None
+    url: str | None = Field(description="The article's page: /a/{handle}/{id}")
+
+    @classmethod
+    def of(cls, card: Card) -> CardOut:
+        return cls.model_validate(card.as_dict())

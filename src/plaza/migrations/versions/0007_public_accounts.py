@@ -226,9 +226,29 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("article_id", "number", name=op.f("pk_article_revisions")),
     )
+    op.create_table(
+        "article_shares",
+        sa.Column("surface", sa.String(length=16), nullable=False),
+        sa.Column("ref_id", sa.Integer(), nullable=False),
+        sa.Column("article_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["article_id"],
+            ["articles.id"],
+            name=op.f("fk_article_shares_article_id_articles"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("surface", "ref_id", name=op.f("pk_article_shares")),
+    )
+    with op.batch_alter_table("article_shares", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_article_shares_article_id"), ["article_id"], unique=False
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("article_shares", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_article_shares_article_id"))
+    op.drop_table("article_shares")
     op.drop_table("article_revisions")
     op.drop_table("article_reads")
     op.drop_table("article_likes")

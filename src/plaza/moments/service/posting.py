@@ -18,6 +18,7 @@ from plaza.moments.models import MODES, Moment, MomentAudienceLabel, MomentAudie
 from plaza.moments.service.facts import moment_facts, viewer_facts
 from plaza.moments.service.reading import NOT_FOUND, visible_moment
 from plaza.moments.service.views import SURFACE, MomentView, render
+from plaza.public_accounts.service import cards
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Draft:
     mode: str
     usernames: Sequence[str]
     labels: Sequence[int]
+    article_id: int | None = None  # a public account article shared as a card
 
 
 @dataclass(frozen=True)
@@ -39,8 +41,8 @@ def _check_shape(draft: Draft, limits: PostLimits) -> str:
     text = draft.text.strip()
     if len(text) > limits.max_chars:
         raise Invalid(f"a moment is at most {limits.max_chars} characters", field="text")
-    if not text and not draft.media_ids:
-        raise Invalid("a moment needs text or at least one picture", field="text")
+    if not text and not draft.media_ids and draft.article_id is None:
+        raise Invalid("a moment needs text, a picture or a shared article", field="text")
     if draft.mode not in MODES:
         raise Invalid(f"visibility mode must be one of {', '.join(MODES)}", field="visibility")
     listed = bool(draft.usernames or draft.labels)
@@ -67,9 +69,15 @@ async def create(
         session, user_id=author.id, usernames=draft.usernames, field="visibility.usernames"
     )
     label_ids = await owned_label_ids(session, owner_id=author.id, label_ids=draft.labels)
+    if draft.article_id is not None:
+        await cards.check_shareable(session, article_id=draft.article_id)
     moment = Moment(author_id=author.id, text=text, visibility=draft.mode, created_at=clock.now())
     session.add(moment)
     await session.flush()
+    if draft.article_id is not None:
+        await cards.record_share(
+            session, surface=SURFACE, ref_id=moment.id, article_id=draft.article_id
+        )
     if people:
         await session.execute(
             insert(MomentAudienceUser), [{"moment_id": moment.id, "user_id": p.id} for p in people]
@@ -105,5 +113,6 @@ async def remove(session: AsyncSession, *, user: User, moment_id: int) -> None:
         await visible_moment(session, viewer=viewer, moment_id=moment_id)
         raise Forbidden("only its author may delete a moment")
     await detach(session, surface=SURFACE, ref_id=moment.id)
+    await cards.forget_share(session, surface=SURFACE, ref_id=moment.id)
     await session.execute(delete(Moment).where(Moment.id == moment.id))
     await session.commit()

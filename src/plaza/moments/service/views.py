@@ -16,6 +16,7 @@ from plaza.media.service import MediaRef, refs_for
 from plaza.moments import policies
 from plaza.moments.models import Moment, MomentComment, MomentLike
 from plaza.moments.policies import MomentFacts, ViewerFacts
+from plaza.public_accounts.service.cards import Card, cards_of
 
 SURFACE = "moment"
 
@@ -47,6 +48,7 @@ class MomentView:
     comments: list[CommentView]
     liked_by_me: bool
     can_delete: bool
+    card: Card | None = None  # a shared public account article
 
 
 def comment_view(
@@ -97,6 +99,7 @@ async def render(
             wanted |= facts[moment.id].users
     people = await users_by_id(session, wanted - {0})
     media = await refs_for(session, surface=SURFACE, ref_ids=ids)
+    cards = await cards_of(session, surface=SURFACE, ref_ids=ids)
     views = []
     for moment in moments:
         own = moment.author_id == viewer.user_id
@@ -114,6 +117,7 @@ async def render(
                 ],
                 liked_by_me=viewer.user_id in liked,
                 can_delete=own,
+                card=cards.get(moment.id),
             )
         )
     return views

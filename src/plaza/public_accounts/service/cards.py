@@ -1,0 +1,131 @@
+"""Articles shared into other surfaces as cards (title, cover, account, link).
+
+The interface chat and moments use: `check_shareable` before storing an item that shares an
+article, `record_share` in the same transaction, `cards_of` (or `cards_for`, by article id)
+when showing items, `forget_share` when an item is deleted. A card follows the article: once
+it is removed (or its account closed) the card says so and shows nothing of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from plaza.errors import Invalid
+from plaza.media.service import MediaRef, refs_for
+from plaza.public_accounts.models import Article, ArticleShare, PublicAccount
+from plaza.public_accounts.service.views import ARTICLE_SURFACE, article_url
+
+_MAX_ID = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class Card:
+    article_id: int
+    # "published": the article can be opened; "removed": taken down (or its account closed).
+    state: str
+    title: str | None = None
+    cover: MediaRef | None = None
+    account_handle: str | None = None
+    account_name: str | None = None
+    url: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "article_id": self.article_id,
+            "state": self.state,
+            "title": self.title,
+            "cover": self.cover.as_dict() if self.cover else None,
+            "account": (
+                {"handle": self.account_handle, "name": self.account_name}
+                if self.account_handle
+                else None
+            ),
+            "url": self.url,
+        }
+
+
+async def check_shareable(session: AsyncSession, *, article_id: int) -> None:
+    """422 `unknown_article` unless it names a published article of a live account."""
+    found = None
+    if 0 < article_id <= _MAX_ID:
+        found = await session.scalar(
+            select(Article.id)
+            .join(PublicAccount, PublicAccount.id == Article.account_id)
+            .where(
+                Article.id == article_id,
+                Article.status == "published",
+                PublicAccount.status == "active",
+            )
+        )
+    if found is None:
+        raise Invalid(
+            f"no published article has id {article_id}",
+            code="unknown_article",
+            field="article_id",
+        )
+
+
+async def record_share(
+    session: AsyncSession, *, surface: str, ref_id: int, article_id: int
+) -> None:
+    session.add(ArticleShare(surface=surface, ref_id=ref_id, article_id=article_id))
+    await session.flush()
+
+
+async def forget_share(session: AsyncSession, *, surface: str, ref_id: int) -> None:
+    await session.execute(
+        delete(ArticleShare).where(ArticleShare.surface == surface, ArticleShare.ref_id == ref_id)
+    )
+
+
+async def cards_for(session: AsyncSession, article_ids: Sequence[int]) -> dict[int, Card]:
+    """Cards of these articles, in a fixed number of queries: article id -> card."""
+    if not article_ids:
+        return {}
+    rows = (
+        await session.execute(
+            select(Article, PublicAccount)
+            .join(PublicAccount, PublicAccount.id == Article.account_id)
+            .where(Article.id.in_(list(set(article_ids))))
+        )
+    ).all()
+    live = [a for a, acc in rows if a.status == "published" and acc.status == "active"]
+    pictures = await refs_for(session, surface=ARTICLE_SURFACE, ref_ids=[a.id for a in live])
+    cards = {article_id: Card(article_id, "removed") for article_id in article_ids}
+    for article, account in rows:
+        if article not in live:
+            continue
+        cover = next(
+            (r for r in pictures.get(article.id, []) if r.id == article.cover_media_id), None
+        )
+        cards[article.id] = Card(
+            article_id=article.id,
+            state="published",
+            title=article.title,
+            cover=cover,
+            account_handle=account.handle,
+            account_name=account.name,
+            url=article_url(account.handle, article.id),
+        )
+    return cards
+
+
+async def cards_of(
+    session: AsyncSession, *, surface: str, ref_ids: Sequence[int]
+) -> dict[int, Card]:
+    """Cards of the items of `surface` that share an article: item id -> card."""
+    if not ref_ids:
+        return {}
+    rows = await session.execute(
+        select(ArticleShare.ref_id, ArticleShare.article_id).where(
+            ArticleShare.surface == surface, ArticleShare.ref_id.in_(list(set(ref_ids)))
+        )
+    )
+    shares = {ref_id: article_id for ref_id, article_id in rows}
+    cards = await cards_for(session, list(shares.values()))
+    return {ref_id: cards[article_id] for ref_id, article_id in shares.items()}
