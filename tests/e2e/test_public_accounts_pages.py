@@ -112,6 +112,14 @@ def test_public_accounts_pages_are_accessible_and_fit(browser, server, size):
         sign_in(page, ann)
         expect(page).to_have_url(re.compile("/a$"))
         check(page, "directory", size)
+        # The owner gives the account an avatar from its page.
+        page.goto(f"/a/{handle}")
+        expect(page.locator("html[data-ready]")).to_be_attached()
+        page.get_by_text("Edit the profile").click()
+        page.locator("#avatar-file").set_input_files(
+            {"name": "logo.jpg", "mimeType": "image/jpeg", "buffer": jpeg(300, 300)}
+        )
+        expect(page.locator("img.pa-avatar.large")).to_be_visible()
         for path, name in [
             (f"/a/{handle}", "account-owner"),
             (f"/a/{handle}/{ids[0]}", "reader"),

@@ -120,6 +120,40 @@
       });
     }
 
+    // The profile (owner and editors): name and description, and the avatar, which is
+    // uploaded and set at once.
+    const profile = $("profile-form");
+    if (profile) {
+      const patch = async (body) => {
+        try {
+          await api("PATCH", `/public-accounts/${handle}`, body);
+          location.reload();
+        } catch (failure) {
+          show($("profile-error"), messageOf(failure));
+        }
+      };
+      profile.addEventListener("submit", (event) => {
+        event.preventDefault();
+        const name = $("profile-name").value.trim();
+        if (!name) return show($("profile-error"), "Give the account a name.");
+        patch({ name, description: $("profile-description").value.trim() });
+      });
+      $("pick-avatar").addEventListener("click", () => $("avatar-file").click());
+      $("avatar-file").addEventListener("change", async (event) => {
+        const file = event.target.files[0];
+        event.target.value = "";
+        if (!file) return;
+        try {
+          const media = await window.Plaza.upload(file);
+          await patch({ avatar_media_id: media.id });
+        } catch (failure) {
+          show($("profile-error"), messageOf(failure));
+        }
+      });
+      const removeAvatar = $("remove-avatar");
+      if (removeAvatar) removeAvatar.addEventListener("click", () => patch({ clear_avatar: true }));
+    }
+
     const addEditor = $("add-editor");
     if (addEditor) {
       addEditor.addEventListener("submit", async (event) => {
