@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, delete, insert, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -139,29 +140,57 @@ async def my_subscriptions(
     return [r[0] for r in rows], None
 
 
-async def feed(
-    session: AsyncSession, *, user_id: int, cursor: str | None, limit: int
-) -> tuple[list[ArticleView], str | None]:
-    """The newest published articles of the accounts I follow, newest first."""
-    position = decode_cursor(cursor, BeforeTimeAndId)
-    followed = select(Subscription.account_id).where(Subscription.user_id == user_id)
-    query = select(Article).where(
-        Article.account_id.in_(followed),
-        Article.published_at.is_not(None),
-        Article.status == "published",
-    )
+def _feed_ids(user_id: int, position: BeforeTimeAndId | None, wanted: int, dialect: str) -> Any:
+    """The ids of the newest published articles of the accounts `user_id` follows.
+
+    PostgreSQL: for each subscription, the account's newest `wanted` articles from the
+    (account_id, published_at, id) index (a LATERAL join), merged: bounded by subscriptions x
+    page size, however many articles the accounts have. SQLite (no LATERAL): the followed
+    accounts' rows from the same index, kept to the newest `wanted` by a top-N sort (about 3 ms
+    for 500 accounts with 100 articles each in bench/publish.py)."""
+    newer = [Article.status == "published", Article.published_at.is_not(None)]
     if position is not None:
-        query = query.where(
+        newer.append(
             or_(
                 Article.published_at < position.at,
                 and_(Article.published_at == position.at, Article.id < position.id),
             )
         )
-    rows = list(
-        await session.scalars(
-            query.order_by(Article.published_at.desc(), Article.id.desc()).limit(limit + 1)
+    newest = (Article.published_at.desc(), Article.id.desc())
+    if dialect == "postgresql":
+        recent = (
+            select(Article.id, Article.published_at)
+            .where(Article.account_id == Subscription.account_id, *newer)
+            .order_by(*newest)
+            .limit(wanted)
+            .lateral("recent")
         )
+        return (
+            select(recent.c.id)
+            .select_from(Subscription)
+            .join(recent, true())
+            .where(Subscription.user_id == user_id)
+            .order_by(recent.c.published_at.desc(), recent.c.id.desc())
+            .limit(wanted)
+        )
+    followed = select(Subscription.account_id).where(Subscription.user_id == user_id)
+    return (
+        select(Article.id)
+        .where(Article.account_id.in_(followed), *newer)
+        .order_by(*newest)
+        .limit(wanted)
     )
+
+
+async def feed(
+    session: AsyncSession, *, user_id: int, cursor: str | None, limit: int
+) -> tuple[list[ArticleView], str | None]:
+    """The newest published articles of the accounts I follow, newest first."""
+    position = decode_cursor(cursor, BeforeTimeAndId)
+    dialect = session.get_bind().dialect.name
+    ids = list(await session.scalars(_feed_ids(user_id, position, limit + 1, dialect)))
+    found = {a.id: a for a in await session.scalars(select(Article).where(Article.id.in_(ids)))}
+    rows = [found[i] for i in ids if i in found]
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
