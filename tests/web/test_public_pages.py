@@ -247,3 +247,17 @@ async def test_a_shared_link_s_card_follows_the_article_and_counts_no_read(
     await ok(await client.delete(f"/api/v1/articles/{article['id']}", headers=ann_api), 204)
     gone = await anonymous.get(article["url"] + "/card")
     assert "Article not available" in gone.text and "Card me" not in gone.text
+
+
+async def test_a_moment_sharing_an_article_shows_its_card_until_it_is_removed(client, people):
+    ann, ann_api = await people("ann")
+    await account(client, ann_api, "daily_news", "每日新闻")
+    article = await publish(client, ann_api, "daily_news", "Worth a read")
+    body = {"text": "看看这篇", "article_id": article["id"]}
+    await ok(await client.post("/api/v1/moments", json=body, headers=ann_api), 201)
+    page = await ann.get("/moments")
+    assert re.search(rf'<a class="article-card" href="{article["url"]}">', page.text)
+    assert "Worth a read" in page.text and "每日新闻" in page.text
+    await ok(await client.delete(f"/api/v1/articles/{article['id']}", headers=ann_api), 204)
+    page = await ann.get("/moments")
+    assert "Article not available" in page.text and "Worth a read" not in page.text

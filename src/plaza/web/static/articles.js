@@ -212,8 +212,9 @@
       close.addEventListener("click", () => close.closest("dialog").close());
     }
 
-    // A share is the article's link, after what the person adds: chats and Moments show a
-    // link to this server's article as its card (Plaza.articleCards).
+    // To Moments, a share is the article (article_id): the moment shows its card. To a chat,
+    // it is the article's link after what the person adds: chats show a link to this
+    // server's article as its card (Plaza.articleCards).
     const withLink = (said) => (said.trim() ? said.trim() + "\n" : "") + location.origin + article.dataset.url;
 
     const chatDialog = $("share-chat-dialog");
@@ -290,7 +291,9 @@
       $("share-moments-form").addEventListener("submit", async (event) => {
         event.preventDefault();
         try {
-          await api("POST", "/moments", { text: withLink($("share-moments-text").value) });
+          await api("POST", "/moments", {
+            text: $("share-moments-text").value.trim(), article_id: Number(id),
+          });
           momentsDialog.close();
           const link = document.createElement("a");
           link.href = "/moments";

@@ -56,16 +56,6 @@
     }
   }
 
-  // A moment that shares an article (its link in the text) shows the article's card.
-  function sharedArticles(scope) {
-    for (const text of scope.querySelectorAll(".moment-text")) {
-      const cards = document.createElement("div");
-      cards.className = "moment-cards";
-      text.after(cards);
-      window.Plaza.articleCards(cards, text.textContent);
-    }
-  }
-
   // ---------------------------------------------------------------- server-drawn moments
 
   async function fragment(url) {
@@ -76,7 +66,6 @@
     const template = document.createElement("template");
     template.innerHTML = html; // our own server's HTML: user text in it is escaped there
     localTimes(template.content);
-    sharedArticles(template.content);
     return template.content;
   }
 
@@ -353,7 +342,6 @@
   if (pill) pill.addEventListener("click", () => location.assign("/moments"));
 
   localTimes(document);
-  sharedArticles(document);
   wireFeed();
   wireLightbox();
   // The stream's state on the page root ("connecting", "live", "offline", "busy"), for styles
