@@ -55,3 +55,33 @@ async def test_only_published_articles_can_be_shared(client):
         assert answer.json()["error"]["code"] == "unknown_article"
     timeline = (await client.get(f"{API}/moments/timeline", headers=h["bob"])).json()
     assert timeline["items"] == []
+
+
+async def test_a_chat_message_shares_an_article_as_a_card_that_follows_it(client):
+    h = await people(client, "ann", "bob")
+    await befriend(client, h["ann"], h["bob"], "bob")
+    await create_account(client, h["ann"], "chatty", "Chatty News")
+    article = await publish(client, h["ann"], "chatty", "Read this")
+    chat = await client.post(
+        f"{API}/conversations", json={"kind": "direct", "members": ["bob"]}, headers=h["ann"]
+    )
+    url = f"{API}/conversations/{chat.json()['id']}/messages"
+    sent = await client.post(
+        url, json={"client_id": "c1", "text": "", "article_id": article["id"]}, headers=h["ann"]
+    )
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["card"]["title"] == "Read this"
+    assert sent.json()["card"]["url"] == f"/a/chatty/{article['id']}"
+    history = (await client.get(url, headers=h["bob"])).json()["items"]
+    assert history[-1]["card"]["account"] == {"handle": "chatty", "name": "Chatty News"}
+    await client.delete(f"{API}/articles/{article['id']}", headers=h["ann"])
+    history = (await client.get(url, headers=h["bob"])).json()["items"]
+    assert history[-1]["card"]["state"] == "removed"
+    assert history[-1]["card"]["title"] is None
+    refused = await client.post(
+        url, json={"client_id": "c2", "text": "x", "article_id": article["id"]}, headers=h["ann"]
+    )
+    assert refused.status_code == 422
+    assert refused.json()["error"]["code"] == "unknown_article"
+    plain = await client.post(url, json={"client_id": "c3", "text": "hi"}, headers=h["ann"])
+    assert plain.json()["card"] is None

@@ -156,7 +156,13 @@ async def send_message(
     # The batch writes on its own session, and reads the sender afresh there; this request holds
     # no connection meanwhile (SQLite has just one).
     draft = Draft(
-        user_id, conversation_id, body.client_id, body.text, body.reply_to, tuple(body.media_ids)
+        user_id,
+        conversation_id,
+        body.client_id,
+        body.text,
+        body.reply_to,
+        tuple(body.media_ids),
+        body.article_id,
     )
     message, created = await runtime.chat_sends.send(draft)
     # The use case built the answer (the same JSON the stream sends); written as it is, with

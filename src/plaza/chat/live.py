@@ -67,7 +67,9 @@ class ConversationSource:
                 .order_by(ConversationEvent.rev)
             )
         ).all()
-        pictures = await events.pictures_of(session, [m for _, m, _ in rows if m is not None])
+        messages = [m for _, m, _ in rows if m is not None]
+        pictures = await events.pictures_of(session, messages)
+        cards = await events.cards_of(session, messages)
         replayed: list[tuple[int, str | None]] = []
         for event_row, message, sender in rows:
             text: str | None
@@ -77,7 +79,11 @@ class ConversationSource:
                 text = None  # not for this person: skipped, like live (see Hub._on_message)
             else:
                 event = events.message_event(
-                    message, sender, event_row.rev, pictures.get(message.id, ())
+                    message,
+                    sender,
+                    event_row.rev,
+                    pictures.get(message.id, ()),
+                    cards.get(message.id),
                 )
                 text = orjson.dumps(event).decode()
             replayed.append((event_row.rev, text))
@@ -102,11 +108,12 @@ def send_command(runtime: Runtime) -> Command:
         text = _field(frame, "text", str)
         reply_to = _field(frame, "reply_to", int, optional=True)
         media_ids = _field(frame, "media_ids", list, optional=True) or []
+        article_id = _field(frame, "article_id", int, optional=True)
         if not all(isinstance(i, int) and not isinstance(i, bool) for i in media_ids):
             raise Invalid("media_ids must be a list of picture ids", field="media_ids")
         # The sending transaction re-reads the sender, so a suspension applies at once.
         message, created = await runtime.chat_sends.send(
-            Draft(user_id, conversation_id, client_id, text, reply_to, tuple(media_ids))
+            Draft(user_id, conversation_id, client_id, text, reply_to, tuple(media_ids), article_id)
         )
         return {"type": "sent", "created": created, "message": message}
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from plaza.chat.service.conversations import ConversationView
 from plaza.media.schemas import MediaOut
+from plaza.public_accounts.schemas import CardOut
 from plaza.validation import Id, Seq, Text, Username
 
 
@@ -47,6 +48,7 @@ class MessageOut(BaseModel):
     created_at: datetime
     recalled: bool
     media: list[MediaOut] = Field(default_factory=list, description="its pictures, in order")
+    card: CardOut | None = Field(None, description="The article it shares, if any.")
 
 
 class ConversationOut(BaseModel):
@@ -92,6 +94,9 @@ class MessageIn(BaseModel):
         max_length=100,
         description="pictures from POST /api/v1/media, in order; at most "
         "PLAZA_MEDIA_MAX_PER_ITEM (9), each your own upload",
+    )
+    article_id: Id | None = Field(
+        None, description="Share a published public account article as a card."
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from plaza.db import Base, UTCDateTime
@@ -63,8 +63,16 @@ class Article(Base):
 
     __tablename__ = "articles"
     __table_args__ = (
-        Index("ix_articles_account_published", "account_id", "published_at", "id"),
-        Index("ix_articles_published", "published_at", "id"),
+        # Published articles only: the feed reads each followed account's newest from it
+        # alone (an index-only scan on PostgreSQL).
+        Index(
+            "ix_articles_account_published",
+            "account_id",
+            "published_at",
+            "id",
+            postgresql_where=text("status = 'published'"),
+            sqlite_where=text("status = 'published'"),
+        ),
         {"sqlite_autoincrement": True},
     )
 

@@ -314,7 +314,11 @@ async def _last_messages(
         )
     ).all()
     pictures = await events.pictures_of(session, [m for m, _ in rows])
-    return {m.conversation_id: events.message_json(m, u, pictures.get(m.id, ())) for m, u in rows}
+    cards = await events.cards_of(session, [m for m, _ in rows])
+    return {
+        m.conversation_id: events.message_json(m, u, pictures.get(m.id, ()), cards.get(m.id))
+        for m, u in rows
+    }
 
 
 async def list_for(

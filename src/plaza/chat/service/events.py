@@ -22,6 +22,7 @@ from plaza.errors import NotFound
 from plaza.live.envelope import pack, user_topic
 from plaza.media import service as media
 from plaza.media.service import MediaRef
+from plaza.public_accounts.service import cards
 
 
 def topic(conversation_id: int) -> str:
@@ -115,7 +116,10 @@ class Sender(Protocol):
 
 
 def message_json(
-    message: Message, sender: Sender, pictures: Sequence[MediaRef] = ()
+    message: Message,
+    sender: Sender,
+    pictures: Sequence[MediaRef] = (),
+    card: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A message as clients see it; a recalled message keeps its place but loses its text
     and its pictures."""
@@ -132,18 +136,24 @@ def message_json(
         "created_at": message.created_at.isoformat(),
         "recalled": recalled,
         "media": [] if recalled else [picture.as_dict() for picture in pictures],
+        # A shared public account article (plaza.public_accounts.service.cards).
+        "card": None if recalled else card,
     }
 
 
 def message_event(
-    message: Message, sender: Sender, rev: int, pictures: Sequence[MediaRef] = ()
+    message: Message,
+    sender: Sender,
+    rev: int,
+    pictures: Sequence[MediaRef] = (),
+    card: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     return {
         "type": "message.new",
         "conversation_id": message.conversation_id,
         "seq": message.seq,
         "rev": rev,
-        "message": message_json(message, sender, pictures),
+        "message": message_json(message, sender, pictures, card),
     }
 
 
@@ -154,6 +164,14 @@ async def pictures_of(
     recalled ones are not asked for."""
     wanted = [m.id for m in messages if m.recalled_at is None]
     return await media.refs_for(session, surface="message", ref_ids=wanted)
+
+
+async def cards_of(session: AsyncSession, messages: Sequence[Message]) -> dict[int, dict[str, Any]]:
+    """The cards of the messages that share an article (message id -> card JSON)."""
+    found = await cards.cards_of(
+        session, surface="message", ref_ids=[m.id for m in messages if m.recalled_at is None]
+    )
+    return {message_id: card.as_dict() for message_id, card in found.items()}
 
 
 async def publish(

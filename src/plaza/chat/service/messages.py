@@ -55,7 +55,8 @@ async def history(
     if after_seq is None:
         rows.reverse()
     pictures = await events.pictures_of(session, [m for m, _ in rows])
-    items = [events.message_json(m, u, pictures.get(m.id, ())) for m, u in rows]
+    cards = await events.cards_of(session, [m for m, _ in rows])
+    items = [events.message_json(m, u, pictures.get(m.id, ()), cards.get(m.id)) for m, u in rows]
     if not more or not items:
         return items, None
     return items, items[-1]["seq"] if after_seq is not None else items[0]["seq"]

@@ -37,6 +37,7 @@ from plaza.clock import Clock
 from plaza.errors import Forbidden, Invalid, NotFound, PlazaError, database_unavailable
 from plaza.media import service as media
 from plaza.media.service import MediaRef
+from plaza.public_accounts.service import cards
 from plaza.validation import check_id, check_text
 
 CLIENT_ID_MAX = 64
@@ -60,10 +61,12 @@ class Draft:
     text: str
     reply_to: int | None = None
     media_ids: tuple[int, ...] = ()
+    article_id: int | None = None  # a public account article shared as a card
     # Filled in by the checks, from the database:
     author: Author | None = None
     withheld: bool = False
     pictures: list[MediaRef] = field(default_factory=list)
+    card: dict[str, Any] | None = None
 
 
 @dataclass
@@ -90,8 +93,13 @@ def check_draft(draft: Draft, *, max_chars: int, max_media: int) -> None:
     check_id(draft.conversation_id, "conversation_id")
     if draft.reply_to is not None:
         check_id(draft.reply_to, "reply_to")
+    if draft.article_id is not None:
+        check_id(draft.article_id, "article_id")
     check_message(
-        draft.text, draft.client_id, max_chars=max_chars, has_pictures=bool(draft.media_ids)
+        draft.text,
+        draft.client_id,
+        max_chars=max_chars,
+        has_pictures=bool(draft.media_ids) or draft.article_id is not None,
     )
     media.check_list(draft.media_ids, limit=max_media)
 
@@ -120,6 +128,10 @@ async def _check(session: AsyncSession, draft: Draft, *, max_media: int) -> None
         draft.pictures = await media.check_owned(
             session, owner_id=draft.author_id, media_ids=draft.media_ids, limit=max_media
         )
+    if draft.article_id is not None:
+        await cards.check_shareable(session, article_id=draft.article_id)
+        found_cards = await cards.cards_for(session, [draft.article_id])
+        draft.card = found_cards[draft.article_id].as_dict()
     if found.direct_key is not None:
         other = next(int(i) for i in found.direct_key.split(":") if int(i) != draft.author_id)
         draft.withheld = await is_blocked(session, blocker_id=other, blocked_id=draft.author_id)
@@ -338,6 +350,13 @@ async def _store(
         surface="message",
         uses=[(m.id, d.media_ids) for m, d in zip(messages, drafts, strict=True) if d.media_ids],
     )
+    await cards.record_shares(
+        session,
+        surface="message",
+        shares=[
+            (m.id, d.article_id) for m, d in zip(messages, drafts, strict=True) if d.article_id
+        ],
+    )
     read_to = {m.sender_id: m.seq for m in messages}  # the last one of each sender
     await connection.execute(
         statements.MARK_SENDER_READ,
@@ -364,8 +383,9 @@ async def _first_of(session: AsyncSession, draft: Draft) -> Outcome:
         return Outcome(error=PlazaError("the message could not be stored; send it again"))
     assert draft.author is not None  # set by check_draft before anything is stored
     pictures = await events.pictures_of(session, [first])
+    card = (await events.cards_of(session, [first])).get(first.id)
     return Outcome(
-        message=events.message_json(first, draft.author, pictures.get(first.id, ())),
+        message=events.message_json(first, draft.author, pictures.get(first.id, ()), card),
         created=False,
     )
 
@@ -374,7 +394,7 @@ async def _announce(bus: Bus, message: Message, draft: Draft, rev: int) -> dict[
     """Publish the message on its conversation's topic. A withheld one goes to the sender's
     devices only; every other follower just moves past its revision, seeing nothing."""
     assert draft.author is not None  # set by check_draft before anything is stored
-    event = events.message_event(message, draft.author, rev, draft.pictures)
+    event = events.message_event(message, draft.author, rev, draft.pictures, draft.card)
     visible_to = [draft.author_id] if draft.withheld else None
     await events.publish(bus, message.conversation_id, event, rev=rev, visible_to=visible_to)
     return event["message"]

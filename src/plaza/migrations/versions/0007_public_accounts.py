@@ -94,9 +94,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("articles", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_articles_account_published", ["account_id", "published_at", "id"], unique=False
+            "ix_articles_account_published",
+            ["account_id", "published_at", "id"],
+            unique=False,
+            postgresql_where=sa.text("status = 'published'"),
+            sqlite_where=sa.text("status = 'published'"),
         )
-        batch_op.create_index("ix_articles_published", ["published_at", "id"], unique=False)
 
     op.create_table(
         "public_account_editors",
@@ -262,7 +265,6 @@ def downgrade() -> None:
 
     op.drop_table("public_account_editors")
     with op.batch_alter_table("articles", schema=None) as batch_op:
-        batch_op.drop_index("ix_articles_published")
         batch_op.drop_index("ix_articles_account_published")
 
     op.drop_table("articles")

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.errors import Invalid
@@ -75,6 +75,17 @@ async def record_share(
 ) -> None:
     session.add(ArticleShare(surface=surface, ref_id=ref_id, article_id=article_id))
     await session.flush()
+
+
+async def record_shares(
+    session: AsyncSession, *, surface: str, shares: Sequence[tuple[int, int]]
+) -> None:
+    """Many items of one surface at once: (item id, article id)."""
+    if shares:
+        await session.execute(
+            insert(ArticleShare),
+            [{"surface": surface, "ref_id": r, "article_id": a} for r, a in shares],
+        )
 
 
 async def forget_share(session: AsyncSession, *, surface: str, ref_id: int) -> None:
