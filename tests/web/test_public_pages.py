@@ -232,23 +232,6 @@ def test_the_chart_spans_calendar_days_carrying_the_total_over_quiet_ones():
     assert [t.label for t in chart.x_ticks] == ["2026-03-01", "2026-03-03", "2026-03-04"]
 
 
-async def test_a_shared_link_s_card_follows_the_article_and_counts_no_read(
-    client, people, anonymous
-):
-    _, ann_api = await people("ann")
-    await account(client, ann_api, "daily_news", "每日新闻")
-    article = await publish(client, ann_api, "daily_news", "Card me")
-    card = await anonymous.get(article["url"] + "/card")
-    assert card.status_code == 200
-    assert f'href="{article["url"]}"' in card.text
-    assert "Card me" in card.text and "每日新闻" in card.text and "<html" not in card.text
-    after = await ok(await client.get("/api/v1/public-accounts/daily_news/stats", headers=ann_api))
-    assert after["articles"][0]["read_count"] == 0
-    await ok(await client.delete(f"/api/v1/articles/{article['id']}", headers=ann_api), 204)
-    gone = await anonymous.get(article["url"] + "/card")
-    assert "Article not available" in gone.text and "Card me" not in gone.text
-
-
 async def test_a_moment_sharing_an_article_shows_its_card_until_it_is_removed(client, people):
     ann, ann_api = await people("ann")
     await account(client, ann_api, "daily_news", "每日新闻")

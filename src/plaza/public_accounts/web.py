@@ -179,24 +179,6 @@ async def article_page(
     )
 
 
-@router.get("/a/{handle}/{article_id:int}/card")
-async def article_card(
-    request: Request, handle: str, article_id: int, user: WebUser, session: DbSession
-) -> Response:
-    """The card a shared link shows (in a chat, on Moments): title, cover, account, link, as
-    the article stands now; a removed one says so. Counts no read."""
-    try:
-        article, role = await reading.visible(
-            session, viewer_id=user.id if user else None, article_id=article_id
-        )
-    except NotFound:
-        return render(request, "article_card.html", user, v=None, handle=handle)
-    [view] = await article_views(
-        session, [article], viewer_id=None, roles={article.account_id: role}
-    )
-    return render(request, "article_card.html", user, v=view, handle=handle)
-
-
 # -- the editor ------------------------------------------------------------------------------
 
 

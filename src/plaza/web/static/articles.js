@@ -212,11 +212,8 @@
       close.addEventListener("click", () => close.closest("dialog").close());
     }
 
-    // To Moments, a share is the article (article_id): the moment shows its card. To a chat,
-    // it is the article's link after what the person adds: chats show a link to this
-    // server's article as its card (Plaza.articleCards).
-    const withLink = (said) => (said.trim() ? said.trim() + "\n" : "") + location.origin + article.dataset.url;
-
+    // A share carries the article (article_id) and what the person adds: the message or the
+    // moment shows the article's card, which follows the article.
     const chatDialog = $("share-chat-dialog");
     async function listConversations() {
       const box = $("share-conversations");
@@ -265,7 +262,8 @@
         try {
           await api("POST", `/conversations/${picked.value}/messages`, {
             client_id: crypto.randomUUID(),
-            text: withLink($("share-chat-text").value),
+            text: $("share-chat-text").value.trim(),
+            article_id: Number(id),
           });
           chatDialog.close();
           const link = document.createElement("a");

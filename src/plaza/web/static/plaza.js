@@ -341,31 +341,6 @@ window.Plaza = (() => {
     if (input.value !== input.defaultValue) schedule(); // typed before this script ran
   }
 
-  // A shared article (a link to this server's /a/{handle}/{id} in a message or a moment)
-  // shows as a card drawn by the server (public_accounts/web.py) as the article stands now
-  // (a removed one says so); each link is fetched once per page.
-  const ARTICLE_RE = /(?:^|\s)(?:https?:\/\/([^\s/]+))?(\/a\/[a-z0-9_]{3,30}\/\d{1,12})(?=\s|$)/gi;
-  const cards = new Map();
-  function articleCards(node, text) {
-    for (const match of text.matchAll(ARTICLE_RE)) {
-      if (match[1] && match[1] !== location.host) continue;
-      const path = match[2];
-      if (!cards.has(path)) {
-        const asked = fetch(path + "/card", { credentials: "same-origin", headers: { Accept: "text/html" } });
-        cards.set(path, asked.then((r) => (r.ok ? r.text() : null)).catch(() => null));
-      }
-      const slot = document.createElement("div");
-      slot.className = "article-card-slot";
-      node.append(slot);
-      cards.get(path).then((html) => {
-        if (!html) return cards.delete(path);
-        const template = document.createElement("template");
-        template.innerHTML = html; // our server's HTML: the article's text is escaped there
-        slot.replaceChildren(template.content);
-      });
-    }
-  }
-
   if (signedIn) loadFriendRequests();
   if (signedIn) loadMomentsUnseen();
   if (signedIn) peopleSearch();
@@ -379,6 +354,6 @@ window.Plaza = (() => {
 
   return {
     api, upload, ApiError, stream, toSignIn, confirmDialog, setFriendRequests, setMomentsUnseen,
-    onCommonEvent, articleCards,
+    onCommonEvent,
   };
 })();
