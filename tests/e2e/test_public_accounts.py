@@ -1,8 +1,9 @@
 """Public accounts in the browser, end to end: an owner creates an account and publishes an
 article with a picture through the editor (live preview included); a subscriber whose feed
 is open sees it arrive without reloading; a signed-out reader opens it with its picture; the
-subscriber shares it into a chat, where the card opens the article. The publishing limit's
-message reaches the editor and the draft stays."""
+subscriber shares it into a chat, where the card opens the article; once removed, the
+article's page and card say so. The publishing limit's message reaches the editor and the
+draft stays."""
 
 from __future__ import annotations
 
@@ -107,6 +108,14 @@ def test_publish_with_a_picture_reaches_a_subscriber_live_and_a_chat(new_page, s
     expect(card).to_contain_text("每日新闻")
     card.click()
     expect(reader).to_have_url(re.compile(re.escape(url) + "$"))
+
+    # Removed, it is gone for readers, and its card in the chat says so.
+    with api(server, token_a) as client:
+        client.delete(f"/articles/{url.rsplit('/', 1)[1]}").raise_for_status()
+    stranger.reload()
+    expect(stranger.get_by_role("heading", level=1)).to_have_text("This article is not available")
+    reader.goto(f"/chat/{chat_id}")
+    expect(reader.locator(".article-card.gone")).to_contain_text("Article not available")
 
     # Past the publishing limit (8 a day), the editor says why and until when; the draft stays.
     with api(server, token_a) as client:
