@@ -244,3 +244,19 @@ async def test_a_moment_sharing_an_article_shows_its_card_until_it_is_removed(cl
     await ok(await client.delete(f"/api/v1/articles/{article['id']}", headers=ann_api), 204)
     page = await ann.get("/moments")
     assert "Article not available" in page.text and "Worth a read" not in page.text
+
+
+async def test_odd_addresses_get_a_clear_4xx_not_a_server_error(client, people, anonymous):
+    _, ann_api = await people("ann")
+    await account(client, ann_api, "daily_news", "每日新闻")
+    for path in (
+        "/a?cursor=garbage",
+        "/a?q=" + "新" * 500,
+        "/a/daily_news?cursor=%00",
+        "/a/daily_news/items?cursor=x",
+        "/a/no%20such",
+        "/a/daily_news/99999999999999999999",
+        "/a/daily_news/stats",
+    ):
+        answer = await anonymous.get(path, headers={"Accept": "text/html"})
+        assert answer.status_code < 500, (path, answer.status_code)

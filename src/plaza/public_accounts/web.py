@@ -30,6 +30,7 @@ from plaza.public_accounts.service.views import (
     account_views,
     article_views,
 )
+from plaza.validation import PathId
 from plaza.web.forms import render, sign_in_first
 
 router = APIRouter(include_in_schema=False)
@@ -149,7 +150,7 @@ async def account_items(
 async def article_page(
     request: Request,
     handle: str,
-    article_id: int,
+    article_id: PathId,
     user: WebUser,
     session: DbSession,
     runtime: RuntimeDep,
@@ -200,7 +201,7 @@ async def write_page(
 async def edit_page(
     request: Request,
     handle: str,
-    article_id: int,
+    article_id: PathId,
     user: WebUser,
     session: DbSession,
     runtime: RuntimeDep,
