@@ -8,7 +8,7 @@ web client's httpOnly session cookie; cookie-authenticated writes must carry the
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 from fastapi import Depends, Query, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -17,7 +17,7 @@ from starlette.requests import HTTPConnection
 
 from plaza.accounts.models import User
 from plaza.accounts.service.friends import incoming_count
-from plaza.accounts.service.sessions import SignedIn, authenticate, session_owner
+from plaza.accounts.service.sessions import SignedIn, authenticate, hash_token, session_owner
 from plaza.errors import Unauthorized
 from plaza.runtime import Runtime
 from plaza.web.addresses import client_address as _client_address
@@ -109,10 +109,9 @@ async def current_user_id(
     _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)] = None,
 ) -> int:
     """Who is asking, as an id only, in one Core query on a connection held just for it: for
-    routes whose use case reads the person afresh anyway (a send re-reads its sender in its
-    own transaction), so no ORM session or User object is built. Same rules as
-    `current_sign_in`: an unknown, revoked or expired token is a 401, a cookie write needs the
-    CSRF header."""
+    routes that need no more than the id (media uploads and downloads), so no ORM session or
+    User object is built. Same rules as `current_sign_in`: an unknown, revoked or expired
+    token is a 401, a cookie write needs the CSRF header."""
     token, from_cookie = request_token(request)
     owner = await session_owner(runtime.engine, clock=runtime.clock, token=token) if token else None
     if owner is None:
@@ -123,6 +122,34 @@ async def current_user_id(
 
 
 CurrentUserId = Annotated[int, Depends(current_user_id)]
+
+
+class SenderKey(NamedTuple):
+    """Who is sending: a person already known (`user_id`), or a bearer token whose owner the
+    send's own transaction looks up (`token_hash`, with `user_id` 0 until then)."""
+
+    user_id: int
+    token_hash: str | None = None
+
+
+async def current_sender(
+    request: Request,
+    runtime: RuntimeDep,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)] = None,
+) -> SenderKey:
+    """Who is sending a message, for the send route, whose group commit reads the sender
+    afresh in its own transaction anyway. A bearer token is passed on as its hash and checked
+    there (an unknown, revoked or expired one is a 401 from the batch), so a send costs no
+    query of its own for authentication and sees a revocation committed before it. The
+    web client's cookie is checked here as `current_sign_in` does (a 401, then the CSRF
+    header of a write)."""
+    token, from_cookie = request_token(request)
+    if token and not from_cookie:
+        return SenderKey(0, hash_token(token))
+    return SenderKey(await current_user_id(request, runtime))
+
+
+CurrentSender = Annotated[SenderKey, Depends(current_sender)]
 
 
 def client_address(request: HTTPConnection) -> str:

@@ -261,3 +261,11 @@ async def test_signing_out_on_one_node_closes_the_socket_on_the_other(cluster: C
     await on_b.wait_for(lambda _events: on_b.closed is not None, within=5)
     assert on_b.closed is not None and on_b.closed.rcvd is not None
     assert on_b.closed.rcvd.code == 4401
+    # Nor does the token send on node B: a send looks its token up in its own transaction.
+    async with httpx.AsyncClient(base_url=cluster.b.url, timeout=10) as client:
+        sent = await client.post(
+            f"/api/v1/conversations/{chat.conversation_id}/messages",
+            json={"client_id": "after-sign-out", "text": "still me?"},
+            headers=chat.headers["mn_bob"],
+        )
+    assert sent.status_code == 401

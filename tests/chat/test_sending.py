@@ -8,7 +8,7 @@ import asyncio
 from plaza.accounts.service.users import get_user
 from plaza.chat.service.sending import Draft
 from plaza.errors import NotFound
-from tests.helpers import befriend, group, register
+from tests.helpers import befriend, group, log_in, register
 
 
 async def test_concurrent_sends_share_batches_and_stay_exact(client, app):
@@ -41,3 +41,32 @@ async def test_concurrent_sends_share_batches_and_stay_exact(client, app):
     assert [m["client_id"] for m in history.json()["items"]] == [
         m["client_id"] for m, _ in sorted(stored, key=lambda r: r[0]["seq"])
     ]
+
+
+async def test_a_send_checks_its_token_in_the_sending_transaction(client, clock):
+    """An HTTP send's bearer token is looked up by the batch that stores it: a signed-out,
+    expired or unknown token is a 401 and stores nothing, and sends sharing its batch go on."""
+    alice = await register(client, "alice")
+    bob = await register(client, "bob")
+    await befriend(client, bob, alice, "alice")
+    conv = await group(client, alice, ["bob"])
+    path = f"/api/v1/conversations/{conv['id']}/messages"
+    phone = await log_in(client, "alice")
+    assert (await client.delete("/api/v1/sessions/current", headers=phone)).status_code == 204
+
+    def body(client_id: str) -> dict[str, str]:
+        return {"client_id": client_id, "text": f"text of {client_id}"}
+
+    answers = await asyncio.gather(
+        client.post(path, json=body("from-phone"), headers=phone),
+        client.post(path, json=body("unknown"), headers={"Authorization": "Bearer nobody"}),
+        *(client.post(path, json=body(f"ok{i}"), headers=alice) for i in range(3)),
+        client.post(path, json=body("bob"), headers=bob),
+    )
+    assert [a.status_code for a in answers] == [401, 401, 201, 201, 201, 201]
+    assert answers[0].json()["error"]["code"] == "unauthorized"
+    clock.advance(31 * 24 * 3600)  # past PLAZA_SESSION_TTL_DAYS: every session has expired
+    assert (await client.post(path, json=body("late"), headers=alice)).status_code == 401
+    fresh = await log_in(client, "bob")
+    history = await client.get(f"{path}?after_seq=0&limit=50", headers=fresh)
+    assert sorted(m["client_id"] for m in history.json()["items"]) == ["bob", "ok0", "ok1", "ok2"]

@@ -19,7 +19,7 @@ from plaza.chat.schemas import (
 )
 from plaza.chat.service import conversations, groups, messages
 from plaza.chat.service.sending import Draft
-from plaza.deps import CurrentUser, CurrentUserId, DbSession, PageLimit, RuntimeDep
+from plaza.deps import CurrentSender, CurrentUser, DbSession, PageLimit, RuntimeDep
 from plaza.errors import Invalid
 from plaza.pagination import AfterOrBeforeSeq, AfterRev, Page, decode_cursor, encode_cursor
 from plaza.validation import PathId, PathUsername, QueryCursor, QuerySeq
@@ -148,21 +148,22 @@ async def remove_member(
     responses=errors(429) | {200: {"model": MessageOut, "description": RETRIED_SEND}},
 )
 async def send_message(
-    conversation_id: PathId, body: MessageIn, user_id: CurrentUserId, runtime: RuntimeDep
+    conversation_id: PathId, body: MessageIn, sender: CurrentSender, runtime: RuntimeDep
 ):
     """Send a message, with up to PLAZA_MEDIA_MAX_PER_ITEM pictures (`media_ids`, uploaded
     with POST /api/v1/media; the text may then be empty). Idempotent on `client_id`: a retry
     returns the first message (200)."""
-    # The batch writes on its own session, and reads the sender afresh there; this request holds
-    # no connection meanwhile (SQLite has just one).
+    # The batch writes on its own session, and checks the token and reads the sender there;
+    # this request holds no connection meanwhile (SQLite has just one).
     draft = Draft(
-        user_id,
+        sender.user_id,
         conversation_id,
         body.client_id,
         body.text,
         body.reply_to,
-        tuple(body.media_ids),
-        body.article_id,
+        media_ids=tuple(body.media_ids),
+        token_hash=sender.token_hash,
+        article_id=body.article_id,
     )
     message, created = await runtime.chat_sends.send(draft)
     # The use case built the answer (the same JSON the stream sends); written as it is, with

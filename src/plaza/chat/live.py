@@ -113,7 +113,15 @@ def send_command(runtime: Runtime) -> Command:
             raise Invalid("media_ids must be a list of picture ids", field="media_ids")
         # The sending transaction re-reads the sender, so a suspension applies at once.
         message, created = await runtime.chat_sends.send(
-            Draft(user_id, conversation_id, client_id, text, reply_to, tuple(media_ids), article_id)
+            Draft(
+                user_id,
+                conversation_id,
+                client_id,
+                text,
+                reply_to,
+                tuple(media_ids),
+                article_id=article_id,
+            )
         )
         return {"type": "sent", "created": created, "message": message}
 

@@ -13,13 +13,15 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from plaza.errors import Invalid
 from plaza.media.models import Media, MediaUse
 
 SURFACES = ("message", "moment", "article", "profile", "public_account")
 _MAX_ID = 2**31 - 1  # the id columns' range: a larger number names nothing
+# Chat's send path works on its transaction's Core connection; the other surfaces on a session.
+Executor = AsyncSession | AsyncConnection
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +93,7 @@ def check_list(media_ids: Sequence[int], *, limit: int) -> None:
 
 
 async def check_owned(
-    session: AsyncSession, *, owner_id: int, media_ids: Sequence[int], limit: int
+    session: Executor, *, owner_id: int, media_ids: Sequence[int], limit: int
 ) -> list[MediaRef]:
     """`attach`'s checks without recording anything: for a caller that learns its item's id
     only later in the transaction (chat numbers a whole batch of messages at once)."""
@@ -109,7 +111,7 @@ async def check_owned(
 
 
 async def record_uses(
-    session: AsyncSession, *, surface: str, uses: Sequence[tuple[int, Sequence[int]]]
+    session: Executor, *, surface: str, uses: Sequence[tuple[int, Sequence[int]]]
 ) -> None:
     """Record, for many items of one surface at once, which checked uploads each shows:
     (item id, media ids in order). Use `check_owned` first."""
@@ -159,3 +161,12 @@ async def refs_for(
             MediaRef.of(row.id, row.width, row.height, row.content_type)
         )
     return refs
+
+
+async def refs_of(session: Executor, *, media_ids: Sequence[int]) -> dict[int, MediaRef]:
+    """Pictures by id, in one query (a card's cover): media id -> picture. Whether the viewer
+    may see them is the caller's rule."""
+    if not media_ids:
+        return {}
+    rows = await session.execute(select(*_REF_COLUMNS).where(Media.id.in_(list(set(media_ids)))))
+    return {row.id: MediaRef.of(*row) for row in rows}

@@ -100,10 +100,10 @@ def derived_statuses(route: Any, method: str) -> set[int]:
     every = _dependencies(route.dependant)
     calls = {d.call for d in every}
     statuses = {503}
-    if deps.current_sign_in in calls or deps.current_user_id in calls:
+    if calls & {deps.current_sign_in, deps.current_user_id, deps.current_sender}:
         statuses.add(401)
     writes = method not in SAFE_METHODS
-    if writes and (deps.optional_sign_in in calls or deps.current_user_id in calls):
+    if writes and calls & {deps.optional_sign_in, deps.current_user_id, deps.current_sender}:
         statuses.add(403)
     if writes:
         statuses.add(413)

@@ -9,6 +9,7 @@ event on commit": an event never announces something that rolled back.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -105,6 +106,23 @@ async def commit_change(
     return event
 
 
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """A message just stored by `sending`, as its row was written: a plain object, since
+    building ORM instances cost the hot path more than the statements that store them."""
+
+    id: int
+    conversation_id: int
+    seq: int
+    sender_id: int
+    client_id: str
+    text: str
+    reply_to_id: int | None
+    created_at: datetime
+    recalled_at: datetime | None
+    withheld: bool
+
+
 class Sender(Protocol):
     """What a message shows of its sender: a `User` row, or sending's detached `Author`."""
 
@@ -116,7 +134,7 @@ class Sender(Protocol):
 
 
 def message_json(
-    message: Message,
+    message: Message | NewMessage,
     sender: Sender,
     pictures: Sequence[MediaRef] = (),
     card: dict[str, Any] | None = None,
@@ -142,7 +160,7 @@ def message_json(
 
 
 def message_event(
-    message: Message,
+    message: Message | NewMessage,
     sender: Sender,
     rev: int,
     pictures: Sequence[MediaRef] = (),

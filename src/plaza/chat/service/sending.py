@@ -24,17 +24,24 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from plaza.accounts.models import User
-from plaza.accounts.service.friends import are_friends, is_blocked
 from plaza.accounts.service.sessions import require_active
 from plaza.bus import Bus
 from plaza.chat.limits import ChatLimits
 from plaza.chat.models import Message
 from plaza.chat.service import events, statements
+from plaza.chat.service.events import NewMessage
 from plaza.clock import Clock
-from plaza.errors import Forbidden, Invalid, NotFound, PlazaError, database_unavailable
+from plaza.errors import (
+    Forbidden,
+    Invalid,
+    NotFound,
+    PlazaError,
+    Unauthorized,
+    database_unavailable,
+)
 from plaza.media import service as media
 from plaza.media.service import MediaRef
 from plaza.public_accounts.service import cards
@@ -55,12 +62,17 @@ class Author:
 
 @dataclass
 class Draft:
+    # 0 while the sender is known only by `token_hash`, until the batch checks it.
     author_id: int
     conversation_id: int
     client_id: str
     text: str
     reply_to: int | None = None
     media_ids: tuple[int, ...] = ()
+    # The hash of the bearer token of an HTTP send: the batch looks it up in its own
+    # transaction (a 401 if unknown, revoked or expired), which saves the request a query of
+    # its own and sees a revocation committed before the send.
+    token_hash: str | None = None
     article_id: int | None = None  # a public account article shared as a card
     # Filled in by the checks, from the database:
     author: Author | None = None
@@ -104,11 +116,10 @@ def check_draft(draft: Draft, *, max_chars: int, max_media: int) -> None:
     media.check_list(draft.media_ids, limit=max_media)
 
 
-async def _check(session: AsyncSession, draft: Draft, *, max_media: int) -> None:
+async def _check(connection: AsyncConnection, draft: Draft, *, max_media: int) -> None:
     """Check one draft against the database and find out whether it must be withheld (its
     sender is blocked by the other side of a direct chat). Its pictures must be the sender's
     own uploads: someone else's id answers like an unknown one, and fails this draft only."""
-    connection = await session.connection()
     found = (
         await connection.execute(
             statements.MEMBERSHIP, {"cid": draft.conversation_id, "uid": draft.author_id}
@@ -119,31 +130,55 @@ async def _check(session: AsyncSession, draft: Draft, *, max_media: int) -> None
     draft.author = Author(draft.author_id, found.username, found.display_name, found.status)
     require_active(draft.author)  # type: ignore[arg-type]
     if draft.reply_to is not None:
-        target = await session.scalar(
-            select(Message.conversation_id).where(Message.id == draft.reply_to)
-        )
+        target = await connection.scalar(statements.REPLY_TARGET, {"id": draft.reply_to})
         if target != draft.conversation_id:
             raise Invalid("reply_to must be a message of this conversation", field="reply_to")
     if draft.media_ids:
         draft.pictures = await media.check_owned(
-            session, owner_id=draft.author_id, media_ids=draft.media_ids, limit=max_media
+            connection, owner_id=draft.author_id, media_ids=draft.media_ids, limit=max_media
         )
     if draft.article_id is not None:
-        await cards.check_shareable(session, article_id=draft.article_id)
-        found_cards = await cards.cards_for(session, [draft.article_id])
+        await cards.check_shareable(connection, article_id=draft.article_id)
+        found_cards = await cards.cards_for(connection, [draft.article_id])
         draft.card = found_cards[draft.article_id].as_dict()
     if found.direct_key is not None:
         other = next(int(i) for i in found.direct_key.split(":") if int(i) != draft.author_id)
-        draft.withheld = await is_blocked(session, blocker_id=other, blocked_id=draft.author_id)
-        if not draft.withheld and not await are_friends(
-            session, user_id=draft.author_id, other_id=other
-        ):
+        ties = (
+            await connection.execute(
+                statements.DIRECT_TIES, {"uid": draft.author_id, "other": other}
+            )
+        ).one()
+        draft.withheld = bool(ties.blocked)
+        if not draft.withheld and not ties.friends:
             # WeChat's rule: a direct chat lasts as long as the friendship. (A block is not
             # said here: the blocked sender's messages look sent, see `withheld`.)
             raise Forbidden(
                 "you are no longer friends; send a friend request to talk again",
                 code="not_friends",
             )
+
+
+async def _identify(
+    session: AsyncSession, *, clock: Clock, drafts: Sequence[Draft], outcomes: list[Outcome]
+) -> None:
+    """Fill in the sender of each draft known by its session token, in one query for the
+    batch; a draft whose token is unknown, revoked or expired gets a 401."""
+    hashes = list({d.token_hash for d in drafts if d.token_hash is not None})
+    connection = await session.connection()
+    if len(hashes) == 1:
+        rows = await connection.execute(statements.SESSION_OWNER, {"hash": hashes[0]})
+    else:
+        rows = await connection.execute(statements.SESSION_OWNERS, {"hashes": hashes})
+    now = clock.now()
+    owners = {row.token_hash: int(row.user_id) for row in rows if row.expires_at > now}
+    for draft, outcome in zip(drafts, outcomes, strict=True):
+        if draft.token_hash is None:
+            continue
+        owner = owners.get(draft.token_hash)
+        if owner is None:
+            outcome.error = Unauthorized("sign in first: send Authorization: Bearer <token>")
+        else:
+            draft.author_id = owner
 
 
 def _is_outage(exc: BaseException) -> bool:
@@ -169,8 +204,12 @@ async def send_many(
     With `limits`, the batch's sends are counted against the rate limits in one limiter call
     (one Redis round trip), and those over a limit are refused with `RateLimited`."""
     outcomes = [Outcome() for _ in drafts]
+    if any(draft.token_hash is not None for draft in drafts):
+        await _identify(session, clock=clock, drafts=drafts, outcomes=outcomes)
     pending: list[int] = []
     for index, draft in enumerate(drafts):
+        if outcomes[index].error is not None:
+            continue
         try:
             check_draft(draft, max_chars=max_chars, max_media=max_media)
         except PlazaError as exc:
@@ -260,14 +299,15 @@ async def _transaction(
     indexes: list[int],
     outcomes: list[Outcome],
     max_media: int,
-) -> list[tuple[int, Message, int]]:
+) -> list[tuple[int, NewMessage, int]]:
     """Check against the database, number and store the drafts at `indexes`, commit; a
     draft refused by its checks gets its error in `outcomes` and the others go on."""
+    connection = await session.connection()
     accepted: dict[int, list[int]] = defaultdict(list)  # conversation -> draft indexes
     for index in indexes:
         draft = drafts[index]
         try:
-            await _check(session, draft, max_media=max_media)
+            await _check(connection, draft, max_media=max_media)
         except PlazaError as exc:
             outcomes[index].error = exc
         else:
@@ -276,21 +316,20 @@ async def _transaction(
         await session.rollback()
         return []
     now = clock.now()
-    stored: list[tuple[int, Message, int]] = []  # (draft index, message, rev)
+    stored: list[tuple[int, NewMessage, int]] = []  # (draft index, message, rev)
     for conversation_id, group in accepted.items():
-        stored += await _store(session, conversation_id, [drafts[i] for i in group], group, now)
+        stored += await _store(connection, conversation_id, [drafts[i] for i in group], group, now)
     await session.commit()
     return stored
 
 
 async def _store(
-    session: AsyncSession,
+    connection: AsyncConnection,
     conversation_id: int,
     drafts: list[Draft],
     indexes: list[int],
     now: datetime,
-) -> list[tuple[int, Message, int]]:
-    connection = await session.connection()
+) -> list[tuple[int, NewMessage, int]]:
     # Withheld messages alone do not move the conversation's activity time (see `Member`).
     bump = (
         statements.BUMP_MESSAGES_QUIET
@@ -301,35 +340,22 @@ async def _store(
         await connection.execute(bump, {"cid": conversation_id, "now": now, "k": len(drafts)})
     ).one()
     first_seq, first_rev = last_seq - len(drafts) + 1, last_rev - len(drafts) + 1
-    messages = [
-        Message(
-            conversation_id=conversation_id,
-            seq=first_seq + n,
-            sender_id=draft.author_id,
-            client_id=draft.client_id,
-            text=draft.text,
-            reply_to_id=draft.reply_to,
-            created_at=now,
-            recalled_at=None,
-            withheld=draft.withheld,
-        )
+    rows = [
+        {
+            "conversation_id": conversation_id,
+            "seq": first_seq + n,
+            "sender_id": draft.author_id,
+            "client_id": draft.client_id,
+            "text": draft.text,
+            "reply_to_id": draft.reply_to,
+            "created_at": now,
+            "recalled_at": None,
+            "withheld": draft.withheld,
+        }
         for n, draft in enumerate(drafts)
     ]
-    ids = (
-        (
-            await connection.execute(
-                statements.INSERT_MESSAGES,
-                [
-                    {column: getattr(m, column) for column in statements.MESSAGE_COLUMNS}
-                    for m in messages
-                ],
-            )
-        )
-        .scalars()
-        .all()
-    )
-    for message, message_id in zip(messages, ids, strict=True):
-        message.id = message_id
+    ids = (await connection.execute(statements.INSERT_MESSAGES, rows)).scalars().all()
+    messages = [NewMessage(id=i, **row) for i, row in zip(ids, rows, strict=True)]
     await connection.execute(
         statements.INSERT_EVENT,
         [
@@ -346,12 +372,12 @@ async def _store(
         ],
     )
     await media.record_uses(
-        session,
+        connection,
         surface="message",
         uses=[(m.id, d.media_ids) for m, d in zip(messages, drafts, strict=True) if d.media_ids],
     )
     await cards.record_shares(
-        session,
+        connection,
         surface="message",
         shares=[
             (m.id, d.article_id) for m, d in zip(messages, drafts, strict=True) if d.article_id
@@ -390,7 +416,7 @@ async def _first_of(session: AsyncSession, draft: Draft) -> Outcome:
     )
 
 
-async def _announce(bus: Bus, message: Message, draft: Draft, rev: int) -> dict[str, Any]:
+async def _announce(bus: Bus, message: NewMessage, draft: Draft, rev: int) -> dict[str, Any]:
     """Publish the message on its conversation's topic. A withheld one goes to the sender's
     devices only; every other follower just moves past its revision, seeing nothing."""
     assert draft.author is not None  # set by check_draft before anything is stored

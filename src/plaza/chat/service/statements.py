@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import cast
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, bindparam, exists, select
 
-from plaza.accounts.models import User
+from plaza.accounts.models import Block, Friendship, Session, User
 from plaza.chat.models import Conversation, ConversationEvent, Member, Message
 
 conversations = cast(Table, Conversation.__table__)
@@ -20,6 +20,21 @@ members = cast(Table, Member.__table__)
 messages = cast(Table, Message.__table__)
 conversation_events = cast(Table, ConversationEvent.__table__)
 users = cast(Table, User.__table__)
+sessions = cast(Table, Session.__table__)
+blocks = cast(Table, Block.__table__)
+friendships = cast(Table, Friendship.__table__)
+
+# Who the bearer tokens of a batch of HTTP sends belong to (expiry is compared in Python,
+# against the injectable clock). One token, the usual case, has its own statement: an
+# expanding IN is rewritten on every execution.
+_OWNER_COLUMNS = (sessions.c.token_hash, sessions.c.user_id, sessions.c.expires_at)
+SESSION_OWNER = select(*_OWNER_COLUMNS).where(
+    sessions.c.token_hash == bindparam("hash"), sessions.c.revoked_at.is_(None)
+)
+SESSION_OWNERS = select(*_OWNER_COLUMNS).where(
+    sessions.c.token_hash.in_(bindparam("hashes", expanding=True)),
+    sessions.c.revoked_at.is_(None),
+)
 
 MEMBERSHIP = (
     # Also reads the sender afresh, inside the sending transaction: a suspension applies to
@@ -35,6 +50,19 @@ MEMBERSHIP = (
         members.c.user_id == bindparam("uid"),
         members.c.hidden.is_(False),
     )
+)
+
+REPLY_TARGET = select(messages.c.conversation_id).where(messages.c.id == bindparam("id"))
+
+# A direct chat's two ties in one query: whether the other side blocks the sender (the
+# message is withheld), and whether they are still friends (otherwise it is refused).
+DIRECT_TIES = select(
+    exists()
+    .where(blocks.c.blocker_id == bindparam("other"), blocks.c.blocked_id == bindparam("uid"))
+    .label("blocked"),
+    exists()
+    .where(friendships.c.user_id == bindparam("uid"), friendships.c.friend_id == bindparam("other"))
+    .label("friends"),
 )
 
 BUMP_MESSAGES = (

@@ -16,9 +16,9 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.errors import Invalid
-from plaza.media.service import MediaRef, refs_for
+from plaza.media.service import Executor, MediaRef, refs_of
 from plaza.public_accounts.models import Article, ArticleShare, PublicAccount
-from plaza.public_accounts.service.views import ARTICLE_SURFACE, article_url
+from plaza.public_accounts.service.views import article_url
 
 _MAX_ID = 2**31 - 1
 
@@ -49,7 +49,7 @@ class Card:
         }
 
 
-async def check_shareable(session: AsyncSession, *, article_id: int) -> None:
+async def check_shareable(session: Executor, *, article_id: int) -> None:
     """422 `unknown_article` unless it names a published article of a live account."""
     found = None
     if 0 < article_id <= _MAX_ID:
@@ -78,7 +78,7 @@ async def record_share(
 
 
 async def record_shares(
-    session: AsyncSession, *, surface: str, shares: Sequence[tuple[int, int]]
+    session: Executor, *, surface: str, shares: Sequence[tuple[int, int]]
 ) -> None:
     """Many items of one surface at once: (item id, article id)."""
     if shares:
@@ -94,41 +94,45 @@ async def forget_share(session: AsyncSession, *, surface: str, ref_id: int) -> N
     )
 
 
-async def cards_for(session: AsyncSession, article_ids: Sequence[int]) -> dict[int, Card]:
-    """Cards of these articles, in a fixed number of queries: article id -> card."""
+async def cards_for(session: Executor, article_ids: Sequence[int]) -> dict[int, Card]:
+    """Cards of these articles, in a fixed number of queries: article id -> card. Core
+    queries only, so chat's send path can ask on its transaction's connection."""
     if not article_ids:
         return {}
     rows = (
         await session.execute(
-            select(Article, PublicAccount)
+            select(
+                Article.id,
+                Article.title,
+                Article.cover_media_id,
+                PublicAccount.handle,
+                PublicAccount.name,
+            )
             .join(PublicAccount, PublicAccount.id == Article.account_id)
-            .where(Article.id.in_(list(set(article_ids))))
+            .where(
+                Article.id.in_(list(set(article_ids))),
+                Article.status == "published",
+                PublicAccount.status == "active",
+            )
         )
     ).all()
-    live = [a for a, acc in rows if a.status == "published" and acc.status == "active"]
-    pictures = await refs_for(session, surface=ARTICLE_SURFACE, ref_ids=[a.id for a in live])
+    covers = [row.cover_media_id for row in rows if row.cover_media_id is not None]
+    refs = await refs_of(session, media_ids=covers)
     cards = {article_id: Card(article_id, "removed") for article_id in article_ids}
-    for article, account in rows:
-        if article not in live:
-            continue
-        cover = next(
-            (r for r in pictures.get(article.id, []) if r.id == article.cover_media_id), None
-        )
-        cards[article.id] = Card(
-            article_id=article.id,
+    for row in rows:
+        cards[row.id] = Card(
+            article_id=row.id,
             state="published",
-            title=article.title,
-            cover=cover,
-            account_handle=account.handle,
-            account_name=account.name,
-            url=article_url(account.handle, article.id),
+            title=row.title,
+            cover=refs.get(row.cover_media_id) if row.cover_media_id is not None else None,
+            account_handle=row.handle,
+            account_name=row.name,
+            url=article_url(row.handle, row.id),
         )
     return cards
 
 
-async def cards_of(
-    session: AsyncSession, *, surface: str, ref_ids: Sequence[int]
-) -> dict[int, Card]:
+async def cards_of(session: Executor, *, surface: str, ref_ids: Sequence[int]) -> dict[int, Card]:
     """Cards of the items of `surface` that share an article: item id -> card."""
     if not ref_ids:
         return {}
