@@ -42,6 +42,7 @@ from plaza.moments import web as moments_web
 from plaza.public_accounts import api as public_accounts_api
 from plaza.public_accounts import atom as public_accounts_atom
 from plaza.public_accounts import live as public_accounts_live
+from plaza.public_accounts import web as public_accounts_web
 from plaza.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from plaza.runtime import Runtime
 from plaza.sqlite_checkpoint import Checkpointer
@@ -225,6 +226,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         accounts_web.router,
         chat_web.router,
         moments_web.router,
+        public_accounts_web.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

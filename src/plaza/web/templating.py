@@ -18,6 +18,7 @@ TEMPLATE_DIRS = [
     PACKAGE / "accounts" / "templates",
     PACKAGE / "chat" / "templates",
     PACKAGE / "moments" / "templates",
+    PACKAGE / "public_accounts" / "templates",
 ]
 
 

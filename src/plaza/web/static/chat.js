@@ -81,6 +81,7 @@
     if (m.recalled) return "(message recalled)";
     const pictures = (m.media || []).length;
     if (!m.text.trim() && pictures) return pictures > 1 ? `[${pictures} pictures]` : "[Picture]";
+    if (!m.text.trim() && m.card) return articleLine(m.card);
     const text = m.text.replace(/\s+/g, " ");
     return text.length > 80 ? text.slice(0, 80) + "…" : text;
   }
@@ -181,7 +182,8 @@
       if (last) {
         const who = last.sender === me ? "You" : last.sender_display_name;
         const pictures = (last.media || []).length;
-        const shown = last.text || (pictures > 1 ? `[${pictures} pictures]` : pictures ? "[Picture]" : "");
+        const shown = last.text || (pictures > 1 ? `[${pictures} pictures]` : pictures ? "[Picture]" : "")
+          || (last.card ? articleLine(last.card) : "");
         preview = last.recalled ? "(message recalled)" : who + ": " + shown;
       }
       link.append(el("div", "preview", preview));
@@ -411,6 +413,37 @@
     }
   }
 
+  // A shared public account article (the message's `card`, which follows the article): a
+  // card that opens it, or a line saying it was removed.
+  function articleLine(card) {
+    return card.state === "published" ? `[Article] ${card.title}` : "[Article removed]";
+  }
+
+  function articleCard(card) {
+    if (card.state !== "published") {
+      const gone = el("span", "article-card gone");
+      const text = el("span", "article-card-text");
+      text.append(el("strong", "article-card-title", "Article not available"),
+        el("span", "article-card-excerpt", "It was removed by its account."));
+      gone.append(text);
+      return gone;
+    }
+    const link = el("a", "article-card");
+    link.href = card.url;
+    if (card.cover) {
+      const img = el("img", "article-card-cover");
+      img.src = card.cover.thumbnail_url;
+      img.alt = "";
+      img.loading = "lazy";
+      link.append(img);
+    }
+    const text = el("span", "article-card-text");
+    text.append(el("strong", "article-card-title", card.title));
+    if (card.account) text.append(el("span", "article-card-account", card.account.name));
+    link.append(text);
+    return link;
+  }
+
   function messageNode(m, pending) {
     const mine = m.sender === me;
     const node = el("div", "msg" + (mine ? " mine" : "") + (m.recalled ? " recalled" : ""));
@@ -434,6 +467,7 @@
       const shown = pending ? pending.previews || [] : m.media || [];
       if (shown.length) bubble.append(picturesNode(shown, Boolean(pending)));
       if (m.text) bubble.append(linkified(m.text));
+      if (m.card) bubble.append(articleCard(m.card));
     }
     const created = m.created_at ? new Date(m.created_at) : new Date();
     bubble.title = created.toLocaleString();

@@ -344,9 +344,11 @@ window.Plaza = (() => {
   if (signedIn) loadFriendRequests();
   if (signedIn) loadMomentsUnseen();
   if (signedIn) peopleSearch();
-  // Pages other than the chat and moments (which open their own) keep a stream too, for the
-  // badges and to follow a sign-out in another tab (close code 4401) back to the sign-in page.
-  if (signedIn && !document.getElementById("chat") && !document.getElementById("moments")) {
+  // Pages other than the chat, moments and my articles feed (which open their own) keep a
+  // stream too, for the badges and to follow a sign-out in another tab (close code 4401)
+  // back to the sign-in page.
+  if (signedIn && !document.getElementById("chat") && !document.getElementById("moments") &&
+      !document.getElementById("articles-feed")) {
     stream({ onEvent: onCommonEvent });
   }
 
