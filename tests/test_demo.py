@@ -52,3 +52,11 @@ async def test_demo_loads_people_and_a_conversation_once(sqlite_settings):
             picture = await client.get(moments[0]["media"][0]["url"], headers=headers)
             assert picture.status_code == 200
             assert picture.headers["content-type"].startswith("image/")
+            # The Herald: the host's, with the circle subscribed and its articles public.
+            herald = await client.get("/api/v1/public-accounts/verona_herald", headers=headers)
+            assert herald.json()["role"] == "owner"
+            assert herald.json()["subscriber_count"] == len(verona["members"]) - 1
+            assert "3 articles at /a/verona_herald" in summary
+            page = await client.get("/a/verona_herald")  # signed out
+            assert page.status_code == 200
+            assert "维罗纳的夜晚" in page.text and "Brawl in the market square" in page.text

@@ -1,5 +1,6 @@
 """`plaza demo`: sample people, friendships and a group chat replaying Romeo and Juliet, and
-moments with pictures, likes and comments (plaza.demo_moments).
+moments with pictures, likes and comments (plaza.demo_moments), and a public account with
+articles and subscribers (plaza.demo_public).
 
 The play (public domain) ships inside the package, `plaza/data/romeo_and_juliet.txt`, laid
 out as in the Romeo & Juliet Matrix benchmark: an unindented line names the speaker, indented
@@ -29,6 +30,7 @@ from plaza.chat.models import Message
 from plaza.chat.service import conversations, sending
 from plaza.config import Settings
 from plaza.demo_moments import load_moments
+from plaza.demo_public import HANDLE, load_public_accounts
 from plaza.runtime import Runtime
 
 DEMO_PASSWORD = "plaza-demo-pass"
@@ -175,11 +177,12 @@ async def load_demo(settings: Settings, *, script: Path | None, max_messages: in
                 said.setdefault(people[speaker].id, []).append(line)
         busiest = [people[s] for s, _ in Counter(s for s, _ in play).most_common()]
         moments = await load_moments(runtime, app.state.media, settings, busiest, said)
+        published = await load_public_accounts(runtime, app.state.media, settings, busiest)
     finally:
         await app.state.media.close()
         await runtime.engine.dispose()
     return (
         f"{len(people)} people, a group '{GROUP_TITLE}' with {len(play)} messages, {moments} "
-        f"moments with pictures; "
+        f"moments with pictures, {published} articles at /a/{HANDLE}; "
         f"sign in as {host.username} / {DEMO_PASSWORD}"
     )
