@@ -237,7 +237,8 @@ def demo(
     ] = None,
     messages: Annotated[int, typer.Option(help="How many lines of the play to post.")] = 400,
 ) -> None:
-    """Fill the server with sample people, friendships, chats, moments and a public account (password: plaza-demo-pass)."""
+    """Fill the server with sample people, friendships, chats, moments and a public account
+    (password: plaza-demo-pass)."""
     from plaza.demo import load_demo
 
     settings = _settings(data_dir)
