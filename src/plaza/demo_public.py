@@ -20,24 +20,28 @@ from plaza.public_accounts.service.articles import ArticleLimits
 from plaza.runtime import Runtime
 
 HANDLE = "verona_herald"
+# (title, Markdown body, the caption drawn on its cover: Pillow's built-in font has no CJK)
 ARTICLES = [
     (
         "Brawl in the market square",
         "Servants of the houses of **Capulet** and **Montague** came to blows this morning.\n\n"
         "> Three civil brawls, bred of an airy word\n\n"
         "The Prince has declared that any further disturbance will be paid for with lives.",
+        "Brawl in the market square",
     ),
     (
         "维罗纳的夜晚：卡普莱特家的盛宴",
         "昨夜卡普莱特家举行了盛大的宴会，城中的年轻人都戴着面具前来。\n\n"
         "- 音乐持续到深夜\n- 据说有一位不速之客\n\n"
         "*The Herald's reporter was not invited.*",
+        "A feast at the Capulets'",
     ),
     (
         "Friar Laurence on herbs and their uses",
         "We visited the Friar's garden at dawn.\n\n"
         "1. Some plants heal\n2. Some plants poison\n3. Most do both, he says\n\n"
         "Read more in [the Herald's directory](/a).",
+        "Friar Laurence's garden",
     ),
 ]
 
@@ -79,20 +83,20 @@ async def load_public_accounts(
             max_per_person=settings.public_accounts_per_person,
             max_description=settings.public_account_description_max_chars,
         )
-        for index, (title, body) in enumerate(ARTICLES):
+        for index, (title, body, caption) in enumerate(ARTICLES):
             cover = await upload(
                 session,
                 media=media,
                 clock=clock,
                 uploader_id=host.id,
-                data=picture(title, PALETTES[index % len(PALETTES)]),
+                data=picture(caption, PALETTES[index % len(PALETTES)]),
             )
             inline = await upload(
                 session,
                 media=media,
                 clock=clock,
                 uploader_id=host.id,
-                data=picture(body.split("\n")[0][:60], PALETTES[(index + 3) % len(PALETTES)]),
+                data=picture(f"{caption}, by our correspondent", PALETTES[index - 3]),
             )
             draft, _ = await articles.create_draft(
                 session,
