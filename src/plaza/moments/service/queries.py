@@ -9,7 +9,7 @@ tests/moments/test_sql_agrees.py proves on generated worlds that both give the s
 The statements are built once per dialect with bound parameters (the viewer, their labels,
 the authors) and reused: building and cache-keying a fresh statement per request cost more
 than the database spent running it. Rows are Core rows (the moment's columns and its
-author's names, `COLUMNS`), not ORM objects.
+author's names, `MOMENT_COLUMNS`), not ORM objects.
 """
 
 from __future__ import annotations
@@ -40,16 +40,9 @@ from plaza.moments import policies
 from plaza.moments.models import Moment, MomentAudienceLabel, MomentAudienceUser
 from plaza.moments.policies import ViewerFacts
 
-# A page row: the moment and its author's names (plaza.moments.service.page reads them).
-COLUMNS = (
-    Moment.id,
-    Moment.author_id,
-    Moment.text,
-    Moment.visibility,
-    Moment.created_at,
-    User.username,
-    User.display_name,
-)
+# A page row: these columns of the moment, then its author's username and display name
+# (plaza.moments.service.page.moment_row reads them).
+MOMENT_COLUMNS = (Moment.id, Moment.author_id, Moment.text, Moment.visibility, Moment.created_at)
 
 
 class Query(NamedTuple):
@@ -107,16 +100,32 @@ def _viewer_params(viewer: ViewerFacts, dialect: str) -> dict[str, Any]:
     }
 
 
-@cache
-def _timeline_statement(dialect: str, paged: bool) -> Select[Any]:
-    query = (
-        select(*COLUMNS)
-        .join(User, User.id == Moment.author_id)
-        .where(among(Moment.author_id, "authors", dialect), visible_by_mode(dialect))
+def _with_authors(page: Select[Any]) -> Select[Any]:
+    """The page's rows with their authors' names. The join is outside the page's query so
+    that it cannot change the page's plan (joined inside, SQLite walked users first and
+    sorted every moment of every friend)."""
+    rows = page.subquery("page")
+    return (
+        select(*rows.c, User.username, User.display_name)
+        .join(User, User.id == rows.c.author_id)
+        .order_by(rows.c.id.desc())
     )
-    if paged:
+
+
+def _bounded(query: Select[Any], before: bool, after: bool) -> Select[Any]:
+    if before:
         query = query.where(Moment.id < bindparam("before", type_=Integer))
+    if after:
+        query = query.where(Moment.id > bindparam("after", type_=Integer))
     return query.order_by(Moment.id.desc()).limit(bindparam("limit", type_=Integer))
+
+
+@cache
+def _timeline_statement(dialect: str, before: bool, after: bool) -> Select[Any]:
+    query = select(*MOMENT_COLUMNS).where(
+        among(Moment.author_id, "authors", dialect), visible_by_mode(dialect)
+    )
+    return _with_authors(_bounded(query, before, after))
 
 
 def timeline_query(
@@ -125,34 +134,33 @@ def timeline_query(
     before: int | None,
     limit: int,
     friends_only: bool = False,
+    after: int | None = None,
     dialect: str,
 ) -> Query:
     """Newest first: the moments of the viewer and their friends, minus anyone blocked either
     way (`policies.timeline_authors`), that the viewer may see by mode; with `friends_only`,
-    not the viewer's own."""
+    not the viewer's own; ids between `after` and `before` when given."""
     authors = policies.timeline_authors(viewer)
     if friends_only:
         authors.discard(viewer.user_id)
-    params = {**_viewer_params(viewer, dialect), "authors": sorted(authors), "limit": limit}
-    if before is not None:
-        params["before"] = before
-    return Query(_timeline_statement(dialect, before is not None), params)
+    params = {
+        **_viewer_params(viewer, dialect),
+        "authors": sorted(authors),
+        "limit": limit,
+        "before": before,
+        "after": after,
+    }
+    statement = _timeline_statement(dialect, before is not None, after is not None)
+    return Query(statement, params)
 
 
 @cache
-def _person_statement(dialect: str, friend: bool, paged: bool) -> Select[Any]:
-    query = (
-        select(*COLUMNS)
-        .join(User, User.id == Moment.author_id)
-        .where(Moment.author_id == bindparam("author", type_=Integer))
+def _person_statement(dialect: str, friend: bool, before: bool) -> Select[Any]:
+    query = select(*MOMENT_COLUMNS).where(
+        Moment.author_id == bindparam("author", type_=Integer),
+        visible_by_mode(dialect) if friend else Moment.visibility == "friends",
     )
-    if friend:
-        query = query.where(visible_by_mode(dialect))
-    else:
-        query = query.where(Moment.visibility == "friends")
-    if paged:
-        query = query.where(Moment.id < bindparam("before", type_=Integer))
-    return query.order_by(Moment.id.desc()).limit(bindparam("limit", type_=Integer))
+    return _with_authors(_bounded(query, before, False))
 
 
 def person_query(
@@ -167,6 +175,5 @@ def person_query(
     or for a stranger the "friends" ones (the preview). Blocks are decided before."""
     friend = author_id in viewer.friends or viewer.user_id == author_id
     params = {**_viewer_params(viewer, dialect), "author": author_id, "limit": limit}
-    if before is not None:
-        params["before"] = before
+    params["before"] = before
     return Query(_person_statement(dialect, friend, before is not None), params)

@@ -151,12 +151,14 @@ async def unseen_count(session: AsyncSession, *, viewer_id: int) -> int:
         return 0
     dialect = session.get_bind().dialect.name
     query = queries.timeline_query(
-        viewer, before=None, limit=UNSEEN_MAX, friends_only=True, dialect=dialect
+        viewer,
+        before=None,
+        limit=UNSEEN_MAX,
+        friends_only=True,
+        after=seen.last_moment_id if seen is not None else None,
+        dialect=dialect,
     )
-    statement, params = query
-    if seen is not None:
-        statement = statement.where(Moment.id > seen.last_moment_id)
-    rows = [moment for moment, _ in map(moment_row, await session.execute(statement, params))]
+    rows = [moment for moment, _ in map(moment_row, (await session.execute(*query)).all())]
     found = await find(session, [m.id for m in rows])
     return sum(
         1
