@@ -24,7 +24,7 @@ from plaza.accounts.models import User
 from plaza.db import UTCDateTime
 from plaza.moments.models import MomentAudienceLabel, MomentAudienceUser, MomentComment, MomentLike
 from plaza.moments.policies import MomentFacts
-from plaza.moments.service.queries import among
+from plaza.moments.service.queries import AnySelect, among
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +84,7 @@ def moment_row(row: Row[Any]) -> tuple[MomentRow, Person]:
 
 
 @cache
-def _statement(dialect: str) -> CompoundSelect[Any]:
+def _statement(dialect: str) -> CompoundSelect[*tuple[Any, ...]]:
     """One UNION ALL of four kinds of rows, each with the same columns (NULL where a kind has
     nothing): c(omment), k (like), u(ser named in a list), l(abel named in a list). The
     comments come first: their columns give the result types."""
@@ -92,7 +92,7 @@ def _statement(dialect: str) -> CompoundSelect[Any]:
     no_int = cast(null(), Integer)
     no_name = cast(null(), String)
     no_text = cast(null(), Text)
-    comments = (
+    comments: AnySelect = (
         select(
             literal_column("'c'").label("kind"),
             MomentComment.moment_id,
@@ -111,7 +111,7 @@ def _statement(dialect: str) -> CompoundSelect[Any]:
         .outerjoin(replied, replied.id == MomentComment.reply_to_user_id)
         .where(among(MomentComment.moment_id, "ids", dialect))
     )
-    likes = (
+    likes: AnySelect = (
         select(
             literal_column("'k'"),
             MomentLike.moment_id,
@@ -129,7 +129,7 @@ def _statement(dialect: str) -> CompoundSelect[Any]:
         .join(User, User.id == MomentLike.user_id)
         .where(among(MomentLike.moment_id, "ids", dialect))
     )
-    named = (
+    named: AnySelect = (
         select(
             literal_column("'u'"),
             MomentAudienceUser.moment_id,
@@ -147,7 +147,7 @@ def _statement(dialect: str) -> CompoundSelect[Any]:
         .join(User, User.id == MomentAudienceUser.user_id)
         .where(among(MomentAudienceUser.moment_id, "ids", dialect))
     )
-    labels = select(
+    labels: AnySelect = select(
         literal_column("'l'"),
         MomentAudienceLabel.moment_id,
         MomentAudienceLabel.label_id,

@@ -34,6 +34,7 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.orm import QueryableAttribute
 
 from plaza.accounts.models import User
 from plaza.moments import policies
@@ -45,14 +46,20 @@ from plaza.moments.policies import ViewerFacts
 MOMENT_COLUMNS = (Moment.id, Moment.author_id, Moment.text, Moment.visibility, Moment.created_at)
 
 
+# A statement of any columns.
+AnySelect = Select[*tuple[Any, ...]]
+
+
 class Query(NamedTuple):
     """A statement and the values of its parameters: `session.execute(*query)`."""
 
-    statement: Select[Any]
+    statement: AnySelect
     params: dict[str, Any]
 
 
-def among(column: ColumnElement[int], name: str, dialect: str) -> ColumnElement[bool]:
+def among(
+    column: QueryableAttribute[int] | ColumnElement[int], name: str, dialect: str
+) -> ColumnElement[bool]:
     """`column` is one of the ids bound as `name`: on PostgreSQL one array parameter
     (`= ANY`), which plans in a fraction of the time of hundreds of IN parameters; on SQLite
     an IN list, whose length tells its planner whether to walk the authors' index or the
@@ -100,7 +107,7 @@ def _viewer_params(viewer: ViewerFacts, dialect: str) -> dict[str, Any]:
     }
 
 
-def _with_authors(page: Select[Any]) -> Select[Any]:
+def _with_authors(page: AnySelect) -> AnySelect:
     """The page's rows with their authors' names. The join is outside the page's query so
     that it cannot change the page's plan (joined inside, SQLite walked users first and
     sorted every moment of every friend)."""
@@ -112,7 +119,7 @@ def _with_authors(page: Select[Any]) -> Select[Any]:
     )
 
 
-def _bounded(query: Select[Any], before: bool, after: bool) -> Select[Any]:
+def _bounded(query: AnySelect, before: bool, after: bool) -> AnySelect:
     if before:
         query = query.where(Moment.id < bindparam("before", type_=Integer))
     if after:
@@ -121,7 +128,7 @@ def _bounded(query: Select[Any], before: bool, after: bool) -> Select[Any]:
 
 
 @cache
-def _timeline_statement(dialect: str, before: bool, after: bool) -> Select[Any]:
+def _timeline_statement(dialect: str, before: bool, after: bool) -> AnySelect:
     query = select(*MOMENT_COLUMNS).where(
         among(Moment.author_id, "authors", dialect), visible_by_mode(dialect)
     )
@@ -155,7 +162,7 @@ def timeline_query(
 
 
 @cache
-def _person_statement(dialect: str, friend: bool, before: bool) -> Select[Any]:
+def _person_statement(dialect: str, friend: bool, before: bool) -> AnySelect:
     query = select(*MOMENT_COLUMNS).where(
         Moment.author_id == bindparam("author", type_=Integer),
         visible_by_mode(dialect) if friend else Moment.visibility == "friends",

@@ -117,7 +117,7 @@ async def render_page(
     views = []
     for moment, author in moments:
         own = moment.author_id == viewer.user_id
-        likes = [
+        likes: list[PersonData] = [
             person
             for _, person in found.likes.get(moment.id, ())
             if policies.can_see_interaction(viewer, actor_id=person.id)
