@@ -211,9 +211,10 @@ async def _measure(
             result["deep_pages"][friends] = await _time(samples, deep_page)
             viewer = await viewer_facts(session, viewer_id)
             bind = session.get_bind()
-            query = queries.timeline_query(
+            statement, params = queries.timeline_query(
                 viewer, before=None, limit=PAGE + 1, dialect=bind.dialect.name
             )
+            query = statement.params(**params)
             sql = str(query.compile(bind, compile_kwargs={"literal_binds": True}))
             connection = await session.connection()
 
@@ -318,6 +319,13 @@ def main() -> None:
             finally:
                 database.drop()
     console.print(_table(results))
+    for backend, measured in results.items():
+        worst = max(measured["timeline"][f]["p99_ms"] for f in FRIEND_COUNTS)
+        verdict = "MET" if worst < TARGET_P99_MS else "MISSED"
+        console.print(
+            f"{backend}: target timeline p99 < {TARGET_P99_MS:.0f} ms {verdict} "
+            f"(worst p99 {worst:.2f} ms over {', '.join(map(str, FRIEND_COUNTS))} friends)"
+        )
     post = Table(title="Posting a moment (500 friends), through the service (ms)")
     for column in ("database", "p50", "p99", "max"):
         post.add_column(column, justify="right")
@@ -343,6 +351,10 @@ def main() -> None:
             "samples": args.samples,
         },
         "target_p99_ms": TARGET_P99_MS,
+        "target_met": {
+            backend: all(m["timeline"][f]["p99_ms"] < TARGET_P99_MS for f in FRIEND_COUNTS)
+            for backend, m in results.items()
+        },
         "results": results,
         "ratios": {
             backend: {

@@ -107,16 +107,17 @@ async def test_timeline_sql_agrees_with_the_rule(app):
                 by_rule = sorted(
                     (m.id for m in every if can_view_moment(viewer, facts[m.id])), reverse=True
                 )
-                query = queries.timeline_query(
-                    viewer, before=None, limit=1000, dialect=session.get_bind().dialect.name
-                )
-                by_sql = [m.id for m in await session.scalars(query)]
+                dialect = session.get_bind().dialect.name
+                query = queries.timeline_query(viewer, before=None, limit=1000, dialect=dialect)
+                by_sql = [row.id for row in await session.execute(*query)]
                 assert by_sql == by_rule, f"world {seed}, viewer {viewer_id}"
                 for author_id in range(1, PEOPLE + 1):
                     if author_id in viewer.blocked:
                         continue  # decided before the query (reading.person_moments)
-                    query = queries.person_query(viewer, author_id, before=None, limit=1000)
-                    by_sql = [m.id for m in await session.scalars(query)]
+                    query = queries.person_query(
+                        viewer, author_id, before=None, limit=1000, dialect=dialect
+                    )
+                    by_sql = [row.id for row in await session.execute(*query)]
                     preview = {m.id for m in every if m.author_id == author_id}
                     by_rule = sorted(
                         (

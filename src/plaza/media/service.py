@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from plaza.errors import Invalid
@@ -142,6 +142,19 @@ async def detach(session: AsyncSession, *, surface: str, ref_id: int) -> None:
     )
 
 
+# Built once (the ids bind as one expanding parameter): a page of moments or messages asks
+# this on every read, and building the statement each time cost more than running it.
+_REFS = (
+    select(MediaUse.ref_id, *_REF_COLUMNS)
+    .join(Media, Media.id == MediaUse.media_id)
+    .where(
+        MediaUse.surface == bindparam("surface"),
+        MediaUse.ref_id.in_(bindparam("ref_ids", expanding=True)),
+    )
+    .order_by(MediaUse.ref_id, MediaUse.position)
+)
+
+
 async def refs_for(
     session: AsyncSession, *, surface: str, ref_ids: Sequence[int]
 ) -> dict[int, list[MediaRef]]:
@@ -149,14 +162,9 @@ async def refs_for(
     Items without pictures are absent from the answer."""
     if not ref_ids:
         return {}
-    rows = await session.execute(
-        select(MediaUse.ref_id, *_REF_COLUMNS)
-        .join(Media, Media.id == MediaUse.media_id)
-        .where(MediaUse.surface == surface, MediaUse.ref_id.in_(list(set(ref_ids))))
-        .order_by(MediaUse.ref_id, MediaUse.position)
-    )
+    rows = await session.execute(_REFS, {"surface": surface, "ref_ids": list(set(ref_ids))})
     refs: dict[int, list[MediaRef]] = {}
-    for row in rows:
+    for row in rows.all():
         refs.setdefault(row.ref_id, []).append(
             MediaRef.of(row.id, row.width, row.height, row.content_type)
         )

@@ -23,7 +23,7 @@ from plaza.accounts.models import User
 from plaza.bus import Bus
 from plaza.live.envelope import pack
 from plaza.moments.models import MomentInbox, MomentNotice
-from plaza.moments.service.views import CommentView
+from plaza.moments.service.views import CommentView, PersonData
 
 PREFIX = "moments:"
 
@@ -32,7 +32,7 @@ def topic(user_id: int) -> str:
     return f"{PREFIX}{user_id}"
 
 
-def person(user: User) -> dict[str, str]:
+def person(user: PersonData) -> dict[str, str]:
     return {"username": user.username, "display_name": user.display_name}
 
 

@@ -5,8 +5,17 @@ labels). Each is one round trip, whatever the number of moments asked about."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    Integer,
+    bindparam,
+    literal,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.accounts.models import Block, FriendLabelMember, Friendship
@@ -14,20 +23,27 @@ from plaza.moments.models import Moment, MomentAudienceLabel, MomentAudienceUser
 from plaza.moments.policies import MomentFacts, ViewerFacts
 
 
+def _viewer_statement() -> CompoundSelect[Any]:
+    user_id = bindparam("user_id", type_=Integer)
+    return union_all(
+        select(literal_column("'f'"), Friendship.friend_id).where(Friendship.user_id == user_id),
+        select(literal_column("'b'"), Block.blocked_id).where(Block.blocker_id == user_id),
+        select(literal_column("'b'"), Block.blocker_id).where(Block.blocked_id == user_id),
+        select(literal_column("'l'"), FriendLabelMember.label_id).where(
+            FriendLabelMember.user_id == user_id
+        ),
+    )
+
+
+# Built once: a fresh statement per request cost more to build and cache-key than to run.
+_VIEWER = _viewer_statement()
+
+
 async def viewer_facts(session: AsyncSession, user_id: int) -> ViewerFacts:
     """One round trip: the viewer's friends, blocks either way, and labels they are in."""
-    rows = await session.execute(
-        union_all(
-            select(literal("f"), Friendship.friend_id).where(Friendship.user_id == user_id),
-            select(literal("b"), Block.blocked_id).where(Block.blocker_id == user_id),
-            select(literal("b"), Block.blocker_id).where(Block.blocked_id == user_id),
-            select(literal("l"), FriendLabelMember.label_id).where(
-                FriendLabelMember.user_id == user_id
-            ),
-        )
-    )
+    rows = await session.execute(_VIEWER, {"user_id": user_id})
     found: dict[str, set[int]] = {"f": set(), "b": set(), "l": set()}
-    for kind, ref in rows:
+    for kind, ref in rows.all():
         found[kind].add(ref)
     return ViewerFacts(user_id=user_id, friends=found["f"], blocked=found["b"], labels=found["l"])
 

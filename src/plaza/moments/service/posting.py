@@ -15,7 +15,7 @@ from plaza.clock import Clock
 from plaza.errors import Forbidden, Invalid, NotFound
 from plaza.media.service import attach, detach
 from plaza.moments.models import MODES, Moment, MomentAudienceLabel, MomentAudienceUser
-from plaza.moments.service.facts import moment_facts, viewer_facts
+from plaza.moments.service.facts import viewer_facts
 from plaza.moments.service.reading import NOT_FOUND, visible_moment
 from plaza.moments.service.views import SURFACE, MomentView, render
 from plaza.public_accounts.service import cards
@@ -97,7 +97,7 @@ async def create(
     )
     await session.commit()
     viewer = await viewer_facts(session, author.id)
-    [view] = await render(session, viewer, [moment], await moment_facts(session, [moment]))
+    [view] = await render(session, viewer, [moment])
     return view
 
 

@@ -18,7 +18,8 @@ from plaza.moments.models import Moment, MomentSeen
 from plaza.moments.policies import ViewerFacts
 from plaza.moments.service import queries
 from plaza.moments.service.facts import moment_facts, preview_ids, viewer_facts
-from plaza.moments.service.views import MomentView, render
+from plaza.moments.service.page import find, moment_row
+from plaza.moments.service.views import MomentView, render, render_page
 from plaza.pagination import BeforeId, decode_cursor, encode_cursor
 
 # The "new from friends" count stops here: the badge reads "99+" past it, and counting
@@ -27,29 +28,52 @@ UNSEEN_MAX = 99
 NOT_FOUND = "no such moment"
 
 
-def _page(rows: list[Moment], limit: int) -> tuple[list[Moment], str | None]:
-    if len(rows) > limit:
-        return rows[:limit], encode_cursor(BeforeId(before=rows[limit - 1].id))
-    return rows, None
-
-
 def _before(cursor: str | None) -> int | None:
     position = decode_cursor(cursor, BeforeId)
     return position.before if position is not None else None
 
 
+async def _read_page(
+    session: AsyncSession,
+    viewer: ViewerFacts,
+    query: queries.Query,
+    limit: int,
+    preview: set[int] | None = None,
+) -> tuple[list[MomentView], str | None]:
+    """Run a page query (`limit` + 1 rows, to know whether there is a next page), read the
+    page's lists, likes and comments in one more query, keep what the rule lets the viewer
+    see, and render it."""
+    rows = [moment_row(row) for row in (await session.execute(*query)).all()]
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(BeforeId(before=rows[-1][0].id))
+    found = await find(session, [moment.id for moment, _ in rows])
+    shown = [
+        (moment, author)
+        for moment, author in rows
+        if policies.can_view_moment(
+            viewer,
+            found.facts(moment.id, moment.author_id, moment.visibility),
+            in_stranger_preview=preview is not None and moment.id in preview,
+        )
+    ]
+    if preview is not None and len(shown) < len(rows):
+        next_cursor = None  # past the preview: a stranger sees no further
+    return await render_page(session, viewer, shown, found), next_cursor
+
+
 async def timeline(
     session: AsyncSession, *, viewer_id: int, cursor: str | None, limit: int
 ) -> tuple[list[MomentView], str | None]:
-    """Newest first: the viewer's own moments and the friends' moments they may see."""
+    """Newest first: the viewer's own moments and the friends' moments they may see. Four
+    round trips: the viewer's facts, the page with its authors, its lists, likes and
+    comments, and its pictures."""
     before = _before(cursor)
     viewer = await viewer_facts(session, viewer_id)
     dialect = session.get_bind().dialect.name
     query = queries.timeline_query(viewer, before=before, limit=limit + 1, dialect=dialect)
-    rows, next_cursor = _page(list(await session.scalars(query)), limit)
-    facts = await moment_facts(session, rows)
-    shown = [m for m in rows if policies.can_view_moment(viewer, facts[m.id])]
-    return await render(session, viewer, shown, facts), next_cursor
+    return await _read_page(session, viewer, query, limit)
 
 
 async def person_moments(
@@ -70,22 +94,14 @@ async def person_moments(
     friends = author.id in viewer.friends
     if author.id in viewer.blocked and not own:
         return [], None
-    preview: set[int] = set()
+    preview: set[int] | None = None
     if not own and not friends:
         preview = await preview_ids(session, author_id=author.id, count=stranger_preview)
         if not preview:
             return [], None
-    query = queries.person_query(viewer, author.id, before=before, limit=limit + 1)
-    rows, next_cursor = _page(list(await session.scalars(query)), limit)
-    facts = await moment_facts(session, rows)
-    shown = [
-        m
-        for m in rows
-        if policies.can_view_moment(viewer, facts[m.id], in_stranger_preview=m.id in preview)
-    ]
-    if preview and len(shown) < len(rows):
-        next_cursor = None  # past the preview: a stranger sees no further
-    return await render(session, viewer, shown, facts), next_cursor
+    dialect = session.get_bind().dialect.name
+    query = queries.person_query(viewer, author.id, before=before, limit=limit + 1, dialect=dialect)
+    return await _read_page(session, viewer, query, limit, preview)
 
 
 async def visible_moment(
@@ -111,7 +127,7 @@ async def get_moment(
     moment = await visible_moment(
         session, viewer=viewer, moment_id=moment_id, stranger_preview=stranger_preview
     )
-    [view] = await render(session, viewer, [moment], await moment_facts(session, [moment]))
+    [view] = await render(session, viewer, [moment])
     return view
 
 
@@ -135,13 +151,20 @@ async def unseen_count(session: AsyncSession, *, viewer_id: int) -> int:
         return 0
     dialect = session.get_bind().dialect.name
     query = queries.timeline_query(
-        viewer, before=None, limit=UNSEEN_MAX, friends_only=True, dialect=dialect
+        viewer,
+        before=None,
+        limit=UNSEEN_MAX,
+        friends_only=True,
+        after=seen.last_moment_id if seen is not None else None,
+        dialect=dialect,
     )
-    if seen is not None:
-        query = query.where(Moment.id > seen.last_moment_id)
-    rows = list(await session.scalars(query))
-    facts = await moment_facts(session, rows)
-    return sum(1 for m in rows if policies.can_view_moment(viewer, facts[m.id]))
+    rows = [moment for moment, _ in map(moment_row, (await session.execute(*query)).all())]
+    found = await find(session, [m.id for m in rows])
+    return sum(
+        1
+        for m in rows
+        if policies.can_view_moment(viewer, found.facts(m.id, m.author_id, m.visibility))
+    )
 
 
 async def mark_seen(session: AsyncSession, *, user: User) -> None:
