@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -230,6 +231,19 @@ def dist_version(name: str) -> str | None:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return None
+
+
+def report_header(benchmark: str, packages: Sequence[str]) -> dict[str, object]:
+    """The opening of a results JSON: what ran, when, on what machine, with which versions of
+    Python, Plaza and `packages`."""
+    versions: dict[str, str | None] = {"python": platform.python_version()}
+    versions |= {name: dist_version(name) for name in ("plaza", *packages)}
+    return {
+        "benchmark": benchmark,
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine_info(),
+        "versions": versions,
+    }
 
 
 # --- The production stack: PostgreSQL databases and a private Redis, created and removed by the

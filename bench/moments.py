@@ -33,7 +33,7 @@ from rich.table import Table
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from common import BENCH_DIR, PgDatabase, dist_version, latency_summary_ms, machine_info
+from common import BENCH_DIR, PgDatabase, latency_summary_ms, report_header
 from plaza.accounts.models import FriendLabel, FriendLabelMember, Friendship, User
 from plaza.clock import Clock
 from plaza.config import Settings
@@ -334,15 +334,7 @@ def main() -> None:
         post.add_row(backend, f"{p['p50_ms']:.2f}", f"{p['p99_ms']:.2f}", f"{p['max_ms']:.2f}")
     console.print(post)
     report = {
-        "benchmark": "moments",
-        "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": machine_info(),
-        "versions": {
-            "python": sys.version.split()[0],
-            "plaza": dist_version("plaza"),
-            "sqlalchemy": dist_version("sqlalchemy"),
-            "asyncpg": dist_version("asyncpg"),
-        },
+        **report_header("moments", ("sqlalchemy", "asyncpg")),
         "dataset": {
             "moments": args.moments,
             "authors": AUTHORS,

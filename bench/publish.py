@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import json
 import secrets
 import sys
@@ -48,10 +47,9 @@ from websockets.asyncio.client import connect
 from common import (
     BENCH_DIR,
     PgDatabase,
-    dist_version,
     free_port,
     latency_summary_ms,
-    machine_info,
+    report_header,
     start_server,
     stop_process,
     wait_tcp,
@@ -444,15 +442,7 @@ def main() -> None:
         f"({live['article_vs_static']:.0%})"
     )
     report = {
-        "benchmark": "publish",
-        "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": machine_info(),
-        "versions": {
-            "python": sys.version.split()[0],
-            "plaza": dist_version("plaza"),
-            "sqlalchemy": dist_version("sqlalchemy"),
-            "asyncpg": dist_version("asyncpg"),
-        },
+        **report_header("publish", ("sqlalchemy", "asyncpg")),
         "dataset": {
             "subscribers_big": args.subscribers,
             "subscribers_small": 10,

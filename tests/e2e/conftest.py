@@ -140,6 +140,23 @@ def assert_accessible(page: Page, what: str, *, known: frozenset[str] = frozense
     assert not bad, f"{what}: {report}"
 
 
+SHOTS = Path("/tmp/shots")
+SIZES = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "height": 800}}
+
+
+def check_page(page: Page, area: str, name: str, size: str) -> None:
+    """A page as a person sees it at `size` (a key of SIZES): a screenshot to look at under
+    /tmp/shots, no serious axe violation, and nothing wider than the screen. On a phone the
+    layout viewport widens to fit content that is too wide, so the fit is compared with the
+    screen's own width, not just with innerWidth."""
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{size}-{area}-{name}.png"), full_page=True)
+    assert_accessible(page, f"{name} at {size}")
+    width = SIZES[size]["width"]
+    fit = page.evaluate("[innerWidth, document.scrollingElement.scrollWidth]")
+    assert fit == [width, width], f"{name} at {size}: [innerWidth, scrollWidth] = {fit}"
+
+
 def sign_up(page: Page, person: Person) -> None:
     page.goto("/signup")
     page.get_by_label("Username").fill(person.username)

@@ -5,16 +5,16 @@ screenshot of each lands in /tmp/shots for a person to look at."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import (
+    SIZES,
     WAIT_MS,
     api_befriend,
     api_register,
-    assert_accessible,
+    check_page,
     make_person,
     sign_in,
 )
@@ -22,16 +22,6 @@ from tests.e2e.helpers import api
 from tests.e2e.test_moments import jpeg
 
 pytestmark = pytest.mark.e2e
-
-SHOTS = Path("/tmp/shots")
-SIZES = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "height": 800}}
-
-
-def check(page: Page, name: str, size: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{size}-moments-{name}.png"), full_page=True)
-    assert_accessible(page, f"{name} at {size}")
-    assert page.evaluate("document.scrollingElement.scrollWidth <= innerWidth"), name
 
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])
@@ -94,7 +84,7 @@ def test_moments_pages_are_accessible_and_fit(browser, server, size):
         sign_in(page, ann)
         expect(page).to_have_url(re.compile("/moments$"))
         expect(page.locator("article.moment")).to_have_count(3)
-        check(page, "timeline", size)
+        check_page(page, "moments", "timeline", size)
 
         page.get_by_label("Only…").check()
         expect(page.get_by_role("checkbox", name=re.compile("家人 family"))).to_be_visible()
@@ -102,13 +92,13 @@ def test_moments_pages_are_accessible_and_fit(browser, server, size):
             [{"name": "a.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}] * 2
         )
         expect(page.locator('.picked-picture[data-state="done"]')).to_have_count(2)
-        check(page, "composer", size)
+        check_page(page, "moments", "composer", size)
 
         page.locator("article.moment").filter(has_text="Weekend hike").locator("a.pic").nth(
             1
         ).click()
         expect(page.locator("#lightbox-img")).to_be_visible()
-        check(page, "lightbox", size)
+        check_page(page, "moments", "lightbox", size)
 
         for path, name in [
             (f"/u/{bob.username}/moments", "person-friend"),
@@ -116,6 +106,6 @@ def test_moments_pages_are_accessible_and_fit(browser, server, size):
             ("/labels", "labels"),
         ]:
             page.goto(path)
-            check(page, name, size)
+            check_page(page, "moments", name, size)
     finally:
         context.close()

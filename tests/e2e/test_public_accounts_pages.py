@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import re
 import uuid
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import (
+    SIZES,
     WAIT_MS,
     api_befriend,
     api_direct_chat,
-    assert_accessible,
+    check_page,
     make_person,
     sign_in,
 )
@@ -24,8 +24,6 @@ from tests.e2e.test_moments import jpeg
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path("/tmp/shots")
-SIZES = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "height": 800}}
 BODY = (
     "春天来了，公园里的花都开了。我们沿着湖边慢慢地走，看见很多人在放风筝。\n\n"
     "## 小标题 A heading\n\n"
@@ -33,18 +31,6 @@ BODY = (
     "holds up with mixed scripts and a [link](https://example.org).\n\n"
     "- 第一点\n- 第二点\n\n> 引用一句话。\n\n"
 )
-
-
-def check(page: Page, name: str, size: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{size}-articles-{name}.png"), full_page=True)
-    assert_accessible(page, f"{name} at {size}")
-    # On a phone the layout viewport widens to fit content that is too wide: compare with
-    # the screen's own width, not just with innerWidth.
-    width = SIZES[size]["width"]
-    assert page.evaluate("[innerWidth, document.scrollingElement.scrollWidth]") == [width, width], (
-        name
-    )
 
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])
@@ -104,14 +90,14 @@ def test_public_accounts_pages_are_accessible_and_fit(browser, server, size):
         page = context.new_page()
         page.goto(f"/a/{handle}/{ids[0]}")
         expect(page.locator(".pa-body img")).to_be_visible()
-        check(page, "reader-signed-out", size)
+        check_page(page, "articles", "reader-signed-out", size)
         page.goto("/a?q=新闻")
-        check(page, "directory-signed-out", size)
+        check_page(page, "articles", "directory-signed-out", size)
 
         page.goto("/signin?next=/a")
         sign_in(page, ann)
         expect(page).to_have_url(re.compile("/a$"))
-        check(page, "directory", size)
+        check_page(page, "articles", "directory", size)
         # The owner gives the account an avatar from its page.
         page.goto(f"/a/{handle}")
         expect(page.locator("html[data-ready]")).to_be_attached()
@@ -128,18 +114,18 @@ def test_public_accounts_pages_are_accessible_and_fit(browser, server, size):
             (f"/a/{handle}/stats", "stats"),
         ]:
             page.goto(path)
-            check(page, name, size)
+            check_page(page, "articles", name, size)
         page.goto(f"/a/{handle}/{ids[0]}")
         expect(page.locator("html[data-ready]")).to_be_attached()
         page.get_by_role("button", name="Share to chat").click()
         expect(page.get_by_role("radio")).to_have_count(1)
-        check(page, "share-chat", size)
+        check_page(page, "articles", "share-chat", size)
         page.get_by_role("radio").check()
         page.get_by_label("Add a message (optional)").fill("这篇写得真好，推荐给你")
         page.get_by_role("button", name="Send").click()
         page.get_by_role("link", name="Open the chat").click()
         expect(page.locator(".article-card")).to_be_visible()
-        check(page, "chat-card", size)
+        check_page(page, "articles", "chat-card", size)
         page.goto(f"/a/{handle}/{ids[1]}")
         expect(page.locator("html[data-ready]")).to_be_attached()
         page.get_by_role("button", name="Share to Moments").click()
@@ -147,13 +133,13 @@ def test_public_accounts_pages_are_accessible_and_fit(browser, server, size):
         expect(page.locator("#article-notice")).to_contain_text("Shared to your Moments")
         page.goto("/moments")
         expect(page.locator(".moment .article-card")).to_be_visible()
-        check(page, "moments-card", size)
+        check_page(page, "articles", "moments-card", size)
 
         reader = context.new_page()
         context.clear_cookies()
         reader.goto("/signin?next=/feed")
         sign_in(reader, bob)
         expect(reader.locator("#status")).to_have_text("live")
-        check(reader, "feed", size)
+        check_page(reader, "articles", "feed", size)
     finally:
         context.close()
