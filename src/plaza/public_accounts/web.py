@@ -100,16 +100,16 @@ async def account_page(
     [view] = await account_views(
         session, [account], subscribed=subscribed if user else None, roles={account.id: role}
     )
-    published, next_cursor = await reading.account_articles(
-        session, viewer_id=user_id, handle=handle, drafts=False, cursor=cursor, limit=PAGE
+    published, next_cursor = await reading.articles_of(
+        session, account, role, viewer_id=user_id, drafts=False, cursor=cursor, limit=PAGE
     )
     drafts: list[ArticleView] = []
     editors: list[User] = []
     if user is not None and policies.can_edit(role) and cursor is None:
-        drafts, _ = await reading.account_articles(
-            session, viewer_id=user_id, handle=handle, drafts=True, cursor=None, limit=DRAFTS_SHOWN
+        drafts, _ = await reading.articles_of(
+            session, account, role, viewer_id=user_id, drafts=True, cursor=None, limit=DRAFTS_SHOWN
         )
-        editors = await accounts.editors(session, user=user, handle=handle)
+        editors = await accounts.editors_of(session, account.id)
     owner = (await users_by_id(session, {account.owner_id})).get(account.owner_id)
     return render(
         request,

@@ -240,10 +240,15 @@ async def editors(session: AsyncSession, *, user: User, handle: str) -> list[Use
     account, role = await account_and_role(session, handle=handle, user_id=user.id)
     if not policies.can_edit(role):
         raise Forbidden("only the account's owner and editors see its editors")
+    return await editors_of(session, account.id)
+
+
+async def editors_of(session: AsyncSession, account_id: int) -> list[User]:
+    """The account's editors by username, with no permission check (the caller's)."""
     rows = await session.scalars(
         select(User)
         .join(PublicAccountEditor, PublicAccountEditor.user_id == User.id)
-        .where(PublicAccountEditor.account_id == account.id)
+        .where(PublicAccountEditor.account_id == account_id)
         .order_by(User.username)
     )
     return list(rows)

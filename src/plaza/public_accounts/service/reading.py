@@ -97,6 +97,22 @@ async def account_articles(
     """An account's published articles, newest first; with `drafts`, its drafts instead
     (owner and editors only; anyone else gets none)."""
     account, role = await account_and_role(session, handle=handle, user_id=viewer_id)
+    return await articles_of(
+        session, account, role, viewer_id=viewer_id, drafts=drafts, cursor=cursor, limit=limit
+    )
+
+
+async def articles_of(
+    session: AsyncSession,
+    account: PublicAccount,
+    role: Role,
+    *,
+    viewer_id: int | None,
+    drafts: bool,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[ArticleView], str | None]:
+    """`account_articles` for an account (and the viewer's role) already looked up."""
     position = decode_cursor(cursor, BeforeId)
     if drafts and not policies.can_edit(role):
         return [], None
