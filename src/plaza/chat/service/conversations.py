@@ -313,12 +313,8 @@ async def _last_messages(
             .join(User, User.id == Message.sender_id)
         )
     ).all()
-    pictures = await events.pictures_of(session, [m for m, _ in rows])
-    cards = await events.cards_of(session, [m for m, _ in rows])
-    return {
-        m.conversation_id: events.message_json(m, u, pictures.get(m.id, ()), cards.get(m.id))
-        for m, u in rows
-    }
+    shown = await events.messages_json(session, rows)
+    return {m.conversation_id: message for (m, _), message in zip(rows, shown, strict=True)}
 
 
 async def list_for(

@@ -192,6 +192,17 @@ async def cards_of(session: AsyncSession, messages: Sequence[Message]) -> dict[i
     return {message_id: card.as_dict() for message_id, card in found.items()}
 
 
+async def messages_json(
+    session: AsyncSession, rows: Sequence[tuple[Message, Sender]]
+) -> list[dict[str, Any]]:
+    """`message_json` of many stored messages, their pictures and cards read in one query
+    each for all of them."""
+    messages = [m for m, _ in rows]
+    pictures = await pictures_of(session, messages)
+    found = await cards_of(session, messages)
+    return [message_json(m, s, pictures.get(m.id, ()), found.get(m.id)) for m, s in rows]
+
+
 async def publish(
     bus: Bus,
     conversation_id: int,

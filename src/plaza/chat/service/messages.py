@@ -54,9 +54,7 @@ async def history(
     rows = rows[:limit]
     if after_seq is None:
         rows.reverse()
-    pictures = await events.pictures_of(session, [m for m, _ in rows])
-    cards = await events.cards_of(session, [m for m, _ in rows])
-    items = [events.message_json(m, u, pictures.get(m.id, ()), cards.get(m.id)) for m, u in rows]
+    items = await events.messages_json(session, rows)
     if not more or not items:
         return items, None
     return items, items[-1]["seq"] if after_seq is not None else items[0]["seq"]

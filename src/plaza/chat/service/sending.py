@@ -408,12 +408,8 @@ async def _first_of(session: AsyncSession, draft: Draft) -> Outcome:
     if first is None:
         return Outcome(error=PlazaError("the message could not be stored; send it again"))
     assert draft.author is not None  # set by check_draft before anything is stored
-    pictures = await events.pictures_of(session, [first])
-    card = (await events.cards_of(session, [first])).get(first.id)
-    return Outcome(
-        message=events.message_json(first, draft.author, pictures.get(first.id, ()), card),
-        created=False,
-    )
+    [message] = await events.messages_json(session, [(first, draft.author)])
+    return Outcome(message=message, created=False)
 
 
 async def _announce(bus: Bus, message: NewMessage, draft: Draft, rev: int) -> dict[str, Any]:
