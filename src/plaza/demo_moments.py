@@ -105,7 +105,7 @@ async def load_moments(
             owner=host,
             name="Close friends",
             usernames=[p.username for p in circle[1:3]],
-            limits=labels.LabelLimits(settings.labels_per_person, settings.label_members_max),
+            limits=labels.LabelLimits.of(settings),
         )
         for index, author in enumerate(circle * 2):
             said = lines.get(author.id) or ["What light through yonder window breaks?"]

@@ -282,8 +282,7 @@ async def unblock(username: PathUsername, user: CurrentUser, session: DbSession)
 
 
 def _label_limits(runtime: RuntimeDep) -> labels.LabelLimits:
-    settings = runtime.settings
-    return labels.LabelLimits(settings.labels_per_person, settings.label_members_max)
+    return labels.LabelLimits.of(runtime.settings)
 
 
 @router.get("/labels", response_model=Page[LabelOut], tags=["labels"])

@@ -234,9 +234,7 @@ async def label_action(
     action = str(form.get("action", ""))
     name = str(form.get("name", ""))
     members = [str(m) for m in form.getlist("member")]
-    limits = labels.LabelLimits(
-        runtime.settings.labels_per_person, runtime.settings.label_members_max
-    )
+    limits = labels.LabelLimits.of(runtime.settings)
     try:
         if action == "create":
             view = await labels.create_label(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +20,9 @@ from plaza.accounts.models import FriendLabel, FriendLabelMember, Friendship, Us
 from plaza.accounts.service.users import users_by_name
 from plaza.clock import Clock
 from plaza.errors import Conflict, Invalid, NotFound
+
+if TYPE_CHECKING:
+    from plaza.config import Settings
 
 NAME_MAX = 32
 
@@ -33,6 +37,10 @@ class LabelView:
 class LabelLimits:
     per_person: int
     members: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> LabelLimits:
+        return cls(settings.labels_per_person, settings.label_members_max)
 
 
 def _clean_name(name: str) -> str:

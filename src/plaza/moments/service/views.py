@@ -96,12 +96,22 @@ def comment_view(
     viewer_id: int, comment: CommentData, author_id: int, people: Mapping[int, PersonData]
 ) -> CommentView:
     reply_to = people.get(comment.reply_to_user_id) if comment.reply_to_user_id else None
+    return _comment_view(viewer_id, comment, people[comment.author_id], reply_to, author_id)
+
+
+def _comment_view(
+    viewer_id: int,
+    comment: CommentData,
+    commenter: PersonData,
+    reply_to: PersonData | None,
+    moment_author_id: int,
+) -> CommentView:
     return CommentView(
         comment=comment,
-        author=people[comment.author_id],
+        author=commenter,
         reply_to=reply_to,
         can_delete=policies.can_delete_comment(
-            user_id=viewer_id, commenter_id=comment.author_id, moment_author_id=author_id
+            user_id=viewer_id, commenter_id=comment.author_id, moment_author_id=moment_author_id
         ),
     )
 
@@ -128,16 +138,7 @@ async def render_page(
             if policies.can_see_interaction(viewer, actor_id=person.id)
         ]
         comments = [
-            CommentView(
-                comment=comment,
-                author=commenter,
-                reply_to=reply_to,
-                can_delete=policies.can_delete_comment(
-                    user_id=viewer.user_id,
-                    commenter_id=comment.author_id,
-                    moment_author_id=moment.author_id,
-                ),
-            )
+            _comment_view(viewer.user_id, comment, commenter, reply_to, moment.author_id)
             for comment, commenter, reply_to in found.comments.get(moment.id, ())
             if policies.can_see_interaction(
                 viewer, actor_id=comment.author_id, reply_to_user_id=comment.reply_to_user_id
