@@ -70,6 +70,19 @@ def _refuse(retry_after: int) -> RateLimited:
     return RateLimited(f"too many attempts; try again in {retry_after} s", retry_after=retry_after)
 
 
+def refusal(what: str, retry_after: int) -> RateLimited:
+    """The 429 for one kind of write over its limit: "too many <what>; try again in N s"."""
+    return RateLimited(f"too many {what}; try again in {retry_after} s", retry_after=retry_after)
+
+
+async def enforce(limiter: RateLimiter, key: str, rate: Rate, what: str) -> None:
+    """Count one event under `key`; over `rate`, raise `refusal(what, ...)`. The one-key case
+    every surface's limits share (chat's sends count two keys at once through `hit_many`)."""
+    [wait] = await limiter.hit_many([((key, rate),)])
+    if wait is not None:
+        raise refusal(what, wait)
+
+
 class MemoryRateLimiter:
     """Counts in a dict; old windows are dropped as new ones start. `now` (wall-clock seconds)
     may be replaced, e.g. by tests that move time instead of waiting."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from plaza.config import Settings
 from plaza.errors import RateLimited
-from plaza.ratelimit import Rate, RateLimiter
+from plaza.ratelimit import Rate, RateLimiter, enforce, refusal
 
 
 @dataclass(frozen=True)
@@ -48,19 +48,12 @@ class ChatLimits:
                 for author, conversation in senders
             ]
         )
-        return [None if wait is None else _refusal("messages", wait) for wait in waits]
+        return [None if wait is None else refusal("messages", wait) for wait in waits]
 
     async def check_group(self, user_id: int) -> None:
-        await self._hit(f"chat:groups:user:{user_id}", self.groups, "new groups")
+        await enforce(self.limiter, f"chat:groups:user:{user_id}", self.groups, "new groups")
 
     async def check_member_add(self, user_id: int) -> None:
-        await self._hit(f"chat:adds:user:{user_id}", self.member_adds, "member additions")
-
-    async def _hit(self, key: str, rate: Rate, what: str) -> None:
-        [wait] = await self.limiter.hit_many([((key, rate),)])
-        if wait is not None:
-            raise _refusal(what, wait)
-
-
-def _refusal(what: str, wait: int) -> RateLimited:
-    return RateLimited(f"too many {what}; try again in {wait} s", retry_after=wait)
+        await enforce(
+            self.limiter, f"chat:adds:user:{user_id}", self.member_adds, "member additions"
+        )

@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 
 from plaza.config import Settings
-from plaza.errors import RateLimited
 from plaza.media.access import ViewerChecks
 from plaza.media.images import Processed, process
 from plaza.media.storage import Storage, storage_for
-from plaza.ratelimit import Rate, RateLimiter
+from plaza.ratelimit import Rate, RateLimiter, enforce
 
 
 @dataclass
@@ -36,11 +35,9 @@ class MediaRuntime:
     thumbnail_px: int
 
     async def check_upload_rate(self, user_id: int) -> None:
-        [wait] = await self.limiter.hit_many(
-            [((f"media:uploads:user:{user_id}", self.uploads_per_person),)]
+        await enforce(
+            self.limiter, f"media:uploads:user:{user_id}", self.uploads_per_person, "uploads"
         )
-        if wait is not None:
-            raise RateLimited(f"too many uploads; try again in {wait} s", retry_after=wait)
 
     async def process(self, data: bytes) -> Processed:
         """Check, clean and re-encode an upload on the media pool."""

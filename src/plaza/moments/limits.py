@@ -6,8 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from plaza.config import Settings
-from plaza.errors import RateLimited
-from plaza.ratelimit import Rate, RateLimiter
+from plaza.ratelimit import Rate, RateLimiter, enforce
 
 
 @dataclass(frozen=True)
@@ -27,15 +26,10 @@ class MomentLimits:
         )
 
     async def check_post(self, user_id: int) -> None:
-        await self._hit(f"moments:post:{user_id}", self.posts, "moments")
+        await enforce(self.limiter, f"moments:post:{user_id}", self.posts, "moments")
 
     async def check_comment(self, user_id: int) -> None:
-        await self._hit(f"moments:comment:{user_id}", self.comments, "comments")
+        await enforce(self.limiter, f"moments:comment:{user_id}", self.comments, "comments")
 
     async def check_like(self, user_id: int) -> None:
-        await self._hit(f"moments:like:{user_id}", self.likes, "likes")
-
-    async def _hit(self, key: str, rate: Rate, what: str) -> None:
-        [wait] = await self.limiter.hit_many([((key, rate),)])
-        if wait is not None:
-            raise RateLimited(f"too many {what}; try again in {wait} s", retry_after=wait)
+        await enforce(self.limiter, f"moments:like:{user_id}", self.likes, "likes")

@@ -7,8 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from plaza.config import Settings
-from plaza.errors import RateLimited
-from plaza.ratelimit import Rate, RateLimiter
+from plaza.ratelimit import Rate, RateLimiter, enforce
 
 
 @dataclass(frozen=True)
@@ -30,18 +29,15 @@ class PublicAccountLimits:
         )
 
     async def check_write(self, user_id: int) -> None:
-        await self._hit(f"pa:write:{user_id}", self.writes, "changes to public accounts")
+        await enforce(
+            self.limiter, f"pa:write:{user_id}", self.writes, "changes to public accounts"
+        )
 
     async def check_preview(self, user_id: int) -> None:
-        await self._hit(f"pa:preview:{user_id}", self.previews, "previews")
+        await enforce(self.limiter, f"pa:preview:{user_id}", self.previews, "previews")
 
     async def check_like(self, user_id: int) -> None:
-        await self._hit(f"pa:like:{user_id}", self.likes, "likes")
+        await enforce(self.limiter, f"pa:like:{user_id}", self.likes, "likes")
 
     async def check_subscription(self, user_id: int) -> None:
-        await self._hit(f"pa:sub:{user_id}", self.subscriptions, "subscription changes")
-
-    async def _hit(self, key: str, rate: Rate, what: str) -> None:
-        [wait] = await self.limiter.hit_many([((key, rate),)])
-        if wait is not None:
-            raise RateLimited(f"too many {what}; try again in {wait} s", retry_after=wait)
+        await enforce(self.limiter, f"pa:sub:{user_id}", self.subscriptions, "subscription changes")
