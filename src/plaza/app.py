@@ -36,6 +36,7 @@ from plaza.live import api as live_api
 from plaza.live.hub import Hub
 from plaza.media import api as media_api
 from plaza.media import setup as media_setup
+from plaza.moderation import setup as moderation_setup
 from plaza.moments import api as moments_api
 from plaza.moments import live as moments_live
 from plaza.moments import web as moments_web
@@ -161,6 +162,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     # Storage, the decoding pool, and the registry into which surfaces put who may see the
     # pictures they use (app.state.media_access).
     media = media_setup.install(app, settings, runtime.limiter)
+    # The registry into which surfaces put how moderation may hide, restore and copy their
+    # content (app.state.moderation); before the surfaces' hooks, which register there.
+    moderation_setup.install(app, runtime)
     chat_pictures.install(media.access)
     moments_live.install(app, runtime, media.access)
     public_accounts_live.install(runtime, media.access)

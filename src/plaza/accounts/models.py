@@ -24,6 +24,10 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16), default="member")
     # active | suspended | closed (set by moderation later; never deletes data)
     status: Mapped[str] = mapped_column(String(16), default="active")
+    # A timed suspension lifts itself then (None: until reinstated, or not suspended).
+    suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Moderation may restrict someone from publishing (moments, comments, articles) until then.
+    restricted_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

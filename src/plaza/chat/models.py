@@ -81,6 +81,9 @@ class Message(Base):
     recalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # Sent by someone the other side of a direct chat has blocked: only the sender sees it.
     withheld: Mapped[bool] = mapped_column(default=False)
+    # Set by moderation through the surface's registered callbacks: None (shown), "held"
+    # (awaiting review: only its author sees it) or "removed" (a marker for everyone else).
+    moderation: Mapped[str | None] = mapped_column(String(16), nullable=True, default=None)
 
 
 class ConversationEvent(Base):

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 import plaza.accounts.models
 import plaza.chat.models
 import plaza.media.models
+import plaza.moderation.models
 import plaza.moments.models
 import plaza.public_accounts.models  # noqa: F401  (registers tables on the metadata)
 from plaza.db import Base

@@ -29,6 +29,9 @@ class Moment(Base):
     # friends | only | except | private (see plaza.moments.policies)
     visibility: Mapped[str] = mapped_column(String(8), default="friends")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set by moderation through the surface's registered callbacks: None (shown), "held"
+    # (awaiting review: only its author sees it) or "removed" (a marker for everyone else).
+    moderation: Mapped[str | None] = mapped_column(String(16), nullable=True, default=None)
 
 
 class MomentAudienceUser(Base):
@@ -92,6 +95,9 @@ class MomentComment(Base):
         ForeignKey("users.id", ondelete="CASCADE"), nullable=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set by moderation through the surface's registered callbacks: None (shown), "held"
+    # (awaiting review: only its author sees it) or "removed" (a marker for everyone else).
+    moderation: Mapped[str | None] = mapped_column(String(16), nullable=True, default=None)
 
 
 class MomentSeen(Base):

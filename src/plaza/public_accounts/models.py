@@ -43,6 +43,9 @@ class PublicAccount(Base):
     subscriber_count: Mapped[int] = mapped_column(Integer, default=0)
     article_seq: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set by moderation: "closed" when a moderator closed the account (its pages then serve a
+    # tombstone, and it cannot publish); None otherwise. Reversible: nothing is deleted.
+    moderation: Mapped[str | None] = mapped_column(String(16), nullable=True, default=None)
 
 
 class PublicAccountEditor(Base):
@@ -96,6 +99,9 @@ class Article(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Set once, at the first publish: the feed's order and the daily publishing limit.
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Set by moderation through the surface's registered callbacks: None (shown), "held"
+    # (awaiting review: only its author sees it) or "removed" (a marker for everyone else).
+    moderation: Mapped[str | None] = mapped_column(String(16), nullable=True, default=None)
 
 
 class ArticleRevision(Base):

@@ -1,0 +1,1 @@
+"""Trust and safety: policies, detectors, screening, reports, cases, enforcement."""

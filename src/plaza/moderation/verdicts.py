@@ -1,0 +1,56 @@
+"""What a surface hands to screening, and what it gets back.
+
+A surface screens each new or edited item inside the transaction that writes it, after the
+row has its id and before commit: `plaza.moderation.service.screening.screen(session,
+moderation=..., content=Content(...))`. The verdict says which moderation state to store
+with the item (`Verdict.state`), so held or removed content is never seen by anyone but its
+author, not even for an instant; the decision, the case and the action are written in the
+same transaction, so either all of it is there after a crash or none of it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from plaza.moderation.surfaces import ModerationState
+
+Outcome = Literal["allow", "hold", "remove", "restrict"]
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """An item to screen. `public` is true for what reaches beyond a chosen few (moments,
+    comments, articles, profiles, public accounts); private messages get the spam checks and
+    known-hash picture matching only, unless the operator's settings say otherwise.
+    `strangers` counts the recipients who are not the author's friends (spam: a brand-new
+    account messaging many strangers)."""
+
+    surface: str
+    ref_id: int
+    author_id: int
+    text: str
+    media_ids: Sequence[int] = ()
+    public: bool = False
+    strangers: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    outcome: Outcome
+    policy_id: str | None = None
+    clause: int | None = None
+    decision_id: int | None = None
+
+    @property
+    def state(self) -> ModerationState:
+        """The moderation state the surface stores with the item."""
+        if self.outcome == "hold":
+            return "held"
+        if self.outcome in ("remove", "restrict"):
+            return "removed"
+        return None
+
+
+ALLOW = Verdict("allow")
