@@ -39,6 +39,7 @@ from plaza.media import setup as media_setup
 from plaza.moderation import setup as moderation_setup
 from plaza.moderation.api import audit as moderation_audit_api
 from plaza.moderation.api import cases as moderation_cases_api
+from plaza.moderation.api import lists as moderation_lists_api
 from plaza.moderation.api import policies as moderation_policies_api
 from plaza.moderation.api import reports as moderation_reports_api
 from plaza.moderation.service import people as moderation_people
@@ -233,6 +234,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         moderation_reports_api.router,
         moderation_cases_api.router,
         moderation_audit_api.router,
+        moderation_lists_api.router,
         # Before the web pages: /a/{handle}/feed.xml is not an article page.
         public_accounts_atom.router,
         media_api.router,
