@@ -8,7 +8,10 @@ import asyncio
 import httpx
 from fastapi import FastAPI
 
-from plaza.moderation.service.lists import LISTS_TOPIC
+from plaza.moderation.list_cache import TOPIC
+from plaza.moderation.service.screening import screen
+from plaza.moderation.setup import moderation_of
+from plaza.moderation.verdicts import Content, Verdict
 from plaza.runtime import Runtime
 from tests.moderation.helpers import Headers, member, staff
 
@@ -25,14 +28,14 @@ async def test_terms_are_added_listed_and_removed(app: FastAPI, client) -> None:
     moderator = await staff(app, client, "list_mod")
     runtime: Runtime = app.state.runtime
     heard: asyncio.Queue[bytes] = asyncio.Queue()
-    await runtime.bus.subscribe(LISTS_TOPIC, lambda _topic, payload: heard.put_nowait(payload))
+    await runtime.bus.subscribe(TOPIC, lambda _topic, payload: heard.put_nowait(payload))
 
     added = await _add(client, moderator, TERMS, policy_id="illegal_goods", clause=1, term=" meth ")
     assert added.status_code == 201, added.text
     term = added.json()
     assert set(term) == {"id", "policy_id", "clause", "term", "exception", "created_at"}
     assert term["term"] == "meth" and term["exception"] is False and term["clause"] == 1
-    assert await asyncio.wait_for(heard.get(), 5) == b"terms"
+    assert await asyncio.wait_for(heard.get(), 5)
 
     again = await _add(client, moderator, TERMS, policy_id="illegal_goods", clause=2, term="meth")
     assert again.status_code == 409 and again.json()["error"]["code"] == "already_listed"
@@ -57,7 +60,7 @@ async def test_terms_are_added_listed_and_removed(app: FastAPI, client) -> None:
 
     gone = await client.delete(f"{TERMS}/{term['id']}", headers=moderator)
     assert gone.status_code == 204
-    assert await asyncio.wait_for(heard.get(), 5) == b"terms"
+    assert await asyncio.wait_for(heard.get(), 5)
     assert (await client.delete(f"{TERMS}/{term['id']}", headers=moderator)).status_code == 404
     after = await client.get(f"{TERMS}?policy_id=illegal_goods", headers=moderator)
     assert [t["id"] for t in after.json()["items"]] == [exception.json()["id"]]
@@ -72,6 +75,28 @@ async def test_terms_are_added_listed_and_removed(app: FastAPI, client) -> None:
         "term": "meth",
         "exception": False,
     }
+
+
+async def _screened(app: FastAPI, author_id: int, text: str) -> Verdict:
+    runtime: Runtime = app.state.runtime
+    async with runtime.sessions() as session:
+        content = Content(surface="moment", ref_id=1, author_id=author_id, text=text, public=True)
+        return await screen(session, moderation=moderation_of(app), content=content)
+
+
+async def test_a_listed_term_acts_at_once_and_stops_when_removed(app: FastAPI, client) -> None:
+    moderator = await staff(app, client, "acting_mod")
+    _, author = await member(client, "author")
+    text = "fresh crystal meth for sale"
+    assert (await _screened(app, author, text)).outcome == "allow"
+    added = await _add(client, moderator, TERMS, policy_id="illegal_goods", clause=2, term="meth")
+    assert added.status_code == 201, added.text
+    verdict = await _screened(app, author, text)
+    assert verdict.outcome != "allow"
+    assert (verdict.policy_id, verdict.clause) == ("illegal_goods", 2)
+    gone = await client.delete(f"{TERMS}/{added.json()['id']}", headers=moderator)
+    assert gone.status_code == 204
+    assert (await _screened(app, author, text)).outcome == "allow"
 
 
 async def test_bad_terms_are_refused(app, client) -> None:

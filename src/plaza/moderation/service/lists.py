@@ -5,8 +5,9 @@ Moderators add and remove entries one at a time through the API; operators impor
 files from the command line (`plaza moderation keywords|hashes import`). An import is one
 transaction: a bad line refuses the file (the parser names the line) and nothing of it is
 written; entries already listed, and repeats within the file, are skipped and counted.
-Every change is audited in its own transaction, and announced after commit on the bus
-(`LISTS_TOPIC`, the payload naming the list) so that every node's matchers pick it up.
+Every change is audited in its own transaction; after the commit this node's compiled lists
+are dropped and every other node is told on the bus (`plaza.moderation.list_cache`), so the
+change acts on the next write anywhere.
 """
 
 from __future__ import annotations
@@ -20,18 +21,17 @@ from sqlalchemy import ColumnElement, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from plaza.bus import Bus
 from plaza.clock import Clock
 from plaza.errors import Conflict, Invalid, NotFound
 from plaza.moderation.detectors.images import hash_problem, parse_hash_file
 from plaza.moderation.detectors.keywords import parse_term_file, term_problem
 from plaza.moderation.detectors.listfiles import list_lines
+from plaza.moderation.list_cache import ListCache
 from plaza.moderation.models import ModerationHash, ModerationTerm
 from plaza.moderation.service import audit, citing
 from plaza.moderation.setup import Moderation
 from plaza.pagination import BeforeId, decode_cursor, encode_cursor
 
-LISTS_TOPIC = "moderation.lists"
 # Rows looked up or inserted per statement (under every driver's parameter limit).
 CHUNK = 1000
 
@@ -42,7 +42,7 @@ E = TypeVar("E", ModerationTerm, ModerationHash)
 class ListKind(Generic[E]):
     """What tells the two lists apart; everything else is shared."""
 
-    name: str  # "terms" | "hashes": audit verbs, the bus payload, messages
+    name: str  # "terms" | "hashes": audit verbs, messages
     noun: str  # "term" | "hash": the field, the audit target
     model: type[E]
     detector: str  # whose clause an import files its entries under by default
@@ -155,7 +155,7 @@ async def add(
         details={"policy_id": cited.id, "clause": number, **fields},
     )
     await session.commit()
-    await announce(moderation.runtime.bus, kind)
+    await _changed(moderation)
     return row
 
 
@@ -184,7 +184,7 @@ async def remove(
         details=details,
     )
     await session.commit()
-    await announce(moderation.runtime.bus, kind)
+    await _changed(moderation)
 
 
 async def import_file(
@@ -246,10 +246,11 @@ async def import_file(
         },
     )
     await session.commit()
-    await announce(moderation.runtime.bus, kind)
+    await _changed(moderation)
     return Imported(clause=number, added=added, skipped=skipped)
 
 
-async def announce(bus: Bus, kind: ListKind[E]) -> None:
-    """Tell every node that a list changed (after the commit that changed it)."""
-    await bus.publish(LISTS_TOPIC, kind.name.encode())
+async def _changed(moderation: Moderation) -> None:
+    """After the commit: recompile here before the next screening, and tell the others."""
+    moderation.lists.invalidate()
+    await ListCache.announce(moderation.runtime.bus)
