@@ -21,9 +21,10 @@ matched).
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache
 
 import numpy as np
@@ -87,13 +88,12 @@ _HAN_BLOCKS = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0x20000, 0x2F800), (0x30000,
 class Normalized:
     """A text as matched (`text`) beside the text as written (`original`)."""
 
-    __slots__ = ("_ends", "_starts", "original", "text")
+    __slots__ = ("_alignment", "original", "text")
 
     def __init__(self, original: str, text: str) -> None:
         self.original = original
         self.text = text
-        self._starts: list[int] | None = None
-        self._ends: list[int] | None = None
+        self._alignment: tuple[_Widths, _Widths] | None = None
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """The span of the original text that `text[start:end]` was made from.
@@ -103,9 +103,12 @@ class Normalized:
         """
         if not 0 <= start < end <= len(self.text):
             raise ValueError(f"span {start}..{end} is not inside the normalized text")
-        if self._starts is None or self._ends is None:
-            self._starts, self._ends = _alignment(self.original)
-        return self._starts[start], self._ends[end - 1]
+        if self._alignment is None:
+            self._alignment = _alignment(self.original)
+        to_mapped, to_original = self._alignment
+        first = to_original.source(to_mapped.source(start))
+        last = to_original.source(to_mapped.source(end - 1))
+        return first, last + 1
 
     def __repr__(self) -> str:
         return f"Normalized({self.original!r} -> {self.text!r})"
@@ -170,25 +173,63 @@ def _without_separators(match: re.Match[str]) -> str:
     return match.group().translate(_DROP_SEPARATORS)
 
 
-def _alignment(original: str) -> tuple[list[int], list[int]]:
-    """For each character of the normalized text, the span of `original` it comes from.
+class _Widths:
+    """How one text became another where most characters stayed one character each: the
+    exceptions, as (index in the source, how many characters it became, 0 when removed)."""
 
-    Replays `normalize` step by step: the table says what each original character became,
-    then the collapse pass only ever removes separators inside its matches.
+    __slots__ = ("_sources", "_targets", "_widths")
+
+    def __init__(self, changes: Iterable[tuple[int, int]]) -> None:
+        self._sources: list[int] = []
+        self._widths: list[int] = []
+        self._targets: list[int] = []  # where each exception's output starts in the target
+        shift = 0
+        for source, width in changes:
+            self._sources.append(source)
+            self._widths.append(width)
+            self._targets.append(source + shift)
+            shift += width - 1
+
+    def source(self, target: int) -> int:
+        """The index of the source character that the target's character `target` came from."""
+        k = bisect.bisect_right(self._targets, target) - 1
+        if k < 0:
+            return target
+        if target < self._targets[k] + self._widths[k]:
+            return self._sources[k]
+        return self._sources[k] + 1 + target - self._targets[k] - self._widths[k]
+
+
+def _alignment(original: str) -> tuple[_Widths, _Widths]:
+    """(normalized text -> the table's output, the table's output -> `original`).
+
+    Replays `normalize` without a loop over every character: the characters the table removes
+    or expands are found by a regular expression, and the collapse pass only ever removes
+    separators inside its matches.
     """
     table = character_table()
-    starts: list[int] = []
-    ends: list[int] = []
-    for i, ch in enumerate(original):
-        width = len(table.get(ord(ch), ch))
-        starts += [i] * width
-        ends += [i + 1] * width
-    mapped = "".join(table.get(ord(ch), ch) for ch in original)
-    removed = set(_collapsed_positions(mapped))
-    if not removed:
-        return starts, ends
-    keep = [i for i in range(len(mapped)) if i not in removed]
-    return [starts[i] for i in keep], [ends[i] for i in keep]
+    to_original = _Widths(
+        (match.start(), len(table[ord(match.group())]))
+        for match in _changing_width().finditer(original)
+    )
+    to_mapped = _Widths((i, 0) for i in _collapsed_positions(_translate(original)))
+    return to_mapped, to_original
+
+
+@cache
+def _changing_width() -> re.Pattern[str]:
+    """The characters the table removes or turns into several."""
+    ranges: list[list[int]] = []
+    for cp in sorted(cp for cp, out in character_table().items() if len(out) != 1):
+        if ranges and ranges[-1][1] == cp - 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    body = "".join(
+        re.escape(chr(low)) if low == high else f"{re.escape(chr(low))}-{re.escape(chr(high))}"
+        for low, high in ranges
+    )
+    return re.compile(f"[{body}]")
 
 
 def _collapsed_positions(mapped: str) -> Iterator[int]:
