@@ -131,12 +131,15 @@ def test_spans_lead_back_to_what_was_written(written, needle, original):
 
 def per_character_spans(original: str) -> list[tuple[int, int]]:
     """The spans of every normalized character, found the slow way: each original character's
-    output written out, then the separators the collapse pass removes taken away."""
+    output written out, then the extra spaces and the separators joining letters taken away."""
     table = character_table()
     spans = [(i, i + 1) for i, ch in enumerate(original) for _ in table.get(ord(ch), ch)]
     mapped = original.translate(table)
-    removed = set(normalize_module._collapsed_positions(mapped))
-    return [span for i, span in enumerate(spans) if i not in removed]
+    extra = set(normalize_module._extra_spaces(mapped))
+    spans = [span for i, span in enumerate(spans) if i not in extra]
+    spaced = "".join(ch for i, ch in enumerate(mapped) if i not in extra)
+    joining = set(normalize_module._join_letters(spaced)[1])
+    return [span for i, span in enumerate(spans) if i not in joining]
 
 
 def test_spans_agree_with_a_character_by_character_replay():

@@ -52,16 +52,14 @@ SPACED_WORD_CHAR = re.compile(f"[^\\W_{NO_SPACE_SCRIPTS}]")
 SEPARATORS = " .-_*+~|/\\·•・'`^="
 _SEP_CHAR = "[" + "".join(re.escape(ch) for ch in SEPARATORS) + "]"
 _SEP = _SEP_CHAR + "{1,3}"
-_DROP_SEPARATORS = {ord(ch): None for ch in SEPARATORS}
-_COLLAPSE = re.compile(
+_SPACE_RUNS = re.compile("  +")
+_JOINED = re.compile(
     # three or more single letters joined by separators: "s e x", "v.i.a.g.r.a"
     rf"(?<![^\W_])[^\W_](?:{_SEP}[^\W_]){{2,}}(?![^\W_])"
     # separators between two Chinese or Japanese characters: "冰 毒", "冰.毒"
     rf"|(?<=[{HAN_KANA}]){_SEP}(?=[{HAN_KANA}])"
-    # a run of spaces: all but the first
-    r"|(?<= ) +"
 )
-# Quick tests that `_COLLAPSE` has anything to do, which most texts fail: two single letters
+# Quick tests that `_JOINED` has anything to do, which most texts fail: two single letters
 # joined by separators (starting with the separator, which the engine looks for fast), or
 # separators between Chinese or Japanese characters.
 _TWO_SINGLES = re.compile(rf"{_SEP_CHAR}[^\W_]{_SEP}[^\W_](?![^\W_])")
@@ -88,12 +86,16 @@ _HAN_BLOCKS = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0x20000, 0x2F800), (0x30000,
 class Normalized:
     """A text as matched (`text`) beside the text as written (`original`)."""
 
-    __slots__ = ("_alignment", "original", "text")
+    __slots__ = ("_alignment", "_joined", "_mapped", "original", "text")
 
-    def __init__(self, original: str, text: str) -> None:
+    def __init__(self, original: str, text: str, mapped: str, joined: tuple[int, ...]) -> None:
         self.original = original
         self.text = text
-        self._alignment: tuple[_Widths, _Widths] | None = None
+        # What `original_span` needs, kept from `normalize`'s steps rather than redone: the
+        # table's output, and where joining letters removed separators from it (spaced).
+        self._mapped = mapped
+        self._joined = joined
+        self._alignment: tuple[_Widths, ...] | None = None
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """The span of the original text that `text[start:end]` was made from.
@@ -104,10 +106,14 @@ class Normalized:
         if not 0 <= start < end <= len(self.text):
             raise ValueError(f"span {start}..{end} is not inside the normalized text")
         if self._alignment is None:
-            self._alignment = _alignment(self.original)
-        to_mapped, to_original = self._alignment
-        first = to_original.source(to_mapped.source(start))
-        last = to_original.source(to_mapped.source(end - 1))
+            self._alignment = (
+                _Widths((i, 0) for i in self._joined),
+                _Widths((i, 0) for i in _extra_spaces(self._mapped)),
+                _Widths(_width_changes(self.original)),
+            )
+        first, last = start, end - 1
+        for step in self._alignment:
+            first, last = step.source(first), step.source(last)
         return first, last + 1
 
     def __repr__(self) -> str:
@@ -116,7 +122,9 @@ class Normalized:
 
 def normalize(text: str) -> Normalized:
     """`text` normalized for matching (see the module's docstring)."""
-    return Normalized(text, _collapse(_translate(text)))
+    mapped = _translate(text)
+    joined, removed = _join_letters(_single_spaces(mapped))
+    return Normalized(text, joined, mapped, removed)
 
 
 # Measured (bench/moderation.py's machine): from about 80 characters of Chinese on, numpy wins.
@@ -155,22 +163,34 @@ def _code_point_arrays() -> tuple[np.ndarray, np.ndarray]:
     return one_to_one, other
 
 
-def _collapse(text: str) -> str:
-    if not _may_collapse(text):
-        return text
-    return _COLLAPSE.sub(_without_separators, text)
+def _single_spaces(text: str) -> str:
+    return _SPACE_RUNS.sub(" ", text) if "  " in text else text
 
 
-def _may_collapse(text: str) -> bool:
-    return (
-        "  " in text
-        or _TWO_SINGLES.search(text) is not None
-        or (not text.isascii() and _HAN_KANA_APART.search(text) is not None)
+def _join_letters(text: str) -> tuple[str, tuple[int, ...]]:
+    """`text` with the separators inside `_JOINED`'s matches removed, and their positions."""
+    if not _may_join(text):
+        return text, ()
+    pieces: list[str] = []
+    removed: list[int] = []
+    done = 0
+    for match in _JOINED.finditer(text):
+        start, end = match.span()
+        pieces.append(text[done:start])
+        for i in range(start, end):
+            if text[i] in SEPARATORS:
+                removed.append(i)
+            else:
+                pieces.append(text[i])
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces), tuple(removed)
+
+
+def _may_join(text: str) -> bool:
+    return _TWO_SINGLES.search(text) is not None or (
+        not text.isascii() and _HAN_KANA_APART.search(text) is not None
     )
-
-
-def _without_separators(match: re.Match[str]) -> str:
-    return match.group().translate(_DROP_SEPARATORS)
 
 
 class _Widths:
@@ -200,46 +220,20 @@ class _Widths:
         return self._sources[k] + 1 + target - self._targets[k] - self._widths[k]
 
 
-def _alignment(original: str) -> tuple[_Widths, _Widths]:
-    """(normalized text -> the table's output, the table's output -> `original`).
-
-    Replays `normalize` without a loop over every character: the characters the table removes
-    or expands are found by a regular expression, and the collapse pass only ever removes
-    separators inside its matches.
-    """
+def _width_changes(original: str) -> list[tuple[int, int]]:
+    """(position, width) of each character of `original` that the table removes (width 0)
+    or turns into several, found with the code point arrays."""
+    _, other = _code_point_arrays()
+    codes = np.frombuffer(original.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     table = character_table()
-    to_original = _Widths(
-        (match.start(), len(table[ord(match.group())]))
-        for match in _changing_width().finditer(original)
-    )
-    to_mapped = _Widths((i, 0) for i in _collapsed_positions(_translate(original)))
-    return to_mapped, to_original
+    return [(i, len(table[ord(original[i])])) for i in np.flatnonzero(other[codes]).tolist()]
 
 
-@cache
-def _changing_width() -> re.Pattern[str]:
-    """The characters the table removes or turns into several."""
-    ranges: list[list[int]] = []
-    for cp in sorted(cp for cp, out in character_table().items() if len(out) != 1):
-        if ranges and ranges[-1][1] == cp - 1:
-            ranges[-1][1] = cp
-        else:
-            ranges.append([cp, cp])
-    body = "".join(
-        re.escape(chr(low)) if low == high else f"{re.escape(chr(low))}-{re.escape(chr(high))}"
-        for low, high in ranges
-    )
-    return re.compile(f"[{body}]")
-
-
-def _collapsed_positions(mapped: str) -> Iterator[int]:
-    if not _may_collapse(mapped):
-        return
-    separators = set(_DROP_SEPARATORS)
-    for match in _COLLAPSE.finditer(mapped):
-        for i in range(match.start(), match.end()):
-            if ord(mapped[i]) in separators:
-                yield i
+def _extra_spaces(text: str) -> Iterator[int]:
+    """Positions `_single_spaces` removes."""
+    if "  " in text:
+        for match in _SPACE_RUNS.finditer(text):
+            yield from range(match.start() + 1, match.end())
 
 
 @cache
