@@ -1,18 +1,19 @@
 """Text normalization before matching: the tricks that make "ｃ0саіnе", "c o c a i n e" and
-"co\u200bcaine" read as "cocaine", and "冰毒" as "冰毒", while every offset found in the
+"co\u200bcaine" read as "cocaine", and "賣淫" as "卖淫", while every offset found in the
 normalized text can still be traced back to what the author wrote.
 
-Per character, in order: NFKC (full-width and styled letters become plain ones), diacritics
-of Latin, Greek and Cyrillic letters dropped ("vïagra"), invisible characters removed (zero
-width spaces and joiners, soft hyphens, variation selectors, bidirectional controls, tags),
-any whitespace a plain space, look-alikes mapped through Unicode's confusables
+Per character: look-alikes mapped through Unicode's confusables
 (`plaza.confusables.single_character_classes`: Cyrillic "а" to "a", "0" to "o", "1" and "l"
-to "i"), case folded, and traditional Chinese mapped to simplified (OpenCC's t2s, one
-character at a time so lengths hold; phrase conversion would not matter for matching since
-terms go through the same mapping). All of this is one `str.translate` table, built once per
-process. Then, in context: separators between single letters collapsed when at least three
-letters are so joined ("s.e.x", "v-i-a-g-r-a"; "is sexy" stays as it is), separators between
-Chinese or Japanese characters removed ("冰 毒"), and runs of spaces made one.
+to "i"), NFKC (full-width and styled letters become plain ones), diacritics of Latin, Greek
+and Cyrillic letters dropped ("vïagra"), invisible characters removed (zero width spaces and
+joiners, soft hyphens, variation selectors, bidirectional controls, tags), any whitespace a
+plain space, case folded, look-alikes mapped again, and traditional Chinese mapped to
+simplified (OpenCC's t2s, one character at a time so lengths hold; phrase conversion would
+not matter for matching since terms go through the same mapping). All of this is one
+translation table, built once per process. Then, in context: runs of spaces made one,
+separators between single letters removed when at least three letters are so joined
+("s.e.x", "v-i-a-g-r-a"; "is sexy" stays as it is), and separators between Chinese or
+Japanese characters removed ("冰 毒").
 
 The normalized text is for matching only: it is never shown. `Normalized.original_span` maps
 a span of it back to the original text (computed when first asked, which is when something
