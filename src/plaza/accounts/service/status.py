@@ -7,6 +7,8 @@ data, but every surface refuses their writes (`sessions.require_active`). Nothin
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.accounts.models import STATUSES, User
@@ -17,11 +19,20 @@ from plaza.errors import Invalid
 
 
 async def set_status(
-    session: AsyncSession, *, clock: Clock, bus: Bus, user: User, status: str
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    bus: Bus,
+    user: User,
+    status: str,
+    suspended_until: datetime | None = None,
 ) -> User:
+    """`suspended_until`: a suspension that lifts itself then (None: until reinstated). Any
+    other status clears it."""
     if status not in STATUSES:
         raise Invalid(f"status must be one of {', '.join(STATUSES)}", field="status")
     user.status = status
+    user.suspended_until = suspended_until if status == "suspended" else None
     await session.commit()
     if status != "active":
         await end_sessions(session, clock=clock, bus=bus, user_id=user.id, reason=status)
