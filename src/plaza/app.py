@@ -39,6 +39,7 @@ from plaza.live.hub import Hub
 from plaza.media import api as media_api
 from plaza.media import setup as media_setup
 from plaza.moderation import setup as moderation_setup
+from plaza.moderation.api import policies as moderation_policies_api
 from plaza.moments import api as moments_api
 from plaza.moments import live as moments_live
 from plaza.moments import moderation as moments_moderation
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.bus.start()
         await runtime.hub.start()
+        await moderation.start()
         checkpointer = None
         if settings.is_sqlite:
             # The serving connection puts the database in WAL mode when it opens; let it, so the
@@ -230,6 +232,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         chat_api.router,
         moments_api.router,
         public_accounts_api.router,
+        moderation_policies_api.router,
         # Before the web pages: /a/{handle}/feed.xml is not an article page.
         public_accounts_atom.router,
         media_api.router,
