@@ -1,7 +1,8 @@
 """Shared fixtures: a migrated database per test (SQLite and PostgreSQL), the app, clients.
 
-Each test gets its own database: a copy of a SQLite file or a PostgreSQL database created from a
-template that was migrated once per worker (Synapse's approach), dropped afterwards.
+Each test gets its own database: a copy of a SQLite file, or a PostgreSQL database created from
+a template that was migrated once per worker (Synapse's approach) and emptied after the test for
+the next one when nothing changed its schema (tests/pg_reuse.py), dropped otherwise.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from plaza.config import Settings
 from plaza.migrate import upgrade
 from plaza.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from tests import services
+from tests.pg_reuse import ReusedDatabase
 
 FAST_HASHING = {
     "argon2_time_cost": 1,
@@ -61,6 +63,14 @@ def pg_template() -> Iterator[str]:
     services.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+@pytest.fixture(scope="session")
+def pg_reused(pg_template: str) -> Iterator[ReusedDatabase]:
+    """This worker's copy of the template, emptied between the tests that use it."""
+    reused = ReusedDatabase(pg_template)
+    yield reused
+    reused.close()
+
+
 def _sqlite_settings(tmp_path: Path, template: Path) -> Settings:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
@@ -79,8 +89,7 @@ def settings(backend: str, tmp_path: Path, request) -> Iterator[Settings]:
     if backend == "sqlite":
         yield _sqlite_settings(tmp_path, request.getfixturevalue("sqlite_template"))
         return
-    template = request.getfixturevalue("pg_template")
-    with services.pg_database("plaza_t", template=template) as url:
+    with request.getfixturevalue("pg_reused").use() as url:
         yield Settings(data_dir=tmp_path / "data", database_url=url, **FAST_HASHING)
 
 
