@@ -78,19 +78,29 @@ def _sqlite_settings(tmp_path: Path, template: Path) -> Settings:
     return Settings(data_dir=data_dir, **FAST_HASHING)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(params=BACKENDS)
 def backend(request) -> str:
     return request.param
+
+
+@contextlib.contextmanager
+def settings_for(backend: str, root: Path, request) -> Iterator[Settings]:
+    """Settings for a fresh, migrated database of `backend`, with the data dir under `root`."""
+    if backend == "sqlite":
+        yield _sqlite_settings(root, request.getfixturevalue("sqlite_template"))
+        return
+    with request.getfixturevalue("pg_reused").use() as url:
+        yield Settings(data_dir=root / "data", database_url=url, **FAST_HASHING)
 
 
 @pytest.fixture
 def settings(backend: str, tmp_path: Path, request) -> Iterator[Settings]:
     """Settings for a fresh, migrated database of the parametrized backend."""
-    if backend == "sqlite":
-        yield _sqlite_settings(tmp_path, request.getfixturevalue("sqlite_template"))
-        return
-    with request.getfixturevalue("pg_reused").use() as url:
-        yield Settings(data_dir=tmp_path / "data", database_url=url, **FAST_HASHING)
+    with settings_for(backend, tmp_path, request) as settings:
+        yield settings
 
 
 @pytest.fixture

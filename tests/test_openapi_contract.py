@@ -5,6 +5,9 @@ Each case is sent in-process to the ASGI app and fails the test when the answer 
 its status is not one the document lists for the route, or when its body, content type or
 headers contradict the document. Cases come from both of schemathesis' modes: valid requests
 (positive) and requests the document says are invalid (negative, which must then be a 4xx).
+Generating a case costs more than answering it, and the derandomized cases do not depend on the
+database, so each case is generated once and sent to the app on SQLite and to the app on
+PostgreSQL, each with the same world (the same rows behind the same ids).
 
 The pass is bounded and deterministic (`derandomize`): PLAZA_FUZZ_EXAMPLES (default 12) cases
 per operation and mode, more for a deeper run on a developer machine. Failures are collected
@@ -18,7 +21,7 @@ import contextlib
 import io
 import os
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -40,8 +43,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from plaza.app import create_app
-from plaza.config import Settings
 from plaza.errors import RateLimited
+from tests.conftest import BACKENDS, settings_for
 from tests.helpers import PASSWORD
 
 EXAMPLES = int(os.environ.get("PLAZA_FUZZ_EXAMPLES", "12"))
@@ -222,26 +225,48 @@ def _populate(client) -> World:
     )
 
 
+@dataclass
+class Served:
+    """The app on one database engine, its world, and what the pass found there."""
+
+    backend: str
+    app: object
+    world: World
+    report: Report = field(default_factory=Report)
+
+
 @pytest.fixture
-def served(settings: Settings) -> Iterator[tuple[schemathesis.BaseSchema, World]]:
-    settings = settings.model_copy(update={"rate_limit_enabled": False})
-    app = create_app(settings)
-    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
-    # Unknown query parameters are ignored, as HTTP APIs do; the document does not forbid them.
-    schema.config.generation.update(allow_extra_parameters=False)
-    try:
-        with asgi.get_client(app) as client:
-            yield schema, _populate(client)
-    finally:
-        asgi.shutdown_lifespans()
+def served(tmp_path, request) -> Iterator[tuple[schemathesis.BaseSchema, list[Served]]]:
+    with contextlib.ExitStack() as stack:
+        all_settings = {}
+        for backend in BACKENDS:
+            (tmp_path / backend).mkdir()
+            all_settings[backend] = stack.enter_context(
+                settings_for(backend, tmp_path / backend, request)
+            )
+        # Before the databases are given back: nothing may stay connected to them.
+        stack.callback(asgi.shutdown_lifespans)
+        served = []
+        for backend, settings in all_settings.items():
+            app = create_app(settings.model_copy(update={"rate_limit_enabled": False}))
+            client = stack.enter_context(asgi.get_client(app))
+            served.append(Served(backend, app, _populate(client)))
+        # A generated case names rows by id; it must name the same rows on both engines.
+        assert served[0].world.path_values == served[1].world.path_values
+        schema = schemathesis.openapi.from_asgi("/openapi.json", served[0].app)
+        assert schema.raw_schema == served[1].world.client.get("/openapi.json").json()
+        # Unknown query parameters are ignored, as HTTP APIs do; the document does not forbid them.
+        schema.config.generation.update(allow_extra_parameters=False)
+        yield schema, served
 
 
 def _operations(schema) -> list:
     return [result.ok() for result in schema.get_all_operations()]
 
 
-def _run(operation, strategy, report: Report, headers_for) -> None:
-    checks = list(CHECKS)
+def _run(
+    operation, strategy, served: list[Served], headers_for: Callable[[World], dict[str, str]]
+) -> None:
 
     @hypothesis_settings(
         max_examples=EXAMPLES,
@@ -253,59 +278,76 @@ def _run(operation, strategy, report: Report, headers_for) -> None:
     )
     @given(case=strategy)
     def one(case) -> None:
-        headers = headers_for()
-        report.cases += 1
-        try:
-            response = case.call(headers=headers)
-        except Exception as error:  # the app's 500 handler answers, then re-raises
-            report.crash(case, error)
-            return
-        report.statuses[response.status_code] += 1
-        # A body over PLAZA_MAX_BODY_BYTES is refused with 413 before it is parsed: a rejection
-        # too, though not one of the statuses schemathesis's own check expects.
-        rejected_as_too_large = response.status_code == 413
-        negative = case.meta.generation.mode.is_negative and not rejected_as_too_large
-        extra = [negative_data_rejection] if negative else []
-        try:
-            case.validate_response(response, checks=checks + extra, headers=headers)
-        except FailureGroup as error:
-            report.add(case, response, error)
+        for each in served:
+            _send(case, each, headers_for(each.world))
 
     # Unsatisfiable: nothing in the route can be made invalid (no parameters and no body).
     with contextlib.suppress(Unsatisfiable):
         one()
 
 
+def _send(case, served: Served, headers: dict[str, str]) -> None:
+    report = served.report
+    report.cases += 1
+    try:
+        response = case.call(headers=headers, app=served.app)
+    except Exception as error:  # the app's 500 handler answers, then re-raises
+        report.crash(case, error)
+        return
+    report.statuses[response.status_code] += 1
+    # A body over PLAZA_MAX_BODY_BYTES is refused with 413 before it is parsed: a rejection
+    # too, though not one of the statuses schemathesis's own check expects.
+    rejected_as_too_large = response.status_code == 413
+    negative = case.meta.generation.mode.is_negative and not rejected_as_too_large
+    extra = [negative_data_rejection] if negative else []
+    try:
+        case.validate_response(response, checks=CHECKS + extra, headers=headers)
+    except FailureGroup as error:
+        report.add(case, response, error)
+
+
+def _signed_out(world: World) -> dict[str, str]:
+    return {}
+
+
+def _shared_session(world: World) -> dict[str, str]:
+    return world.headers.copy()
+
+
 @pytest.mark.parametrize("signed_in", [False, True], ids=["signed-out", "signed-in"])
 def test_every_answer_is_one_the_document_promises(served, signed_in):
-    schema, world = served
-    report = Report()
+    schema, backends = served
+    world = backends[0].world  # the same ids and names as the others'
     for operation in _operations(schema):
         key = (operation.method.upper(), operation.path)
+        headers_for: Callable[[World], dict[str, str]]
         if not signed_in:
-            headers_for = dict
+            headers_for = _signed_out
         elif key in ENDS_SESSION:
-            headers_for = world.fresh_headers
+            headers_for = World.fresh_headers
         else:
-            headers_for = world.headers.copy
+            headers_for = _shared_session
         known = {
             p.name: world.path_values[p.name]
             for p in operation.path_parameters
             if p.name in world.path_values
         }
-        # Signed in, the Authorization header is given, not generated (nor left out as invalid).
+        # Signed in, the Authorization header is given, not generated (nor left out as invalid);
+        # each engine's own session replaces it when the case is sent.
         fixed = world.headers if signed_in else None
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             strategy = operation.as_strategy(generation_mode=mode, headers=fixed)
-            _run(operation, strategy, report, headers_for)
+            _run(operation, strategy, backends, headers_for)
         if signed_in and known:
             # The same route on rows that exist, so lookups get past their 404.
             strategy = operation.as_strategy(path_parameters=known, headers=fixed)
-            _run(operation, strategy, report, headers_for)
+            _run(operation, strategy, backends, headers_for)
         if signed_in and key in ENDS_SESSION:
-            world.renew()
-    print(report.summary())
-    assert not report.failures, report.summary()
+            for each in backends:
+                each.world.renew()
+    summaries = "\n\n".join(f"{each.backend}: {each.report.summary()}" for each in backends)
+    print(summaries)
+    assert not any(each.report.failures for each in backends), summaries
 
 
 def test_rate_limited_answers_match_the_document(settings):
