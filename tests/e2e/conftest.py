@@ -1,13 +1,12 @@
 """Browser tests: Debian's Chromium driven by Playwright (sync API) against a real `plaza serve`.
 
-One server for the session and one browser for each run of consecutive browser tests: starting
-Playwright and Chromium costs about a second, so the browser tests form one xdist group (they run
-one after another on one worker) and share the browser. Playwright's sync API keeps an event loop
-running while it is started, which would break the asyncio tests that the same worker runs next,
-so it is stopped after the last browser test before any other test. Each person gets a browser
-context of their own (cookies and storage are per context), and every test makes up fresh
-usernames, so tests never share a person. The browser is Debian's /usr/bin/chromium; Playwright
-never downloads one.
+One server for the session and one browser for each run of consecutive browser tests (they are
+collected together, so each xdist worker runs them back to back): starting Playwright and
+Chromium costs about a second of CPU. Playwright's sync API keeps an event loop running while it
+is started, which would break the asyncio tests that the same worker runs next, so it is stopped
+after the last browser test before any other test. Each person gets a browser context of their
+own (cookies and storage are per context), and every test makes up fresh usernames, so tests
+never share a person. The browser is Debian's /usr/bin/chromium; Playwright never downloads one.
 """
 
 from __future__ import annotations
@@ -103,15 +102,6 @@ def browser() -> Browser:
 
 def _uses_browser(item: pytest.Item | None) -> bool:
     return item is not None and "browser" in getattr(item, "fixturenames", ())
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every browser test joins the xdist group `browser` (before xdist reads the groups), so
-    that `--dist loadgroup` runs them back to back on one worker and one browser serves all."""
-    for item in items:
-        if _uses_browser(item):
-            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.hookimpl(wrapper=True)
