@@ -41,6 +41,13 @@ FAST_HASHING = {
 }
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first, in their order, then the others in theirs: xdist hands tests out in
+    this order, so a test of many seconds is never the one that keeps a worker busy after the
+    other has run out of tests."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 

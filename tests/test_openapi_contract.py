@@ -314,6 +314,7 @@ def _shared_session(world: World) -> dict[str, str]:
     return world.headers.copy()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signed_in", [False, True], ids=["signed-out", "signed-in"])
 def test_every_answer_is_one_the_document_promises(served, signed_in):
     schema, backends = served
