@@ -37,6 +37,7 @@ from plaza.live.hub import Hub
 from plaza.media import api as media_api
 from plaza.media import setup as media_setup
 from plaza.moderation import setup as moderation_setup
+from plaza.moderation import web as moderation_web
 from plaza.moments import api as moments_api
 from plaza.moments import live as moments_live
 from plaza.moments import web as moments_web
@@ -231,6 +232,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         chat_web.router,
         moments_web.router,
         public_accounts_web.router,
+        moderation_web.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
