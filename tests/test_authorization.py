@@ -1437,6 +1437,14 @@ ROWS: list[Row] = [
         fixed("GET", "/api/v1/media/987654"),
         signed_in(404),
     ),
+    Row(
+        "the content policies",
+        "GET",
+        "/api/v1/policies",
+        fixed("GET", "/api/v1/policies"),
+        EVERYONE_200,
+        shows={a: ("Spam and scams",) for a in ACTORS},
+    ),
 ]
 
 # Cells where today's code disagrees with the design: (row name, actor) -> the finding.

@@ -38,6 +38,7 @@ from plaza.media import api as media_api
 from plaza.media import setup as media_setup
 from plaza.moderation import setup as moderation_setup
 from plaza.moderation import web as moderation_web
+from plaza.moderation.api import policies as moderation_policies_api
 from plaza.moments import api as moments_api
 from plaza.moments import live as moments_live
 from plaza.moments import web as moments_web
@@ -223,6 +224,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         chat_api.router,
         moments_api.router,
         public_accounts_api.router,
+        moderation_policies_api.router,
         # Before the web pages: /a/{handle}/feed.xml is not an article page.
         public_accounts_atom.router,
         media_api.router,

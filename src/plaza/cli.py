@@ -104,6 +104,7 @@ def serve(
                 "otherwise."
             )
             raise typer.Exit(2)
+    _check_policies(settings)
     _migrate(settings)  # once, here, before any worker starts
     where = "SQLite in " + str(settings.data_dir.resolve()) if settings.is_sqlite else "PostgreSQL"
     processes = f", {workers} worker processes" if workers > 1 else ""
@@ -158,6 +159,17 @@ def _serve_workers(config: Any) -> None:
     if any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes):
         console.print("[red]A worker process failed to start; see the messages above.[/red]")
         raise typer.Exit(STARTUP_FAILURE)
+
+
+def _check_policies(settings: Settings) -> None:
+    """Refuse to start on a policy catalogue that cannot be enforced, naming the line."""
+    from plaza.moderation.catalogue import CatalogueError, load
+
+    try:
+        load(settings.policies)
+    except CatalogueError as error:
+        console.print(str(error), style="red", highlight=False, markup=False)
+        raise typer.Exit(2) from None
 
 
 def _multi_worker_problems(settings: Settings) -> list[str]:

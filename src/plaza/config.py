@@ -163,6 +163,12 @@ class Settings(BaseSettings):
     media_uploads_per_person: str = Field(
         "60/600", description="Pictures one person may upload: N/seconds."
     )
+    # Trust and safety
+    policies: Path | None = Field(
+        None,
+        description="A policy catalogue (TOML) replacing the shipped one "
+        "(src/plaza/moderation/policies.toml); an invalid one stops start-up naming the line.",
+    )
 
     # Public accounts
     public_accounts_per_person: int = Field(

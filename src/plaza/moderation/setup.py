@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from plaza.moderation import catalogue
 from plaza.moderation.surfaces import Surfaces
 from plaza.runtime import Runtime
 
 
 class Moderation:
-    """What moderation holds for the life of the app."""
+    """What moderation holds for the life of the app. Building it reads the policy
+    catalogue, so an invalid one stops start-up (`catalogue.CatalogueError`)."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
+        self.catalogue = catalogue.load(runtime.settings.policies)
         self.surfaces = Surfaces()
 
 

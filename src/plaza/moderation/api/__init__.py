@@ -1,0 +1,1 @@
+"""Moderation's JSON routes, one module per concern."""
