@@ -117,16 +117,19 @@ window.PlazaModeration = (() => {
     async function load() {
       button.disabled = true;
       show(note, shown ? "" : "Loading…");
+      let failed = false;
       try {
         const items = await list.next();
         shown += items.length;
         render(items);
         show(note, shown ? "" : empty);
       } catch (error) {
+        failed = true;
         show(note, messageOf(error));
       }
       button.disabled = false;
-      button.hidden = list.done;
+      button.textContent = failed ? "Try again" : "Load more";
+      button.hidden = list.done && !failed;
     }
     button.onclick = load;
     return load();

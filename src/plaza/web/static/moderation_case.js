@@ -27,7 +27,6 @@
   const NOT_CONTENT = new Set(["user", "public_account"]);
   const TIMED = new Set(["restrict", "suspend"]);
   const catalogue = await M.policies();
-  let current = null;
 
   // ---------------------------------------------------------------- drawing
 
@@ -230,7 +229,6 @@
   }
 
   function draw(c) {
-    current = c;
     drawFacts(c);
     drawContent(c);
     drawSignals(c);
