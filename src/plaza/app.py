@@ -125,6 +125,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.bus.start()
         await runtime.hub.start()
+        await moderation.start()
         checkpointer = None
         if settings.is_sqlite:
             # The serving connection puts the database in WAL mode when it opens; let it, so the
@@ -166,7 +167,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     media = media_setup.install(app, settings, runtime.limiter)
     # The registry into which surfaces put how moderation may hide, restore and copy their
     # content (app.state.moderation); before the surfaces' hooks, which register there.
-    moderation_setup.install(app, runtime)
+    moderation = moderation_setup.install(app, runtime)
     chat_pictures.install(media.access)
     moments_live.install(app, runtime, media.access)
     public_accounts_live.install(runtime, media.access)
