@@ -143,9 +143,8 @@ def test_the_report_dialog_keyboard_and_refusals(new_page, server):
     ann, bob = make_person("Ann"), make_person("Bob")
     bob.display_name = "鲍勃"
     token_a, token_b = api_befriend(server, ann, bob)
-    with api(server, token_a) as client:
-        doomed = client.post("/moments", json={"text": "soon deleted"}).raise_for_status().json()
     with api(server, token_b) as client:
+        doomed = client.post("/moments", json={"text": "soon deleted"}).raise_for_status().json()
         conversation = (
             client.post("/conversations", json={"kind": "direct", "members": [ann.username]})
             .raise_for_status()
@@ -155,7 +154,9 @@ def test_the_report_dialog_keyboard_and_refusals(new_page, server):
 
     page = new_page()
     open_as(page, ann, "/moments")
-    opener = page.locator(f"#moment-{doomed['id']}").get_by_role("button", name="Report")
+    opener = page.locator(f"#moment-{doomed['id']}").get_by_role(
+        "button", name="Report 鲍勃's moment"
+    )
     opener.click()
     dialog = report_dialog(page)
     expect(dialog).to_be_visible()
@@ -175,7 +176,7 @@ def test_the_report_dialog_keyboard_and_refusals(new_page, server):
     opener.click()
     dialog.get_by_role("button", name="Send report").click()
     expect(dialog.get_by_role("alert")).to_have_text("Pick the rule it breaks.")
-    with api(server, token_a) as client:
+    with api(server, token_b) as client:
         client.delete(f"/moments/{doomed['id']}").raise_for_status()
     dialog.get_by_role("radio", name="Spam and scams").check()
     dialog.get_by_role("button", name="Send report").click()

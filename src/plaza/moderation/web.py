@@ -16,16 +16,14 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
 from plaza.accounts.models import User
-from plaza.deps import WebUser
+from plaza.deps import RuntimeDep, WebUser
+from plaza.moderation.roles import ADMIN_ROLES, is_moderator
 from plaza.validation import ID_MAX
 from plaza.web.forms import render, sign_in_first
 
 router = APIRouter(include_in_schema=False)
 
-MODERATOR_ROLES = ("moderator", "admin")
 QUEUE_STATES = ("open", "claimed", "closed", "all")
-# The longest explanation the decision form takes.
-EXPLANATION_MAX_CHARS = 2000
 
 
 def _not_found() -> HTTPException:
@@ -37,7 +35,7 @@ def _console(request: Request, user: User | None, *, admin: bool = False) -> Res
     """None when `user` may have the page; otherwise the answer instead of it."""
     if user is None:
         return sign_in_first(request)
-    if user.role not in (("admin",) if admin else MODERATOR_ROLES):
+    if not (user.role in ADMIN_ROLES if admin else is_moderator(user)):
         raise _not_found()
     return None
 
@@ -59,7 +57,7 @@ async def queue_page(request: Request, user: WebUser, state: str = "open") -> Re
 
 
 @router.get("/moderation/cases/{case_id}")
-async def case_page(request: Request, user: WebUser, case_id: str) -> Response:
+async def case_page(request: Request, user: WebUser, runtime: RuntimeDep, case_id: str) -> Response:
     """One case. The id is checked here rather than by a typed parameter, so that a member
     gets the same 404 for `/moderation/cases/x` as for any other address."""
     refused = _console(request, user)
@@ -72,7 +70,7 @@ async def case_page(request: Request, user: WebUser, case_id: str) -> Response:
         "moderation_case.html",
         user,
         case_id=int(case_id),
-        explanation_max=EXPLANATION_MAX_CHARS,
+        explanation_max=runtime.settings.moderation_explanation_max_chars,
     )
 
 

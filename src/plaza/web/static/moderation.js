@@ -139,28 +139,30 @@ window.PlazaModeration = (() => {
   function facts(object, className) {
     const list = el("dl", className || "mod-facts");
     for (const [key, value] of Object.entries(object || {})) {
-      list.append(el("dt", "", key.replace(/_/g, " ")));
       const dd = el("dd");
-      if (value !== null && typeof value === "object") dd.append(structured(value));
-      else dd.textContent = String(value);
-      list.append(dd);
+      dd.append(structured(value));
+      list.append(el("dt", "", key.replace(/_/g, " ")), dd);
     }
     return list;
   }
 
-  // Whatever shape a value has (a list of earlier messages, a nested object), as text.
+  const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+
+  // Whatever shape a value has (a list of earlier messages, a nested object, a time, nothing),
+  // as text.
   function structured(value) {
+    if (value === null || value === undefined || value === "") return el("span", "hint", "—");
     if (Array.isArray(value)) {
       const list = el("ol", "mod-plain-list");
       for (const item of value) {
         const li = el("li");
-        if (item !== null && typeof item === "object") li.append(structured(item));
-        else li.textContent = String(item);
+        li.append(structured(item));
         list.append(li);
       }
       return list;
     }
-    if (value !== null && typeof value === "object") return facts(value, "mod-facts inner");
+    if (typeof value === "object") return facts(value, "mod-facts inner");
+    if (typeof value === "string" && ISO_TIME.test(value)) return time(value);
     return document.createTextNode(String(value));
   }
 

@@ -7,6 +7,10 @@
   const { el } = M;
   const $ = (id) => document.getElementById(id);
 
+  // What a step carried, without the blanks (no policy for "no action", no duration...).
+  const given = (details) =>
+    Object.fromEntries(Object.entries(details || {}).filter(([, v]) => v !== null && v !== ""));
+
   function row(entry) {
     const tr = el("tr");
     const cells = [
@@ -14,7 +18,7 @@
       ["Who", entry.actor ? "@" + entry.actor : "Plaza"],
       ["What", el("code", "", entry.verb)],
       ["On", entry.target],
-      ["Details", M.facts(entry.details)],
+      ["Details", M.facts(given(entry.details))],
     ];
     for (const [label, value] of cells) {
       const td = el("td");

@@ -51,7 +51,9 @@
     fact(list, "State", c.state);
     fact(list, "Surface", `${M.surfaceName(c.surface)} ${c.ref_id}`);
     fact(list, "About", person(c.subject));
-    fact(list, "Opened", M.time(c.opened_at), " (", M.time(c.opened_at, { age: true }), " ago)");
+    const waited = M.time(c.opened_at, { age: true });
+    const ago = waited.textContent === "just now" ? "" : " ago";
+    fact(list, "Opened", M.time(c.opened_at), " (", waited, ago + ")");
     fact(list, "Opened by", c.source === "automated" ? "a detector" : c.source === "report" ? "a report" : c.source);
     fact(list, "Reports", String(c.report_count));
     fact(list, "Policies", (c.policies || []).map((id) => M.policyTitle(catalogue, id)).join(", ") || "—");

@@ -27,6 +27,12 @@
       option.value = clause.number;
       return option;
     }));
+    showClause();
+  }
+
+  function showClause() {
+    const number = Number($("add-clause").value);
+    $("add-clause-text").textContent = number ? M.clauseText(catalogue, $("add-policy").value, number) : "";
   }
 
   function row(entry) {
@@ -127,6 +133,7 @@
   policyOptions($("filter-policy"));
   fillClauses();
   $("add-policy").addEventListener("change", fillClauses);
+  $("add-clause").addEventListener("change", showClause);
   $("filter-policy").addEventListener("change", list);
   list();
 })();

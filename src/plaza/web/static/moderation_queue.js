@@ -37,6 +37,8 @@
       if (c.subject) about.append(" · ");
       about.append(c.policies.map((id) => M.policyTitle(catalogue, id)).join(", "));
     }
+    const content = el("div");
+    content.append(link, about);
     const reports = c.report_count
       ? String(c.report_count)
       : c.source === "automated" ? "0 · detected" : "0";
@@ -44,7 +46,7 @@
       cell("Severity", M.severity(c.severity)),
       cell("Age", M.time(c.opened_at, { age: true })),
       cell("Surface", M.surfaceName(c.surface)),
-      cell("Content", link, about),
+      cell("Content", content),
       cell("Reports", reports),
       cell("Claimed by", c.claimed_by ? "@" + c.claimed_by : el("span", "hint", "nobody")),
     );
