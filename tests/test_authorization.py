@@ -67,7 +67,7 @@ from sqlalchemy import select
 
 from plaza.app import create_app
 from plaza.moderation.service import lists
-from plaza.moderation.service.reports import open_case_of
+from plaza.moderation.service.cases import open_case_of
 from plaza.moderation.setup import moderation_of
 from tests.helpers import PASSWORD, befriend, register
 
