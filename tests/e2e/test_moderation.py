@@ -142,7 +142,7 @@ def test_a_reported_moment_is_removed_by_a_moderator(new_page, server):
 def test_the_report_dialog_keyboard_and_refusals(new_page, server):
     ann, bob = make_person("Ann"), make_person("Bob")
     bob.display_name = "鲍勃"
-    token_a, token_b = api_befriend(server, ann, bob)
+    _, token_b = api_befriend(server, ann, bob)
     with api(server, token_b) as client:
         doomed = client.post("/moments", json={"text": "soon deleted"}).raise_for_status().json()
         conversation = (
