@@ -246,15 +246,9 @@ def test_console_pages_are_accessible_and_fit(browser, server, size):
     token_a, token_b = api_befriend(server, ann, bob)
     # A keyword of this run only (the server is shared): four random CJK characters.
     term = "".join(chr(0x4E00 + b * 37) for b in uuid.uuid4().bytes[:4])
+    hike = f"周末去爬山了，山顶的风景太美了！Weekend hike {uuid.uuid4().hex[:8]}"
     with api(server, token_a) as client:
-        moment = (
-            client.post(
-                "/moments",
-                json={"text": "周末去爬山了，山顶的风景太美了！Weekend hike with friends."},
-            )
-            .raise_for_status()
-            .json()
-        )
+        moment = client.post("/moments", json={"text": hike}).raise_for_status().json()
     with api(server, token_b) as client:
         client.post(
             "/reports",
@@ -279,7 +273,7 @@ def test_console_pages_are_accessible_and_fit(browser, server, size):
         # A keyword added here acts at once: a moment with it is held and opens a case whose
         # page highlights the match.
         page.get_by_label("Policy", exact=True).select_option("violence")
-        page.get_by_label("Keyword or phrase").fill(term)
+        page.get_by_role("textbox", name="Keyword or phrase").fill(term)
         page.get_by_role("button", name="Add").click()
         expect(page.locator("#add-done")).to_contain_text(f"Added “{term}”")
         expect(page.locator("#entry-rows")).to_contain_text(term)
@@ -290,7 +284,7 @@ def test_console_pages_are_accessible_and_fit(browser, server, size):
             ).raise_for_status()
 
         page.goto("/moderation")
-        expect(page.locator("#case-rows tr").filter(has_text="Weekend hike")).to_have_count(1)
+        expect(page.locator("#case-rows tr").filter(has_text=hike)).to_have_count(1)
         expect(page.locator("#case-rows tr").filter(has_text=term)).to_have_count(1)
         check_page(page, "moderation", "queue", size)
 
