@@ -20,6 +20,7 @@ import pytest
 from plaza.accounts.service import users
 from tests.helpers import PASSWORD, befriend, log_in
 from tests.web.test_pages import csrf_of
+from tests.web.test_public_pages import account, publish
 
 Browser = tuple[httpx.AsyncClient, dict[str, str]]  # a browser with the cookie, API headers
 
@@ -145,6 +146,21 @@ async def test_report_buttons_show_where_one_may_report(client, person):
     assert reportable(await ann.get("/u/bob")) == [("user", bob_id, "Bob (@bob)")]
     assert reportable(await ann.get("/u/ann")) == []
 
+    # A public account and its article: readers may report them, its owner may not.
+    await account(client, ann_api, "ann_news", "安妮日报")
+    article = await publish(client, ann_api, "ann_news", "春天来了")
+    account_id = (await client.get("/api/v1/public-accounts/ann_news")).json()["id"]
+    assert reportable(await bob.get("/a/ann_news")) == [
+        ("public_account", account_id, "安妮日报 (@ann_news)")
+    ]
+    assert reportable(await bob.get(f"/a/ann_news/{article['id']}")) == [
+        ("article", article["id"], "“春天来了” from 安妮日报")
+    ]
+    assert reportable(await ann.get("/a/ann_news")) == []
+    assert reportable(await ann.get(f"/a/ann_news/{article['id']}")) == []
+
     # Signed out: no dialog, no script.
-    signed_out = (await client.get("/a")).text
-    assert 'id="report-dialog"' not in signed_out and "report.js" not in signed_out
+    signed_out = await client.get(f"/a/ann_news/{article['id']}")
+    assert signed_out.status_code == 200
+    assert 'id="report-dialog"' not in signed_out.text and "report.js" not in signed_out.text
+    assert reportable(signed_out) == []
