@@ -16,6 +16,7 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
@@ -234,6 +235,42 @@ def test_too_many_reports_are_refused_in_words(browser, limited_server):
         )
     finally:
         context.close()
+
+
+def test_the_lists_page_pages_and_removes(new_page, server):
+    admin = make_person("Ada")
+    create_with_role(server, admin, "admin")
+    with httpx.Client(base_url=server.url + "/api/v1", timeout=30) as client:
+        credentials = {"username": admin.username, "password": admin.password}
+        token = client.post("/sessions", json=credentials).raise_for_status().json()["token"]
+    # More keywords than a page holds (50 by default), each this run's own.
+    run = uuid.uuid4().hex[:6]
+    terms = [f"zz{run}word{n:02d}" for n in range(51)]
+    with api(server, token) as client:
+        for term in terms:
+            body = {"policy_id": "harassment", "clause": 1, "term": term}
+            client.post("/moderation/terms", json=body).raise_for_status()
+
+    page = new_page()
+    open_as(page, admin, "/moderation/lists")
+    page.get_by_label("Show the keywords of").select_option("harassment")
+    rows = page.locator("#entry-rows tr")
+    expect(rows).to_have_count(50)
+    page.get_by_role("button", name="Load more").click()
+    expect(page.locator("#entry-rows")).to_contain_text(terms[0])
+    assert rows.count() > 50
+
+    # Removing asks first, then the keyword is gone, from the page and from the list.
+    newest = rows.filter(has_text=terms[-1])
+    newest.get_by_role("button", name=f"Remove {terms[-1]}").click()
+    page.get_by_role("dialog").get_by_role("button", name="Remove").click()
+    expect(newest).to_have_count(0)
+    expect(page.locator("#entries-note")).to_have_text(f"Removed “{terms[-1]}”.")
+    page.reload()
+    page.get_by_label("Show the keywords of").select_option("harassment")
+    expect(rows.first).to_be_visible()
+    expect(page.locator("#entry-rows")).not_to_contain_text(terms[-1])
+    expect(page.locator("#entry-rows")).to_contain_text(terms[-2])
 
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])

@@ -111,7 +111,8 @@ window.PlazaModeration = (() => {
 
   // Fills a list page by page: `render(items)` adds them; the "Load more" button asks for
   // the next page (of this list only: calling again with another list takes the button
-  // over); `note` says loading, empty or what went wrong.
+  // over, and an answer for the list it replaced is dropped); `note` says loading, empty or
+  // what went wrong.
   function paged({ list, render, button, note, empty }) {
     let shown = 0;
     async function load() {
@@ -120,10 +121,12 @@ window.PlazaModeration = (() => {
       let failed = false;
       try {
         const items = await list.next();
+        if (button.onclick !== load) return; // another list took over meanwhile
         shown += items.length;
         render(items);
         show(note, shown ? "" : empty);
       } catch (error) {
+        if (button.onclick !== load) return;
         failed = true;
         show(note, messageOf(error));
       }
