@@ -714,6 +714,16 @@ async def _build_report_owner(w: World, actor: str) -> Call:
     return Call("POST", "/api/v1/reports", {"surface": "user", "id": me["id"], "policy_id": "spam"})
 
 
+def _report(surface: str, ref_id: Callable[[World], int]):
+    """A report of a thing of the scenario (the owner's moment, their message to friend)."""
+
+    async def build(w: World, actor: str) -> Call:
+        body = {"surface": surface, "id": ref_id(w), "policy_id": "spam"}
+        return Call("POST", "/api/v1/reports", body)
+
+    return build
+
+
 async def _fresh_case(w: World) -> int:
     """An open case: a fresh person reported by the stranger."""
     _, head = await w.person()
@@ -1512,6 +1522,21 @@ ROWS: list[Row] = [
         _build_report_owner,
         # Oneself: 422 own_content; the person one blocked (or who blocks one): not found.
         statuses(422, 201, 201, 201, 201, 404),
+    ),
+    Row(
+        "report the owner's moment",
+        "POST",
+        "/api/v1/reports",
+        _report("moment", lambda w: w.moment),
+        # Those who see it may report it; its author may not (own_content).
+        statuses(422, 201, 201, 201, 404, 404),
+    ),
+    Row(
+        "report the owner's direct message",
+        "POST",
+        "/api/v1/reports",
+        _report("message", lambda w: w.direct_message),
+        statuses(422, 404, 404, 201, 404, 404),
     ),
     Row(
         "the moderators' queue",

@@ -45,7 +45,6 @@ from plaza.moderation.api import cases as moderation_cases_api
 from plaza.moderation.api import lists as moderation_lists_api
 from plaza.moderation.api import policies as moderation_policies_api
 from plaza.moderation.api import reports as moderation_reports_api
-from plaza.moderation.service import people as moderation_people
 from plaza.moments import api as moments_api
 from plaza.moments import live as moments_live
 from plaza.moments import moderation as moments_moderation
@@ -184,8 +183,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     chat_pictures.install(media.access)
     moments_live.install(app, runtime, media.access)
     public_accounts_live.install(runtime, media.access)
-    # A person as a report's subject, unless accounts registered its own "user" surface.
-    moderation_people.register_unless_present(moderation.surfaces)
     install_openapi(app)
     install_error_handlers(app)
     app.add_middleware(

@@ -48,6 +48,8 @@ async def set_status(
     status: str,
     suspended_until: datetime | None = None,
 ) -> User:
+    """`suspended_until`: a suspension that lifts itself then (None: until reinstated). Any
+    other status clears it."""
     apply_status(user, status, suspended_until=suspended_until)
     await session.commit()
     if status != "active":
