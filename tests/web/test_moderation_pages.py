@@ -27,7 +27,7 @@ Browser = tuple[httpx.AsyncClient, dict[str, str]]  # a browser with the cookie,
 REPORT_BUTTON = re.compile(
     r'<button[^>]*data-report="(\w+)"[^>]*data-report-id="(\d+)"[^>]*data-report-label="([^"]*)"'
 )
-CONSOLE = ["/moderation", "/moderation?state=closed", "/moderation/cases/1", "/moderation/lists"]
+CONSOLE = ["/moderation", "/moderation?state=closed", "/moderation/lists"]
 
 
 @pytest.fixture
@@ -65,18 +65,35 @@ async def person(app) -> AsyncIterator[Callable]:
 
 
 async def test_signed_out_visitors_are_sent_to_sign_in(client):
-    for path in [*CONSOLE, "/moderation/audit"]:
+    for path in [*CONSOLE, "/moderation/cases/1", "/moderation/audit"]:
         answer = await client.get(path, headers={"accept": "text/html"})
         assert answer.status_code == 303, path
         assert answer.headers["location"] == "/signin?next=" + path.split("?")[0]
 
 
-async def test_a_member_gets_the_page_of_an_address_that_does_not_exist(person):
+async def a_case(client: httpx.AsyncClient, person: Callable) -> int:
+    """A case in the queue: a member reports another person; its id, as a moderator sees."""
+    (_, reporter), (_, moderator) = await person("rex"), await person("mod", role="moderator")
+    await person("sam")
+    sam = (await client.get("/api/v1/users/sam", headers=reporter)).json()["id"]
+    reported = await client.post(
+        "/api/v1/reports",
+        json={"surface": "user", "id": sam, "policy_id": "harassment"},
+        headers=reporter,
+    )
+    assert reported.status_code == 201, reported.text
+    [case] = (await client.get("/api/v1/moderation/cases", headers=moderator)).json()["items"]
+    return case["id"]
+
+
+async def test_a_member_gets_the_page_of_an_address_that_does_not_exist(client, person):
     member, _ = await person("meg")
+    case_id = await a_case(client, person)
     html = {"accept": "text/html"}
     unknown = await member.get("/no/such/page", headers=html)
     assert unknown.status_code == 404
-    for path in [*CONSOLE, "/moderation/audit", "/moderation/cases/x", "/moderation/cases/0"]:
+    console = [*CONSOLE, f"/moderation/cases/{case_id}", "/moderation/audit"]
+    for path in [*console, "/moderation/cases/x", "/moderation/cases/0"]:
         answer = await member.get(path, headers=html)
         assert answer.status_code == 404, path
         assert answer.text == unknown.text, path
@@ -85,17 +102,22 @@ async def test_a_member_gets_the_page_of_an_address_that_does_not_exist(person):
     assert 'href="/moderation"' not in chat.text
 
 
-async def test_a_moderator_gets_the_console_but_not_the_audit_log(person):
+async def test_a_moderator_gets_the_console_but_not_the_audit_log(client, person):
     moderator, _ = await person("moe", role="moderator")
-    for path in CONSOLE:
+    case_id = await a_case(client, person)
+    for path in [*CONSOLE, f"/moderation/cases/{case_id}"]:
         answer = await moderator.get(path)
         assert answer.status_code == 200, path
         assert 'href="/moderation"' in answer.text and 'id="nav-moderation"' in answer.text
         assert 'href="/moderation/audit"' not in answer.text
-    case = await moderator.get("/moderation/cases/42")
-    assert 'data-id="42"' in case.text and "<h1" in case.text and "Case 42" in case.text
+    case = await moderator.get(f"/moderation/cases/{case_id}")
+    assert f'data-id="{case_id}"' in case.text and f"Case {case_id}</h1>" in case.text
     assert (await moderator.get("/moderation/audit")).status_code == 404
-    # Made-up ids are no case; the page says so without asking anything.
+    # A case that does not exist is a 404 page; so are ids that are no id at all.
+    missing = await moderator.get(
+        f"/moderation/cases/{case_id + 1}", headers={"accept": "text/html"}
+    )
+    assert missing.status_code == 404 and "no such case" in missing.text
     for bad in ("x", "0", "-1", "2147483648", "１２"):
         assert (await moderator.get(f"/moderation/cases/{bad}")).status_code == 404, bad
     # The tab asked for is the tab shown; a made-up one is the open tab.
@@ -109,9 +131,10 @@ async def test_a_moderator_gets_the_console_but_not_the_audit_log(person):
     assert 'data-kind="terms"' in (await moderator.get("/moderation/lists?kind=x")).text
 
 
-async def test_an_admin_gets_everything(person):
+async def test_an_admin_gets_everything(client, person):
     admin, _ = await person("ada", role="admin")
-    for path in [*CONSOLE, "/moderation/audit"]:
+    case_id = await a_case(client, person)
+    for path in [*CONSOLE, f"/moderation/cases/{case_id}", "/moderation/audit"]:
         answer = await admin.get(path)
         assert answer.status_code == 200, path
         assert 'href="/moderation/audit"' in answer.text

@@ -3,10 +3,10 @@
 The pages are shells that static/moderation*.js fills from the JSON API
 (`/api/v1/moderation/...`, `/api/v1/policies`) with the cookie session and the CSRF header,
 as the chat page does: the API is the one place that decides what a moderator may see and do,
-and the console shows what it answers. What the pages decide themselves is only who gets
-them: a signed-out visitor goes to sign in; anyone who is not a moderator (the audit log: not
-an admin) gets the very page an unknown address gets, so the console's existence does not
-leak (the API answers such a caller 404 `not_found` likewise).
+and the console shows what it answers. What the pages decide themselves is who gets them (and
+whether a case asked for exists): a signed-out visitor goes to sign in; anyone who is not a
+moderator (the audit log: not an admin) gets the very page an unknown address gets, so the
+console's existence does not leak (the API answers such a caller 404 `not_found` likewise).
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
 from plaza.accounts.models import User
-from plaza.deps import RuntimeDep, WebUser
+from plaza.deps import DbSession, RuntimeDep, WebUser
 from plaza.moderation.roles import ADMIN_ROLES, is_moderator
+from plaza.moderation.service import cases
 from plaza.validation import ID_MAX
 from plaza.web.forms import render, sign_in_first
 
@@ -57,14 +58,18 @@ async def queue_page(request: Request, user: WebUser, state: str = "open") -> Re
 
 
 @router.get("/moderation/cases/{case_id}")
-async def case_page(request: Request, user: WebUser, runtime: RuntimeDep, case_id: str) -> Response:
+async def case_page(
+    request: Request, user: WebUser, session: DbSession, runtime: RuntimeDep, case_id: str
+) -> Response:
     """One case. The id is checked here rather than by a typed parameter, so that a member
-    gets the same 404 for `/moderation/cases/x` as for any other address."""
+    gets the same 404 for `/moderation/cases/x` as for any other address; a moderator gets a
+    404 page ("no such case") for a case that does not exist."""
     refused = _console(request, user)
     if refused is not None:
         return refused
     if not case_id.isascii() or not case_id.isdigit() or not 0 < int(case_id) <= ID_MAX:
         raise _not_found()
+    await cases.get(session, int(case_id))
     return render(
         request,
         "moderation_case.html",
