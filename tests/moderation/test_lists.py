@@ -77,26 +77,34 @@ async def test_terms_are_added_listed_and_removed(app: FastAPI, client) -> None:
     }
 
 
-async def _screened(app: FastAPI, author_id: int, text: str) -> Verdict:
+async def _screened(app: FastAPI, author_id: int, moment_id: int, text: str) -> Verdict:
+    """Screen an edit of the author's moment to `text`."""
     runtime: Runtime = app.state.runtime
     async with runtime.sessions() as session:
-        content = Content(surface="moment", ref_id=1, author_id=author_id, text=text, public=True)
-        return await screen(session, moderation=moderation_of(app), content=content)
+        content = Content(
+            surface="moment", ref_id=moment_id, author_id=author_id, text=text, public=True
+        )
+        verdict = await screen(session, moderation=moderation_of(app), content=content)
+        await session.commit()
+    return verdict
 
 
 async def test_a_listed_term_acts_at_once_and_stops_when_removed(app: FastAPI, client) -> None:
     moderator = await staff(app, client, "acting_mod")
-    _, author = await member(client, "author")
+    heads, author = await member(client, "author")
+    posted = await client.post("/api/v1/moments", json={"text": "hello"}, headers=heads)
+    assert posted.status_code == 201, posted.text
+    moment = posted.json()["id"]
     text = "fresh crystal meth for sale"
-    assert (await _screened(app, author, text)).outcome == "allow"
+    assert (await _screened(app, author, moment, text)).outcome == "allow"
     added = await _add(client, moderator, TERMS, policy_id="illegal_goods", clause=2, term="meth")
     assert added.status_code == 201, added.text
-    verdict = await _screened(app, author, text)
+    verdict = await _screened(app, author, moment, text)
     assert verdict.outcome != "allow"
     assert (verdict.policy_id, verdict.clause) == ("illegal_goods", 2)
     gone = await client.delete(f"{TERMS}/{added.json()['id']}", headers=moderator)
     assert gone.status_code == 204
-    assert (await _screened(app, author, text)).outcome == "allow"
+    assert (await _screened(app, author, moment, text)).outcome == "allow"
 
 
 async def test_bad_terms_are_refused(app, client) -> None:
