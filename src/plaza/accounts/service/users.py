@@ -12,6 +12,9 @@ from plaza.accounts.passwords import Passwords
 from plaza.accounts.service.profiles import show_display_name
 from plaza.clock import Clock
 from plaza.errors import Conflict, Invalid, NotFound
+from plaza.moderation.service.screening import screen
+from plaza.moderation.setup import Moderation
+from plaza.moderation.verdicts import Content
 
 
 def check_registration(username: str, password: str, display_name: str) -> str:
@@ -36,7 +39,10 @@ async def register(
     password: str,
     display_name: str,
     role: str = "member",
+    moderation: Moderation | None = None,
 ) -> User:
+    """A new person. With `moderation` (every sign-up; not the operator's `plaza user
+    create` or the demo) their display name is screened before it is committed."""
     username = check_registration(username, password, display_name)
     if role not in ROLES:
         raise Invalid(f"role must be one of {', '.join(ROLES)}", field="role")
@@ -51,11 +57,29 @@ async def register(
     )
     session.add(user)
     try:
+        await session.flush()
+        if moderation is not None:
+            await _screen_name(session, moderation, user, user.display_name)
         await session.commit()
     except IntegrityError:
         await session.rollback()
         raise Conflict(f"username {username!r} is taken", code="username_taken") from None
     return user
+
+
+async def _screen_name(
+    session: AsyncSession, moderation: Moderation, user: User, name: str
+) -> None:
+    """Screen a display name the person chose; a held or removed one shows as their username
+    to everyone else (profiles.show_display_name)."""
+    verdict = await screen(
+        session,
+        moderation=moderation,
+        content=Content(
+            surface="profile", ref_id=user.id, author_id=user.id, text=name, public=True
+        ),
+    )
+    show_display_name(user, name, verdict.state)
 
 
 async def find_user(session: AsyncSession, *, username: str) -> User | None:
@@ -124,12 +148,18 @@ async def search(
     return rows[:limit], next_after
 
 
-async def update_profile(session: AsyncSession, *, user: User, display_name: str) -> User:
-    """A new display name: a new item for moderation, so whatever hid the previous one
-    does not hide it (profiles.show_display_name)."""
+async def update_profile(
+    session: AsyncSession, *, user: User, display_name: str, moderation: Moderation | None = None
+) -> User:
+    """A new display name: a new item for moderation, screened (with `moderation`) before it
+    is committed; whatever hid the previous one does not hide it."""
     problem = policies.display_name_problem(display_name)
     if problem:
         raise Invalid(problem, field="display_name")
-    show_display_name(user, policies.clean_display_name(display_name), None)
+    name = policies.clean_display_name(display_name)
+    if moderation is None:
+        show_display_name(user, name, None)
+    else:
+        await _screen_name(session, moderation, user, name)
     await session.commit()
     return user

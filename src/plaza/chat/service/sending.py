@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -44,6 +44,9 @@ from plaza.errors import (
 )
 from plaza.media import service as media
 from plaza.media.service import MediaRef
+from plaza.moderation.service.screening import screen
+from plaza.moderation.setup import Moderation
+from plaza.moderation.verdicts import Content
 from plaza.public_accounts.service import cards
 from plaza.validation import check_id, check_text
 
@@ -205,11 +208,13 @@ async def send_many(
     max_chars: int,
     max_media: int,
     limits: ChatLimits | None = None,
+    moderation: Moderation | None = None,
 ) -> list[Outcome]:
     """Store the drafts that pass their checks in one transaction; one outcome per draft.
 
     With `limits`, the batch's sends are counted against the rate limits in one limiter call
-    (one Redis round trip), and those over a limit are refused with `RateLimited`."""
+    (one Redis round trip), and those over a limit are refused with `RateLimited`. With
+    `moderation`, each message is screened in the transaction that stores it (`_screen`)."""
     outcomes = [Outcome() for _ in drafts]
     if any(draft.token_hash is not None for draft in drafts):
         await _identify(session, clock=clock, drafts=drafts, outcomes=outcomes)
@@ -239,6 +244,7 @@ async def send_many(
             indexes=pending,
             outcomes=outcomes,
             max_media=max_media,
+            moderation=moderation,
         )
     return outcomes
 
@@ -252,6 +258,7 @@ async def _send_checked(
     indexes: list[int],
     outcomes: list[Outcome],
     max_media: int,
+    moderation: Moderation | None,
 ) -> None:
     """One transaction for the drafts at `indexes`; on a database error, roll back and split
     the batch until the failing draft is alone, so the others are stored regardless."""
@@ -263,6 +270,7 @@ async def _send_checked(
             indexes=indexes,
             outcomes=outcomes,
             max_media=max_media,
+            moderation=moderation,
         )
     except Exception as exc:
         await session.rollback()
@@ -281,6 +289,7 @@ async def _send_checked(
                     indexes=half,
                     outcomes=outcomes,
                     max_media=max_media,
+                    moderation=moderation,
                 )
             return
         [index] = indexes
@@ -306,9 +315,10 @@ async def _transaction(
     indexes: list[int],
     outcomes: list[Outcome],
     max_media: int,
+    moderation: Moderation | None,
 ) -> list[tuple[int, NewMessage, int]]:
-    """Check against the database, number and store the drafts at `indexes`, commit; a
-    draft refused by its checks gets its error in `outcomes` and the others go on."""
+    """Check against the database, number and store the drafts at `indexes`, screen them,
+    commit; a draft refused by its checks gets its error in `outcomes` and the others go on."""
     connection = await session.connection()
     now = clock.now()
     accepted: dict[int, list[int]] = defaultdict(list)  # conversation -> draft indexes
@@ -326,8 +336,49 @@ async def _transaction(
     stored: list[tuple[int, NewMessage, int]] = []  # (draft index, message, rev)
     for conversation_id, group in accepted.items():
         stored += await _store(connection, conversation_id, [drafts[i] for i in group], group, now)
+    if moderation is not None:
+        stored = await _screen(connection, moderation, drafts, stored)
     await session.commit()
     return stored
+
+
+async def _screen(
+    connection: AsyncConnection,
+    moderation: Moderation,
+    drafts: Sequence[Draft],
+    stored: list[tuple[int, NewMessage, int]],
+) -> list[tuple[int, NewMessage, int]]:
+    """Screen each stored message in the batch's transaction; a verdict concerns its own
+    message alone (held or removed: seen by its sender only, announced to them only). The
+    detectors nearly always say nothing, and then this costs no statement.
+
+    A message names no strangers (`Content.strangers` stays 0): a direct chat is between
+    friends, and only friends can be put in a group, so nobody reaches people they do not
+    know by their own choice here; counting a group's other members would hold every new
+    member's first few messages in a group of their friend's friends."""
+    screened = []
+    verdicts = []
+    for index, message, rev in stored:
+        draft = drafts[index]
+        verdict = await screen(
+            connection,
+            moderation=moderation,
+            content=Content(
+                surface="message",
+                ref_id=message.id,
+                author_id=message.sender_id,
+                text=message.text,
+                media_ids=draft.media_ids,
+            ),
+        )
+        draft.moderation = verdict.state
+        if verdict.state is not None:
+            verdicts.append({"message_id": message.id, "state": verdict.state})
+            message = replace(message, moderation=verdict.state)
+        screened.append((index, message, rev))
+    if verdicts:
+        await connection.execute(statements.SET_MODERATION, verdicts)
+    return screened
 
 
 async def _store(
@@ -358,7 +409,7 @@ async def _store(
             "created_at": now,
             "recalled_at": None,
             "withheld": draft.withheld,
-            "moderation": draft.moderation,
+            "moderation": None,  # screened once stored (`_screen`)
         }
         for n, draft in enumerate(drafts)
     ]
@@ -448,6 +499,7 @@ async def send(
     media_ids: Sequence[int] = (),
     max_media: int = 0,
     limits: ChatLimits | None = None,
+    moderation: Moderation | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Store one message and announce it; returns (message JSON, created).
 
@@ -463,6 +515,7 @@ async def send(
         max_chars=max_chars,
         max_media=max_media,
         limits=limits,
+        moderation=moderation,
     )
     if outcome.error is not None:
         raise outcome.error
