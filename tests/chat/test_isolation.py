@@ -21,12 +21,6 @@ BIG = 2**63
 NAMES = ("alice", "bob", "carol", "dave")
 
 
-@pytest.fixture
-def settings(settings):
-    """Hundreds of sends at one instant: screening's spam rate check is not the subject."""
-    return settings.model_copy(update={"spam_sends_per_window": 0})
-
-
 async def _setup(client, app):
     heads = {n: await register(client, n) for n in NAMES}
     for name in NAMES[1:]:

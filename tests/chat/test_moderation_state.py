@@ -245,7 +245,8 @@ async def test_screening_holds_a_flood_for_its_sender_alone(server, clock):
     held = sent["message"]
     assert (held["text"], held["moderation"], held["removed"]) == ("three", "held", False)
 
-    # Everyone else: only the others' messages; the held one's revision is passed over.
+    # Everyone else: only the others' messages; the held one's revision is passed over,
+    # and nothing more is said of it.
     seen = [await _next_of(cat, "message.new") for _ in range(3)]
     assert [e["message"]["text"] for e in seen] == ["one", "two", "hello"]
     assert [e["rev"] - start for e in seen] == [n for n in range(1, 5) if n != held["seq"]]
@@ -261,5 +262,6 @@ async def test_screening_holds_a_flood_for_its_sender_alone(server, clock):
     await moderated.set_state(app, "message", held["id"], None)
     restored = await _next_of(cat, "message.restored")
     assert restored["message"]["text"] == "three" and restored["seq"] == held["seq"]
+    assert restored["rev"] == start + 5  # the next revision: the hold took none
     await cat.close()
     await bob.close()

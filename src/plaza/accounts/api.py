@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 
 from plaza.accounts.limits import guarded_login, limit_friend_requests, limit_registration
+from plaza.accounts.moderation import name_screener
 from plaza.accounts.schemas import (
     AccountOut,
     BlockIn,
@@ -68,7 +69,7 @@ async def register(
         display_name=body.display_name,
         user_agent=request.headers.get("user-agent", ""),
         address=client_address(request),
-        moderation=moderation,
+        screen_name=name_screener(moderation),
     )
     return AccountOut(
         id=user.id,
@@ -181,7 +182,7 @@ async def update_me(
     """Change my display name. It is screened: one held for review or removed shows as my
     username to others (`moderation` says so)."""
     user = await users.update_profile(
-        session, user=user, display_name=body.display_name, moderation=moderation
+        session, user=user, display_name=body.display_name, screen_name=name_screener(moderation)
     )
     return MeOut.mine(user, runtime.clock.now())
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.accounts.limits import guarded_login, limit_friend_requests, limit_registration
 from plaza.accounts.models import User
+from plaza.accounts.moderation import name_screener
 from plaza.accounts.schemas import MeOut, ProfileOut
 from plaza.accounts.service import friends, sessions, users
 from plaza.accounts.service.friends import are_friends, is_blocked
@@ -85,7 +86,7 @@ async def signup(
             display_name=form.get("display_name", ""),
             user_agent=request.headers.get("user-agent", ""),
             address=client_address(request),
-            moderation=moderation,
+            screen_name=name_screener(moderation),
         )
     except PlazaError as exc:
         form.pop("password", None)
@@ -213,7 +214,7 @@ async def update_my_profile(
                 session,
                 user=signed_in.user,
                 display_name=form.get("display_name", ""),
-                moderation=moderation,
+                screen_name=name_screener(moderation),
             )
             notice = "Saved."
     except PlazaError as exc:

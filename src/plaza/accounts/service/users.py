@@ -9,12 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from plaza.accounts import policies
 from plaza.accounts.models import ROLES, User
 from plaza.accounts.passwords import Passwords
-from plaza.accounts.service.profiles import show_display_name
+from plaza.accounts.service.profiles import ScreenName, show_display_name
 from plaza.clock import Clock
 from plaza.errors import Conflict, Invalid, NotFound
-from plaza.moderation.service.screening import screen
-from plaza.moderation.setup import Moderation
-from plaza.moderation.verdicts import Content
 
 
 def check_registration(username: str, password: str, display_name: str) -> str:
@@ -39,9 +36,9 @@ async def register(
     password: str,
     display_name: str,
     role: str = "member",
-    moderation: Moderation | None = None,
+    screen_name: ScreenName | None = None,
 ) -> User:
-    """A new person. With `moderation` (every sign-up; not the operator's `plaza user
+    """A new person. With `screen_name` (every sign-up; not the operator's `plaza user
     create` or the demo) their display name is screened before it is committed."""
     username = check_registration(username, password, display_name)
     if role not in ROLES:
@@ -56,30 +53,18 @@ async def register(
         created_at=clock.now(),
     )
     session.add(user)
+    announce = None
     try:
         await session.flush()
-        if moderation is not None:
-            await _screen_name(session, moderation, user, user.display_name)
+        if screen_name is not None:
+            announce = await screen_name(session, user, user.display_name)
         await session.commit()
     except IntegrityError:
         await session.rollback()
         raise Conflict(f"username {username!r} is taken", code="username_taken") from None
+    if announce is not None:
+        await announce()
     return user
-
-
-async def _screen_name(
-    session: AsyncSession, moderation: Moderation, user: User, name: str
-) -> None:
-    """Screen a display name the person chose; a held or removed one shows as their username
-    to everyone else (profiles.show_display_name)."""
-    verdict = await screen(
-        session,
-        moderation=moderation,
-        content=Content(
-            surface="profile", ref_id=user.id, author_id=user.id, text=name, public=True
-        ),
-    )
-    show_display_name(user, name, verdict.state)
 
 
 async def find_user(session: AsyncSession, *, username: str) -> User | None:
@@ -149,17 +134,19 @@ async def search(
 
 
 async def update_profile(
-    session: AsyncSession, *, user: User, display_name: str, moderation: Moderation | None = None
+    session: AsyncSession, *, user: User, display_name: str, screen_name: ScreenName | None = None
 ) -> User:
-    """A new display name: a new item for moderation, screened (with `moderation`) before it
+    """A new display name: a new item for moderation, screened (with `screen_name`) before it
     is committed; whatever hid the previous one does not hide it."""
     problem = policies.display_name_problem(display_name)
     if problem:
         raise Invalid(problem, field="display_name")
     name = policies.clean_display_name(display_name)
-    if moderation is None:
+    if screen_name is None:
         show_display_name(user, name, None)
-    else:
-        await _screen_name(session, moderation, user, name)
+        await session.commit()
+        return user
+    announce = await screen_name(session, user, name)
     await session.commit()
+    await announce()
     return user

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +33,7 @@ from plaza.chat.limits import ChatLimits
 from plaza.chat.models import Message
 from plaza.chat.service import events, statements
 from plaza.chat.service.events import NewMessage
+from plaza.chat.service.screening import screen_stored
 from plaza.clock import Clock
 from plaza.errors import (
     Forbidden,
@@ -44,9 +45,8 @@ from plaza.errors import (
 )
 from plaza.media import service as media
 from plaza.media.service import MediaRef
-from plaza.moderation.service.screening import screen
 from plaza.moderation.setup import Moderation
-from plaza.moderation.verdicts import Content
+from plaza.moderation.verdicts import Verdict
 from plaza.public_accounts.service import cards
 from plaza.validation import check_id, check_text
 
@@ -214,7 +214,8 @@ async def send_many(
 
     With `limits`, the batch's sends are counted against the rate limits in one limiter call
     (one Redis round trip), and those over a limit are refused with `RateLimited`. With
-    `moderation`, each message is screened in the transaction that stores it (`_screen`)."""
+    `moderation`, each message is screened in the transaction that stores it
+    (`screening.screen_stored`)."""
     outcomes = [Outcome() for _ in drafts]
     if any(draft.token_hash is not None for draft in drafts):
         await _identify(session, clock=clock, drafts=drafts, outcomes=outcomes)
@@ -263,7 +264,7 @@ async def _send_checked(
     """One transaction for the drafts at `indexes`; on a database error, roll back and split
     the batch until the failing draft is alone, so the others are stored regardless."""
     try:
-        stored = await _transaction(
+        stored, verdicts = await _transaction(
             session,
             clock=clock,
             drafts=drafts,
@@ -305,6 +306,8 @@ async def _send_checked(
         outcomes[index] = Outcome(
             message=await _announce(bus, message, drafts[index], rev), created=True
         )
+    for verdict in verdicts:  # what screening's enforcement announces, after the messages
+        await verdict.announce()
 
 
 async def _transaction(
@@ -316,9 +319,10 @@ async def _transaction(
     outcomes: list[Outcome],
     max_media: int,
     moderation: Moderation | None,
-) -> list[tuple[int, NewMessage, int]]:
+) -> tuple[list[tuple[int, NewMessage, int]], list[Verdict]]:
     """Check against the database, number and store the drafts at `indexes`, screen them,
-    commit; a draft refused by its checks gets its error in `outcomes` and the others go on."""
+    commit; a draft refused by its checks gets its error in `outcomes` and the others go on.
+    Returns the stored messages and the verdicts that have work for after the commit."""
     connection = await session.connection()
     now = clock.now()
     accepted: dict[int, list[int]] = defaultdict(list)  # conversation -> draft indexes
@@ -332,53 +336,15 @@ async def _transaction(
             accepted[draft.conversation_id].append(index)
     if not accepted:
         await session.rollback()
-        return []
+        return [], []
     stored: list[tuple[int, NewMessage, int]] = []  # (draft index, message, rev)
     for conversation_id, group in accepted.items():
         stored += await _store(connection, conversation_id, [drafts[i] for i in group], group, now)
+    verdicts: list[Verdict] = []
     if moderation is not None:
-        stored = await _screen(connection, moderation, drafts, stored)
+        stored, verdicts = await screen_stored(connection, moderation, drafts, stored)
     await session.commit()
-    return stored
-
-
-async def _screen(
-    connection: AsyncConnection,
-    moderation: Moderation,
-    drafts: Sequence[Draft],
-    stored: list[tuple[int, NewMessage, int]],
-) -> list[tuple[int, NewMessage, int]]:
-    """Screen each stored message in the batch's transaction; a verdict concerns its own
-    message alone (held or removed: seen by its sender only, announced to them only). The
-    detectors nearly always say nothing, and then this costs no statement.
-
-    A message names no strangers (`Content.strangers` stays 0): a direct chat is between
-    friends, and only friends can be put in a group, so nobody reaches people they do not
-    know by their own choice here; counting a group's other members would hold every new
-    member's first few messages in a group of their friend's friends."""
-    screened = []
-    verdicts = []
-    for index, message, rev in stored:
-        draft = drafts[index]
-        verdict = await screen(
-            connection,
-            moderation=moderation,
-            content=Content(
-                surface="message",
-                ref_id=message.id,
-                author_id=message.sender_id,
-                text=message.text,
-                media_ids=draft.media_ids,
-            ),
-        )
-        draft.moderation = verdict.state
-        if verdict.state is not None:
-            verdicts.append({"message_id": message.id, "state": verdict.state})
-            message = replace(message, moderation=verdict.state)
-        screened.append((index, message, rev))
-    if verdicts:
-        await connection.execute(statements.SET_MODERATION, verdicts)
-    return screened
+    return stored, verdicts
 
 
 async def _store(
@@ -409,7 +375,7 @@ async def _store(
             "created_at": now,
             "recalled_at": None,
             "withheld": draft.withheld,
-            "moderation": None,  # screened once stored (`_screen`)
+            "moderation": None,  # screened once stored (`screening.screen_stored`)
         }
         for n, draft in enumerate(drafts)
     ]

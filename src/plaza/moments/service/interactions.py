@@ -17,7 +17,7 @@ from plaza.clock import Clock
 from plaza.errors import Forbidden, Invalid, NotFound
 from plaza.moderation.service.screening import screen
 from plaza.moderation.setup import Moderation
-from plaza.moderation.verdicts import Content
+from plaza.moderation.verdicts import ALLOW, Content
 from plaza.moments import policies
 from plaza.moments.models import Moment, MomentComment, MomentLike
 from plaza.moments.policies import MomentFacts, ViewerFacts
@@ -160,6 +160,7 @@ async def add_comment(
     )
     session.add(comment)
     await session.flush()
+    verdict = ALLOW
     if moderation is not None:
         verdict = await screen(
             session,
@@ -196,6 +197,7 @@ async def add_comment(
         )
     await session.commit()
     await events.publish(bus, notices)
+    await verdict.announce()
     return comment_view(user.id, comment, moment.author_id, people)
 
 

@@ -16,7 +16,7 @@ from plaza.errors import Forbidden, Invalid, NotFound
 from plaza.media.service import attach, detach
 from plaza.moderation.service.screening import screen
 from plaza.moderation.setup import Moderation
-from plaza.moderation.verdicts import Content
+from plaza.moderation.verdicts import ALLOW, Content
 from plaza.moments.models import MODES, Moment, MomentAudienceLabel, MomentAudienceUser
 from plaza.moments.service.facts import viewer_facts
 from plaza.moments.service.reading import NOT_FOUND, visible_moment
@@ -106,6 +106,7 @@ async def create(
         ref_id=moment.id,
         limit=limits.max_media,
     )
+    verdict = ALLOW
     if moderation is not None:
         verdict = await screen(
             session,
@@ -121,6 +122,7 @@ async def create(
         )
         moment.moderation = verdict.state
     await session.commit()
+    await verdict.announce()
     viewer = await viewer_facts(session, author.id)
     [view] = await render(session, viewer, [moment])
     return view

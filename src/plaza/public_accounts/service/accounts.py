@@ -16,6 +16,7 @@ from plaza.clock import Clock
 from plaza.errors import Conflict, Forbidden, Invalid, NotFound
 from plaza.media.service import attach, detach, record_uses
 from plaza.moderation.setup import Moderation
+from plaza.moderation.verdicts import ALLOW
 from plaza.pagination import BeforeId, decode_cursor, encode_cursor
 from plaza.public_accounts import handles, policies
 from plaza.public_accounts.models import PublicAccount, PublicAccountEditor, Subscription
@@ -115,9 +116,11 @@ async def create(
         raise
     if profile.avatar_media_id is not None:
         await _set_avatar(session, account, owner.id, profile.avatar_media_id)
+    verdict = ALLOW
     if moderation is not None:
-        await screen_account(session, moderation, account=account, editor_id=owner.id)
+        verdict = await screen_account(session, moderation, account=account, editor_id=owner.id)
     await session.commit()
+    await verdict.announce()
     return account
 
 
@@ -167,9 +170,11 @@ async def update(
         account.description = _clean_description(description, max_description)
     if clear_avatar or avatar_media_id is not None:
         await _set_avatar(session, account, user.id, None if clear_avatar else avatar_media_id)
+    verdict = ALLOW
     if moderation is not None and (name is not None or description is not None):
-        await screen_account(session, moderation, account=account, editor_id=user.id)
+        verdict = await screen_account(session, moderation, account=account, editor_id=user.id)
     await session.commit()
+    await verdict.announce()
     return account
 
 

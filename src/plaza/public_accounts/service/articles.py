@@ -19,6 +19,7 @@ from plaza.clock import Clock
 from plaza.errors import Forbidden, Invalid, NotFound, TooLarge
 from plaza.media.service import check_owned, detach, record_uses, refs_for
 from plaza.moderation.setup import Moderation
+from plaza.moderation.verdicts import ALLOW
 from plaza.public_accounts import policies, render
 from plaza.public_accounts.models import Article, ArticleRevision, PublicAccount
 from plaza.public_accounts.policies import Role
@@ -223,13 +224,15 @@ async def edit(
     article.title, article.body, article.html = content.title, content.body, content.html
     article.cover_media_id = content.cover_media_id
     article.updated_at = clock.now()
+    verdict = ALLOW
     if article.status == "published":
         session.add(add_revision(article, user.id, clock))
         if moderation is not None:
-            await screen_article(
+            verdict = await screen_article(
                 session, moderation, article=article, editor_id=user.id, pictures=pictures
             )
     await session.commit()
+    await verdict.announce()
     return article, role
 
 

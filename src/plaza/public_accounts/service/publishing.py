@@ -24,6 +24,7 @@ from plaza.clock import Clock
 from plaza.errors import Invalid, RateLimited
 from plaza.live.envelope import pack
 from plaza.moderation.setup import Moderation
+from plaza.moderation.verdicts import ALLOW
 from plaza.public_accounts.models import Article, PublicAccount
 from plaza.public_accounts.policies import Role
 from plaza.public_accounts.service.accounts import is_live, require_open
@@ -129,8 +130,9 @@ async def publish(
     article.updated_at = now
     article.seq = seq
     session.add(add_revision(article, user.id, clock))
+    verdict = ALLOW
     if moderation is not None:
-        await screen_article(
+        verdict = await screen_article(
             session, moderation, article=article, editor_id=user.id, pictures=pictures
         )
     event = published_event(article, account)
@@ -143,4 +145,5 @@ async def publish(
         await bus.publish(
             topic(account.id), pack(event, rev=seq, visible_to=[] if hidden else None)
         )
+    await verdict.announce()
     return article, role
