@@ -4,9 +4,11 @@ A member reports a friend's moment through the report dialog; a moderator (creat
 `plaza user create --role moderator`, as an operator does) finds the case in the queue,
 claims it, and removes the moment citing a policy clause with an explanation; the moment is
 then gone from a friend's open timeline without a reload, and after one. Around it: the
-dialog's keyboard behaviour and its refusals in words, reporting a chat message, and the
-console's pages (queue, case with the matched words highlighted, lists, audit log) at a
-phone size and a desktop size with Chinese text, checked by axe and for fit.
+dialog's keyboard behaviour and its refusals in words (a thing deleted meanwhile, too many
+reports), reporting a chat message, a held moment's case with the listed keyword highlighted
+where the author wrote it, the lists' paging and removal, and the console's pages (queue,
+case, lists, audit log, the dialog) at a phone size and a desktop size with Chinese text,
+checked by axe and for fit.
 """
 
 from __future__ import annotations
@@ -335,3 +337,34 @@ def test_console_pages_are_accessible_and_fit(browser, server, size):
         check_page(page, "moderation", "report-dialog", size)
     finally:
         context.close()
+
+
+def test_a_held_moment_shows_what_the_keyword_matched(new_page, server):
+    ann, mo = make_person("Ann"), make_person("Mo")
+    create_with_role(server, mo, "moderator")
+    token_a = api_register(server, ann)
+    with httpx.Client(base_url=server.url + "/api/v1", timeout=30) as client:
+        credentials = {"username": mo.username, "password": mo.password}
+        token_m = client.post("/sessions", json=credentials).raise_for_status().json()["token"]
+    # A keyword of this run only, listed under violence (whose keyword hits are held for review).
+    term = "".join(chr(0x4E00 + b * 37) for b in uuid.uuid4().bytes[:4])
+    with api(server, token_m) as client:
+        body = {"policy_id": "violence", "clause": 2, "term": term}
+        client.post("/moderation/terms", json=body).raise_for_status()
+    text = f"😀 我要{term}，你等着 — you will see"
+    with api(server, token_a) as client:
+        client.post("/moments", json={"text": text}).raise_for_status()
+
+    page = new_page()
+    open_as(page, mo, "/moderation")
+    row = page.locator("#case-rows tr").filter(has_text=term)
+    expect(row).to_contain_text("0 · detected")
+    row.get_by_role("link").click()
+    # The match is marked where the author wrote it (offsets count characters: the emoji
+    # before it is one), and the signal says which detector, policy and clause.
+    expect(page.locator("#content .mod-text")).to_have_text(text)
+    expect(page.locator("#content mark")).to_have_text(term)
+    signal = page.locator("#signal-rows tr")
+    expect(signal).to_contain_text("keywords")
+    expect(signal).to_contain_text("Violent and graphic content, clause 2")
+    expect(signal).to_contain_text(term)
