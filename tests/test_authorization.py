@@ -65,6 +65,7 @@ import pytest
 from PIL import Image
 
 from plaza.app import create_app
+from plaza.moderation.service.reports import open_case_of
 from tests.helpers import PASSWORD, befriend, register
 
 ACTORS = ("owner", "admin", "member", "friend", "stranger", "blocked", "anon")
@@ -138,6 +139,7 @@ def settings(settings):
             "public_accounts_per_person": 1000,
             "public_account_writes_per_person": "1000000/60",
             "articles_per_account_per_day": 1000000,
+            "reports_per_hour": 1000000,
         }
     )
 
@@ -697,6 +699,36 @@ def _on_fresh_article(method: str, suffix: str = "", body: Any = None, *, publis
 
 FRIENDS_OF_OWNER = statuses(200, 200, 200, 200, 404, 404)
 M = "/api/v1/moments/{moment_id}"
+MOD = "/api/v1/moderation"
+# The moderators' routes: every actor of the table is a member, to whom they do not exist.
+NO_MEMBER = statuses(404, 404, 404, 404, 404, 404)
+
+
+async def _build_report_owner(w: World, actor: str) -> Call:
+    """Each actor reports "the owner" (a person related to them as the owner is)."""
+    _, head = await _person_like_owner(w, actor)
+    me = await w.call(head, "GET", "/api/v1/me")
+    return Call("POST", "/api/v1/reports", {"surface": "user", "id": me["id"], "policy_id": "spam"})
+
+
+async def _fresh_case(w: World) -> int:
+    """An open case: a fresh person reported by the stranger."""
+    _, head = await w.person()
+    me = await w.call(head, "GET", "/api/v1/me")
+    body = {"surface": "user", "id": me["id"], "policy_id": "spam", "details": "spam"}
+    await w.call(w.heads["stranger"], "POST", "/api/v1/reports", body)
+    async with w.app.state.runtime.sessions() as session:
+        found = await open_case_of(session, surface="user", ref_id=me["id"])
+    assert found is not None
+    return found.id
+
+
+def _on_case(method: str, suffix: str = "", body: Any = None):
+    async def build(w: World, actor: str) -> Call:
+        return Call(method, f"{MOD}/cases/{await _fresh_case(w)}{suffix}", body)
+
+    return build
+
 
 ROWS: list[Row] = [
     # --- reads: they see the scenario exactly as built -------------------------------------
@@ -1445,6 +1477,38 @@ ROWS: list[Row] = [
         EVERYONE_200,
         shows={a: ("Spam and scams",) for a in ACTORS},
     ),
+    # --- trust and safety: reports, and the moderators' routes (members find none) -------
+    Row(
+        "report the owner",
+        "POST",
+        "/api/v1/reports",
+        _build_report_owner,
+        # Oneself: 422 own_content; the person one blocked (or who blocks one): not found.
+        statuses(422, 201, 201, 201, 201, 404),
+    ),
+    Row(
+        "the moderators' queue",
+        "GET",
+        MOD + "/cases",
+        fixed("GET", MOD + "/cases?state=all"),
+        NO_MEMBER,
+    ),
+    Row("a case", "GET", MOD + "/cases/{case_id}", _on_case("GET"), NO_MEMBER),
+    Row(
+        "claim a case",
+        "POST",
+        MOD + "/cases/{case_id}/claim",
+        _on_case("POST", "/claim"),
+        NO_MEMBER,
+    ),
+    Row(
+        "decide a case",
+        "POST",
+        MOD + "/cases/{case_id}/decision",
+        _on_case("POST", "/decision", {"action": "no_action", "explanation": "fine"}),
+        NO_MEMBER,
+    ),
+    Row("the audit log", "GET", MOD + "/audit", fixed("GET", MOD + "/audit"), NO_MEMBER),
 ]
 
 # Cells where today's code disagrees with the design: (row name, actor) -> the finding.

@@ -37,7 +37,11 @@ from plaza.live.hub import Hub
 from plaza.media import api as media_api
 from plaza.media import setup as media_setup
 from plaza.moderation import setup as moderation_setup
+from plaza.moderation.api import audit as moderation_audit_api
+from plaza.moderation.api import cases as moderation_cases_api
 from plaza.moderation.api import policies as moderation_policies_api
+from plaza.moderation.api import reports as moderation_reports_api
+from plaza.moderation.service import people as moderation_people
 from plaza.moments import api as moments_api
 from plaza.moments import live as moments_live
 from plaza.moments import web as moments_web
@@ -165,10 +169,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     media = media_setup.install(app, settings, runtime.limiter)
     # The registry into which surfaces put how moderation may hide, restore and copy their
     # content (app.state.moderation); before the surfaces' hooks, which register there.
-    moderation_setup.install(app, runtime)
+    moderation = moderation_setup.install(app, runtime)
     chat_pictures.install(media.access)
     moments_live.install(app, runtime, media.access)
     public_accounts_live.install(runtime, media.access)
+    # A person as a report's subject, unless accounts registered its own "user" surface.
+    moderation_people.register_unless_present(moderation.surfaces)
     install_openapi(app)
     install_error_handlers(app)
     app.add_middleware(
@@ -224,6 +230,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         moments_api.router,
         public_accounts_api.router,
         moderation_policies_api.router,
+        moderation_reports_api.router,
+        moderation_cases_api.router,
+        moderation_audit_api.router,
         # Before the web pages: /a/{handle}/feed.xml is not an article page.
         public_accounts_atom.router,
         media_api.router,

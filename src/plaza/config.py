@@ -241,6 +241,20 @@ class Settings(BaseSettings):
         description="Subscriptions and unsubscriptions one person may make: N/seconds.",
     )
 
+    # Trust and safety: reports and moderators' decisions
+    reports_per_hour: int = Field(
+        20,
+        ge=1,
+        description="Reports one person may file in an hour (429 beyond); a repeat report of "
+        "the same thing is not counted.",
+    )
+    moderation_explanation_max_chars: int = Field(
+        2000,
+        ge=1,
+        description="Longest explanation a moderator may write with a decision (the author "
+        "reads it in their notice).",
+    )
+
     # Database outages
     db_connect_timeout: float = Field(
         5.0,

@@ -51,6 +51,10 @@ def _in_utc(value: datetime) -> datetime:
         raise ValueError("time out of range") from None
 
 
+# A time in a cursor: with its zone, kept in UTC (a time that has no UTC equivalent is refused).
+UtcTime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+
+
 class BeforeId(Position):
     """Newest first, by id: the page below `before`."""
 
@@ -66,7 +70,7 @@ class AfterUsername(Position):
 class BeforeTimeAndId(Position):
     """Most recent first, by (time, id): the page after `at`/`id`."""
 
-    at: Annotated[AwareDatetime, AfterValidator(_in_utc)]
+    at: UtcTime
     id: Id
 
 

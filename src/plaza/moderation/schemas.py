@@ -1,0 +1,290 @@
+"""Request and answer shapes of the reports, cases, audit and list APIs (the shapes are fixed
+by the trust-and-safety contract; fields may grow).
+
+No answer carries a reporter's identity: a case shows how many reported it and what each
+said, never who.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from plaza.moderation.models import (
+    Action,
+    AuditEntry,
+    Decision,
+    ModerationHash,
+    ModerationTerm,
+    Report,
+)
+from plaza.moderation.service.audit import EntryView
+from plaza.moderation.service.views import CaseDetail, CaseView
+from plaza.validation import Id, Text
+
+# Edge bounds; the real limits are settings or the catalogue, checked by the service.
+POLICY_ID_MAX = 40
+DETAILS_MAX = 1000
+EXPLANATION_EDGE_MAX = 20_000
+CLAUSE_MAX = 99
+DURATION_DAYS_MAX = 3650
+TERM_MAX = 200
+HASH_PATTERN = "^[0-9A-Fa-f]{64}$"
+
+PolicyId = Annotated[Text, Field(min_length=1, max_length=POLICY_ID_MAX)]
+Clause = Annotated[int, Field(strict=True, ge=1, le=CLAUSE_MAX)]
+Reportable = Literal["message", "moment", "comment", "article", "public_account", "user"]
+Decided = Literal["no_action", "remove_content", "strike", "restrict", "suspend", "close_account"]
+CaseState = Literal["open", "claimed", "closed", "all"]
+
+
+class ReportIn(BaseModel):
+    surface: Reportable
+    id: Id = Field(
+        description="The id of the message, moment, comment, article, public "
+        "account or person reported."
+    )
+    policy_id: PolicyId
+    details: Annotated[Text, Field(max_length=DETAILS_MAX)] = ""
+
+
+class ReportOut(BaseModel):
+    id: int
+    surface: str
+    ref_id: int
+    policy_id: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, report: Report) -> ReportOut:
+        return cls(
+            id=report.id,
+            surface=report.surface,
+            ref_id=report.ref_id,
+            policy_id=report.policy_id,
+            created_at=report.created_at,
+        )
+
+
+class SubjectOut(BaseModel):
+    username: str
+    display_name: str
+
+
+class CaseSummaryOut(BaseModel):
+    id: int
+    surface: str
+    ref_id: int
+    state: str
+    severity: int
+    source: str
+    report_count: int
+    opened_at: datetime
+    claimed_by: str | None = Field(description="The claiming moderator's username.")
+    subject: SubjectOut | None = Field(
+        description="Who the case is about (the author, the reported person, the account's owner)."
+    )
+    policies: list[str] = Field(description="The policies its reports and signals cite.")
+    excerpt: str = Field(description="The first 140 characters of the content as it stands.")
+
+    @classmethod
+    def fields_of(cls, view: CaseView) -> dict[str, Any]:
+        case = view.case
+        subject = view.subject
+        return {
+            "id": case.id,
+            "surface": case.surface,
+            "ref_id": case.ref_id,
+            "state": case.state,
+            "severity": case.severity,
+            "source": case.source,
+            "report_count": case.report_count,
+            "opened_at": case.opened_at,
+            "claimed_by": view.claimer.username if view.claimer else None,
+            "subject": SubjectOut(username=subject.username, display_name=subject.display_name)
+            if subject
+            else None,
+            "policies": list(view.policies),
+            "excerpt": view.excerpt,
+        }
+
+    @classmethod
+    def of(cls, view: CaseView) -> CaseSummaryOut:
+        return cls(**cls.fields_of(view))
+
+
+class CaseReportOut(BaseModel):
+    """One report, without its reporter."""
+
+    policy_id: str
+    details: str
+    created_at: datetime
+
+
+class ActionOut(BaseModel):
+    id: int
+    action: str
+    policy_id: str | None
+    clause: int | None
+    explanation: str
+    ends_at: datetime | None
+    created_at: datetime
+    source: str
+    reversed_at: datetime | None
+
+    @classmethod
+    def of(cls, action: Action) -> ActionOut:
+        return cls(
+            id=action.id,
+            action=action.action,
+            policy_id=action.policy_id,
+            clause=action.clause,
+            explanation=action.explanation,
+            ends_at=action.ends_at,
+            created_at=action.created_at,
+            source=action.source,
+            reversed_at=action.reversed_at,
+        )
+
+
+class ScreeningOut(BaseModel):
+    """What automated screening decided when the content was written."""
+
+    id: int
+    outcome: str
+    policy_id: str | None
+    clause: int | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, decision: Decision) -> ScreeningOut:
+        return cls(
+            id=decision.id,
+            outcome=decision.outcome,
+            policy_id=decision.policy_id,
+            clause=decision.clause,
+            created_at=decision.created_at,
+        )
+
+
+class CaseOut(CaseSummaryOut):
+    snapshot: dict[str, Any] | None = Field(
+        description="The content as it stands now (null once it is gone)."
+    )
+    signals: list[dict[str, Any]] = Field(description="What the detectors found, with evidence.")
+    reports: list[CaseReportOut]
+    actions: list[ActionOut]
+    decision: ScreeningOut | None = Field(
+        description="The screening decision that opened the case, if a detector did."
+    )
+
+    @classmethod
+    def of_detail(cls, detail: CaseDetail) -> CaseOut:
+        view = detail.view
+        return cls(
+            **cls.fields_of(view),
+            snapshot=view.snapshot.as_json() if view.snapshot else None,
+            signals=detail.signals,
+            reports=[
+                CaseReportOut(policy_id=r.policy_id, details=r.details, created_at=r.created_at)
+                for r in detail.reports
+            ],
+            actions=[ActionOut.of(a) for a in detail.actions],
+            decision=ScreeningOut.of(detail.screening) if detail.screening else None,
+        )
+
+
+class DecisionIn(BaseModel):
+    action: Decided
+    policy_id: PolicyId | None = None
+    clause: Clause | None = None
+    explanation: Annotated[Text, Field(min_length=1, max_length=EXPLANATION_EDGE_MAX)] = Field(
+        description="Written for the author: their notice quotes it."
+    )
+    duration_days: Annotated[int, Field(strict=True, ge=1, le=DURATION_DAYS_MAX)] | None = Field(
+        None, description="restrict (required) and suspend (without it: until reinstated)."
+    )
+
+
+class DecisionOut(BaseModel):
+    case: CaseOut
+    action: ActionOut
+
+
+class AuditOut(BaseModel):
+    id: int
+    actor: str | None = Field(
+        description="The moderator's username; null for the operator's "
+        "command line or an automated step."
+    )
+    verb: str
+    target: str
+    details: dict[str, Any]
+    created_at: datetime
+
+    @classmethod
+    def of(cls, view: EntryView) -> AuditOut:
+        entry: AuditEntry = view.entry
+        return cls(
+            id=entry.id,
+            actor=view.actor.username if view.actor else None,
+            verb=entry.verb,
+            target=entry.target,
+            details=entry.details,
+            created_at=entry.created_at,
+        )
+
+
+class TermIn(BaseModel):
+    policy_id: PolicyId
+    clause: Clause
+    term: Annotated[Text, Field(min_length=1, max_length=TERM_MAX)]
+    exception: bool = Field(
+        False, description="An exception suppresses the policy's hits inside it."
+    )
+
+
+class TermOut(BaseModel):
+    id: int
+    policy_id: str
+    clause: int
+    term: str
+    exception: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: ModerationTerm) -> TermOut:
+        return cls(
+            id=row.id,
+            policy_id=row.policy_id,
+            clause=row.clause,
+            term=row.term,
+            exception=row.exception,
+            created_at=row.created_at,
+        )
+
+
+class HashIn(BaseModel):
+    policy_id: PolicyId
+    clause: Clause
+    hash: Annotated[str, Field(pattern=HASH_PATTERN, description="A PDQ hash: 64 hex digits.")]
+
+
+class HashOut(BaseModel):
+    id: int
+    policy_id: str
+    clause: int
+    hash: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: ModerationHash) -> HashOut:
+        return cls(
+            id=row.id,
+            policy_id=row.policy_id,
+            clause=row.clause,
+            hash=row.hash,
+            created_at=row.created_at,
+        )
