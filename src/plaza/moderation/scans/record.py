@@ -55,7 +55,9 @@ async def record_scans(
         }
         for media_id in unique
     ]
-    result = await executor.execute(insert(PendingScan).returning(PendingScan.id), rows)
+    result = await executor.execute(
+        insert(PendingScan).returning(PendingScan.id, sort_by_parameter_order=True), rows
+    )
     ids = [int(scan_id) for scan_id in result.scalars()]
     connection = executor if isinstance(executor, AsyncConnection) else await executor.connection()
     connection.info.setdefault(_RECORDED, []).extend(ids)
