@@ -128,6 +128,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.bus.start()
         await runtime.hub.start()
+        await moderation.start()
         checkpointer = None
         if settings.is_sqlite:
             # The serving connection puts the database in WAL mode when it opens; let it, so the

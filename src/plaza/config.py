@@ -199,6 +199,40 @@ class Settings(BaseSettings):
         description="Tries at a picture scan that keeps failing before it is recorded as a "
         "failed scan and given up.",
     )
+    moderation_private_checks: str = Field(
+        "spam,image.hash",
+        description="What screening runs on private messages, comma-separated from keywords, "
+        "spam, image.hash, image.nudity; public surfaces (moments, comments, articles, "
+        "profiles, public accounts) get all of them.",
+    )
+    moderation_lists_check_seconds: float = Field(
+        1.0,
+        ge=0,
+        description="How often at most a node looks whether the keyword and hash lists changed "
+        "behind its back (an import by the CLI); changes through the API act at once.",
+    )
+    spam_window_seconds: int = Field(
+        60, ge=1, description="The window the spam checks count one sender's sends over."
+    )
+    spam_sends_per_window: int = Field(
+        60, ge=0, description="Sends in the window (across chats and posts) that look automated."
+    )
+    spam_duplicate_authors: int = Field(
+        5, ge=0, description="Other accounts that recently wrote nearly the same text: spam."
+    )
+    spam_links: int = Field(5, ge=0, description="Links in one text from which it looks spammy.")
+    spam_new_account_seconds: int = Field(
+        86_400, ge=0, description="An account younger than this is new (for spam.strangers)."
+    )
+    spam_new_account_strangers: int = Field(
+        10,
+        ge=0,
+        description="Direct chats with people who are not friends that a new account may start "
+        "in the window before it looks like spam.",
+    )
+    spam_texts_remembered: int = Field(
+        10_000, ge=1, description="Recent texts each node compares new ones with (duplicates)."
+    )
 
     # Public accounts
     public_accounts_per_person: int = Field(

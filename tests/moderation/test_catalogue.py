@@ -69,7 +69,7 @@ def _line(text: str, needle: str, occurrence: int = 1) -> int:
         ("severity = 3", "severity = 9", "severity = 9", "less than or equal to 4"),
         ('outcome = "remove"', 'outcome = "delete"', 'outcome = "delete"', "'hold', 'remove'"),
         ('detector = "keywords"', 'detector = "keyword"', 'detector = "keyword"', "keywords"),
-        ("min_score = 0.8", "min_score = 1.8", "min_score = 1.8", "less than or equal to 1"),
+        ("min_score = 0.5", "min_score = 1.5", "min_score = 1.5", "less than or equal to 1"),
         ('id = "violence"', 'id = "Violence!"', 'id = "Violence!"', "pattern"),
         # A missing key is reported at its table's header, the line above the policy's id.
         ('title = "Harassment and threats"\n', "", "[[policy]]", "title"),

@@ -1,0 +1,128 @@
+"""Screening: every new or edited item, inside the transaction that writes it.
+
+A surface calls `screen` after its row has an id and before commit (see verdicts.py). The
+cheap text checks run here, inline: keyword lists on public surfaces, the spam checks
+everywhere; pictures are recorded for the scan worker (PDQ hash matching everywhere, nudity
+on public surfaces), which never blocks the write. What runs where is a setting
+(PLAZA_MODERATION_PRIVATE_CHECKS: private messages get "spam,image.hash" by default; public
+surfaces get everything).
+
+When no detector says anything (nearly always), screening writes nothing and costs no
+statement. Otherwise the decision is stored with its signals whatever the outcome, and a
+hold opens a case for moderators while a removal is enforced at once (an automated action,
+with its notice), all in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from plaza.accounts.models import User
+from plaza.moderation import engine
+from plaza.moderation.detectors.signals import Rule, Signal
+from plaza.moderation.detectors.spam import SpamContext, minhash_of, spam_signals
+from plaza.moderation.models import Decision
+from plaza.moderation.setup import Moderation
+from plaza.moderation.verdicts import ALLOW, Content, Verdict
+
+Executor = AsyncSession | AsyncConnection
+PUBLIC_CHECKS = frozenset({"keywords", "spam", "image.hash", "image.nudity"})
+# Texts shorter than this are not compared for near-duplicates: "ok", "好的", "thanks!" are
+# said by everyone and prove nothing.
+MIN_DUPLICATE_CHARS = 24
+
+
+def checks_for(moderation: Moderation, content: Content) -> frozenset[str]:
+    return PUBLIC_CHECKS if content.public else moderation.private_checks
+
+
+async def screen(executor: Executor, *, moderation: Moderation, content: Content) -> Verdict:
+    """Run the inline detectors on `content` and store what they found; the verdict says
+    which moderation state the surface stores with the item."""
+    checks = checks_for(moderation, content)
+    signals: list[Signal] = []
+    if "keywords" in checks and content.text:
+        matcher = await moderation.lists.matcher(executor)
+        signals += matcher.scan(content.text)
+    if "spam" in checks:
+        signals += await _spam(executor, moderation, content)
+    if not signals:
+        return ALLOW
+    ruling = engine.rule(signals, moderation.catalogue, content.surface)
+    decision_id = await _store(executor, moderation, content, signals, ruling)
+    return Verdict(
+        ruling.outcome,
+        policy_id=ruling.signal.policy_id if ruling.signal else None,
+        clause=ruling.clause,
+        decision_id=decision_id,
+    )
+
+
+async def _spam(executor: Executor, moderation: Moderation, content: Content) -> list[Signal]:
+    spam = moderation.spam_policy
+    if spam is None or not spam.covers(content.surface):
+        return []
+    memory = moderation.spam
+    now = moderation.runtime.clock.now()
+    created = await _account_created(executor, moderation, content.author_id)
+    similar = 0
+    minhash = minhash_of(content.text) if len(content.text) >= MIN_DUPLICATE_CHARS else None
+    if minhash is not None:
+        authors = memory.duplicates.authors_similar_to(minhash)
+        similar = len(authors - {content.author_id})
+        memory.duplicates.add(f"{content.surface}:{content.ref_id}", content.author_id, minhash)
+    at = now.timestamp()
+    context = SpamContext(
+        text=content.text,
+        sender_recent_sends=memory.sends.add(content.author_id, at),
+        window_seconds=int(memory.sends.window_seconds),
+        account_age_seconds=(now - created).total_seconds() if created else float("inf"),
+        strangers_messaged_recently=memory.strangers.add(content.author_id, at, content.strangers),
+        similar_authors=similar,
+    )
+    found = spam_signals(context, moderation.spam_thresholds, Rule(spam.id, 1))
+    # File each spam signal under the clause the catalogue gives its detector.
+    return [
+        Signal(s.policy_id, spam.clause_for(s.detector), s.detector, s.score, s.evidence)
+        for s in found
+    ]
+
+
+async def _account_created(
+    executor: Executor, moderation: Moderation, user_id: int
+) -> datetime | None:
+    created = moderation.spam.ages.get(user_id)
+    if created is None:
+        created = (
+            await executor.execute(select(User.created_at).where(User.id == user_id))
+        ).scalar_one_or_none()
+        if created is not None:
+            moderation.spam.ages.put(user_id, created)
+    return created
+
+
+async def _store(
+    executor: Executor,
+    moderation: Moderation,
+    content: Content,
+    signals: list[Signal],
+    ruling: engine.Ruling,
+) -> int:
+    row = await executor.execute(
+        insert(Decision)
+        .values(
+            surface=content.surface,
+            ref_id=content.ref_id,
+            author_id=content.author_id,
+            outcome=ruling.outcome,
+            policy_id=ruling.signal.policy_id if ruling.signal else None,
+            clause=ruling.clause,
+            signals=[s.as_json() for s in signals],
+            created_at=moderation.runtime.clock.now(),
+        )
+        .returning(Decision.id)
+    )
+    return int(row.scalar_one())

@@ -1,0 +1,142 @@
+"""Screening on a real app and database: what the inline detectors find, what the engine makes
+of it, what is stored, and that a list change acts on the next write."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import insert, select
+
+from plaza.accounts.models import User
+from plaza.clock import FakeClock
+from plaza.config import Settings
+from plaza.moderation.models import Decision, ModerationTerm
+from plaza.moderation.service.screening import screen
+from plaza.moderation.setup import Moderation, moderation_of
+from plaza.moderation.verdicts import Content, Verdict
+from tests.conftest import running_app
+from tests.helpers import register
+
+
+@pytest.fixture
+async def world(settings: Settings, clock: FakeClock) -> AsyncIterator[dict[str, Any]]:
+    # Look at the lists on every write (the default is at most once a second).
+    settings = settings.model_copy(update={"moderation_lists_check_seconds": 0})
+    async with running_app(settings, clock) as app:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://plaza.test") as client:
+            for name in ("ana", "ben", "cai", "dan", "eve", "fay", "gus"):
+                await register(client, name)
+            yield {"app": app, "clock": clock}
+
+
+async def _user_id(app: Any, username: str) -> int:
+    async with app.state.runtime.sessions() as session:
+        query = select(User.id).where(User.username == username)
+        return (await session.execute(query)).scalar_one()
+
+
+async def _screen(app: Any, author: str, text: str, **fields: Any) -> Verdict:
+    moderation: Moderation = moderation_of(app)
+    author_id = await _user_id(app, author)
+    fields.setdefault("surface", "moment")
+    fields.setdefault("ref_id", 1)
+    fields.setdefault("public", fields["surface"] != "message")
+    async with app.state.runtime.sessions() as session:
+        verdict = await screen(
+            session,
+            moderation=moderation,
+            content=Content(author_id=author_id, text=text, **fields),
+        )
+        await session.commit()
+    return verdict
+
+
+async def _decisions(app: Any) -> list[Decision]:
+    async with app.state.runtime.sessions() as session:
+        return list((await session.execute(select(Decision).order_by(Decision.id))).scalars())
+
+
+async def _add_term(app: Any, policy_id: str, clause: int, term: str) -> None:
+    """As `plaza moderation keywords import` does, from outside the serving code."""
+    async with app.state.runtime.sessions() as session:
+        await session.execute(
+            insert(ModerationTerm).values(
+                policy_id=policy_id,
+                clause=clause,
+                term=term,
+                exception=False,
+                created_at=app.state.runtime.clock.now(),
+            )
+        )
+        await session.commit()
+
+
+async def test_ordinary_text_is_allowed_and_nothing_is_stored(world) -> None:
+    app = world["app"]
+    verdict = await _screen(app, "ana", "A walk by the river this morning. 今天天气很好。")
+    assert verdict.outcome == "allow" and verdict.state is None
+    assert await _decisions(app) == []
+
+
+async def test_a_listed_term_acts_on_the_next_write_with_the_policy_s_action(world) -> None:
+    app = world["app"]
+    assert (await _screen(app, "ana", "selling ｍｅｔｈ cheap, DM me")).outcome == "allow"
+    await _add_term(app, "illegal_goods", 1, "meth")
+    # Full-width letters and a zero-width space do not hide it.
+    verdict = await _screen(app, "ana", "selling ｍｅ\u200bｔｈ cheap, DM me", ref_id=7)
+    assert verdict.outcome == "remove" and verdict.state == "removed"
+    assert (verdict.policy_id, verdict.clause) == ("illegal_goods", 1)
+    [decision] = await _decisions(app)
+    assert (decision.surface, decision.ref_id, decision.outcome) == ("moment", 7, "remove")
+    [signal] = decision.signals
+    assert signal["detector"] == "keywords" and signal["evidence"]["term"] == "meth"
+    # The evidence points at what the author wrote.
+    start, end = signal["evidence"]["start"], signal["evidence"]["end"]
+    assert "selling ｍｅ\u200bｔｈ cheap, DM me"[start:end] == "ｍｅ\u200bｔｈ"
+
+
+async def test_private_messages_get_no_keyword_checks_by_default(world) -> None:
+    app = world["app"]
+    await _add_term(app, "sexual", 3, "nsfwterm")
+    verdict = await _screen(app, "ana", "nsfwterm between us", surface="message")
+    assert verdict.outcome == "allow"
+    assert await _decisions(app) == []
+    # ...but the same words in a moment are removed under the sexual-content policy.
+    verdict = await _screen(app, "ana", "nsfwterm for everyone", surface="moment", ref_id=2)
+    assert (verdict.outcome, verdict.policy_id, verdict.clause) == ("remove", "sexual", 3)
+
+
+async def test_a_flood_of_sends_is_held_as_spam(world) -> None:
+    app, clock = world["app"], world["clock"]
+    verdicts = []
+    for n in range(80):
+        verdicts.append(await _screen(app, "ben", f"msg {n}", surface="message", ref_id=n))
+        clock.advance(0.1)
+    outcomes = [v.outcome for v in verdicts]
+    # 60 a minute (PLAZA_SPAM_SENDS_PER_WINDOW) is where the hold starts.
+    assert set(outcomes[:59]) == {"allow"}
+    assert set(outcomes[59:]) == {"hold"}
+    held = verdicts[-1]
+    assert (held.policy_id, held.clause) == ("spam", 2)
+    # A minute later the sender is calm again.
+    clock.advance(61)
+    assert (await _screen(app, "ben", "back", surface="message", ref_id=999)).outcome == "allow"
+
+
+async def test_the_same_text_from_many_accounts_is_held(world) -> None:
+    app = world["app"]
+    text = "Congratulations! You won a free phone, claim it at the link in my profile today"
+    outcomes = []
+    for n, author in enumerate(("ana", "ben", "cai", "dan", "eve", "fay", "gus")):
+        # Each a little different, as spammers vary them.
+        varied = text.replace("phone", "phone" + "!" * n)
+        outcomes.append((await _screen(app, author, varied, ref_id=n)).outcome)
+    # The sixth sees five others (PLAZA_SPAM_DUPLICATE_AUTHORS) wrote nearly the same.
+    assert outcomes == ["allow"] * 5 + ["hold"] * 2
+    decision = (await _decisions(app))[-1]
+    assert decision.policy_id == "spam" and decision.clause == 1
+    assert any(s["detector"] == "spam.duplicate" for s in decision.signals)
