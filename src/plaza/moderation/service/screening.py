@@ -25,6 +25,7 @@ from plaza.moderation import engine
 from plaza.moderation.detectors.signals import Rule, Signal
 from plaza.moderation.detectors.spam import SpamContext, minhash_of, spam_signals
 from plaza.moderation.models import Decision
+from plaza.moderation.scans.record import record_scans
 from plaza.moderation.setup import Moderation
 from plaza.moderation.verdicts import ALLOW, Content, Verdict
 
@@ -49,6 +50,16 @@ async def screen(executor: Executor, *, moderation: Moderation, content: Content
         signals += matcher.scan(content.text)
     if "spam" in checks:
         signals += await _spam(executor, moderation, content)
+    if content.media_ids and checks.intersection(engine.IMAGE_DETECTORS):
+        # Pictures are looked at by the scan worker, never here (plaza.moderation.scans).
+        await record_scans(
+            executor,
+            surface=content.surface,
+            ref_id=content.ref_id,
+            author_id=content.author_id,
+            media_ids=content.media_ids,
+            now=moderation.runtime.clock.now(),
+        )
     if not signals:
         return ALLOW
     ruling = engine.rule(signals, moderation.catalogue, content.surface)
