@@ -43,6 +43,7 @@ bench: install
 	$(BIN)/python bench/moments.py
 	$(BIN)/python bench/media.py
 	$(BIN)/python bench/publish.py
+	$(BIN)/python bench/moderation.py
 
 clean:
 	rm -rf $(VENV) plaza-data .pytest_cache

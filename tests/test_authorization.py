@@ -63,9 +63,12 @@ import httpx
 import orjson
 import pytest
 from PIL import Image
+from sqlalchemy import select
 
 from plaza.app import create_app
-from plaza.moderation.service.reports import open_case_of
+from plaza.moderation.service import lists
+from plaza.moderation.service.cases import open_case_of
+from plaza.moderation.setup import moderation_of
 from tests.helpers import PASSWORD, befriend, register
 
 ACTORS = ("owner", "admin", "member", "friend", "stranger", "blocked", "anon")
@@ -711,6 +714,16 @@ async def _build_report_owner(w: World, actor: str) -> Call:
     return Call("POST", "/api/v1/reports", {"surface": "user", "id": me["id"], "policy_id": "spam"})
 
 
+def _report(surface: str, ref_id: Callable[[World], int]):
+    """A report of a thing of the scenario (the owner's moment, their message to friend)."""
+
+    async def build(w: World, actor: str) -> Call:
+        body = {"surface": surface, "id": ref_id(w), "policy_id": "spam"}
+        return Call("POST", "/api/v1/reports", body)
+
+    return build
+
+
 async def _fresh_case(w: World) -> int:
     """An open case: a fresh person reported by the stranger."""
     _, head = await w.person()
@@ -721,6 +734,30 @@ async def _fresh_case(w: World) -> int:
         found = await open_case_of(session, surface="user", ref_id=me["id"])
     assert found is not None
     return found.id
+
+
+def _on_list_entry(kind: str, entry: dict[str, str]):
+    """A listed keyword or hash (listed once, as a moderator would, through the service)."""
+
+    async def build(w: World, actor: str) -> Call:
+        kinds = {"terms": lists.TERMS, "hashes": lists.HASHES}
+        runtime = w.app.state.runtime
+        async with runtime.sessions() as session:
+            found = await session.scalar(select(kinds[kind].model))
+            if found is None:
+                found = await lists.add(
+                    session,
+                    kinds[kind],
+                    moderation=moderation_of(w.app),
+                    clock=runtime.clock,
+                    actor_id=None,
+                    policy_id="csam" if kind == "hashes" else "spam",
+                    clause=1,
+                    value=next(iter(entry.values())),
+                )
+        return Call("DELETE", f"{MOD}/{kind}/{found.id}")
+
+    return build
 
 
 def _on_case(method: str, suffix: str = "", body: Any = None):
@@ -1487,6 +1524,21 @@ ROWS: list[Row] = [
         statuses(422, 201, 201, 201, 201, 404),
     ),
     Row(
+        "report the owner's moment",
+        "POST",
+        "/api/v1/reports",
+        _report("moment", lambda w: w.moment),
+        # Those who see it may report it; its author may not (own_content).
+        statuses(422, 201, 201, 201, 404, 404),
+    ),
+    Row(
+        "report the owner's direct message",
+        "POST",
+        "/api/v1/reports",
+        _report("message", lambda w: w.direct_message),
+        statuses(422, 404, 404, 201, 404, 404),
+    ),
+    Row(
         "the moderators' queue",
         "GET",
         MOD + "/cases",
@@ -1509,6 +1561,36 @@ ROWS: list[Row] = [
         NO_MEMBER,
     ),
     Row("the audit log", "GET", MOD + "/audit", fixed("GET", MOD + "/audit"), NO_MEMBER),
+    Row("the keyword lists", "GET", MOD + "/terms", fixed("GET", MOD + "/terms"), NO_MEMBER),
+    Row(
+        "list a keyword",
+        "POST",
+        MOD + "/terms",
+        fixed("POST", MOD + "/terms", {"policy_id": "spam", "clause": 1, "term": "buy now"}),
+        NO_MEMBER,
+    ),
+    Row(
+        "remove a keyword",
+        "DELETE",
+        MOD + "/terms/{term_id}",
+        _on_list_entry("terms", {"term": "cheap pills"}),
+        NO_MEMBER,
+    ),
+    Row("the hash lists", "GET", MOD + "/hashes", fixed("GET", MOD + "/hashes"), NO_MEMBER),
+    Row(
+        "list a hash",
+        "POST",
+        MOD + "/hashes",
+        fixed("POST", MOD + "/hashes", {"policy_id": "csam", "clause": 1, "hash": "a" * 64}),
+        NO_MEMBER,
+    ),
+    Row(
+        "remove a hash",
+        "DELETE",
+        MOD + "/hashes/{hash_id}",
+        _on_list_entry("hashes", {"hash": "b" * 64}),
+        NO_MEMBER,
+    ),
 ]
 
 # Cells where today's code disagrees with the design: (row name, actor) -> the finding.

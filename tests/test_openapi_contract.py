@@ -159,7 +159,8 @@ def _make_admin(settings: Settings, username: str) -> None:
 
 
 def _moderation(client, settings: Settings, world: World) -> None:
-    """An admin, and a case (alice reported dave) for the moderation routes' ids."""
+    """An admin, a case (alice reported dave), a listed keyword and hash, for the moderation
+    routes' ids."""
     _make_admin(settings, "root_admin")
     world.moderator = {"Authorization": f"Bearer {_log_in(client, 'root_admin')}"}
     dave = client.post("/api/v1/sessions", json={"username": "dave", "password": PASSWORD}).json()[
@@ -174,6 +175,17 @@ def _moderation(client, settings: Settings, world: World) -> None:
     queue = client.get("/api/v1/moderation/cases", headers=world.moderator)
     assert queue.status_code == 200, queue.text
     world.path_values["case_id"] = queue.json()["items"][0]["id"]
+    for kind, key, entry in (
+        ("terms", "term_id", {"term": "buy now"}),
+        ("hashes", "hash_id", {"hash": "c" * 64}),
+    ):
+        listed = client.post(
+            f"/api/v1/moderation/{kind}",
+            json={"policy_id": "spam", "clause": 1, **entry},
+            headers=world.moderator,
+        )
+        assert listed.status_code == 201, listed.text
+        world.path_values[key] = listed.json()["id"]
 
 
 def _populate(client) -> World:

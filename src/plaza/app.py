@@ -19,11 +19,13 @@ from sqlalchemy import text
 
 import plaza
 from plaza.accounts import api as accounts_api
+from plaza.accounts import moderation as accounts_moderation
 from plaza.accounts import web as accounts_web
 from plaza.accounts.passwords import Passwords
 from plaza.accounts.service.sessions import still_open
 from plaza.bus import create_bus
 from plaza.chat import api as chat_api
+from plaza.chat import moderation as chat_moderation
 from plaza.chat import pictures as chat_pictures
 from plaza.chat import web as chat_web
 from plaza.chat.limits import ChatLimits
@@ -39,16 +41,18 @@ from plaza.media import setup as media_setup
 from plaza.moderation import setup as moderation_setup
 from plaza.moderation.api import audit as moderation_audit_api
 from plaza.moderation.api import cases as moderation_cases_api
+from plaza.moderation.api import lists as moderation_lists_api
 from plaza.moderation.api import policies as moderation_policies_api
 from plaza.moderation.api import reports as moderation_reports_api
 from plaza.moderation.scans import runner as moderation_scans
-from plaza.moderation.service import people as moderation_people
 from plaza.moments import api as moments_api
 from plaza.moments import live as moments_live
+from plaza.moments import moderation as moments_moderation
 from plaza.moments import web as moments_web
 from plaza.public_accounts import api as public_accounts_api
 from plaza.public_accounts import atom as public_accounts_atom
 from plaza.public_accounts import live as public_accounts_live
+from plaza.public_accounts import moderation as public_accounts_moderation
 from plaza.public_accounts import web as public_accounts_web
 from plaza.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from plaza.runtime import Runtime
@@ -175,11 +179,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     # The registry into which surfaces put how moderation may hide, restore and copy their
     # content (app.state.moderation); before the surfaces' hooks, which register there.
     moderation = moderation_setup.install(app, runtime)
+    accounts_moderation.install(moderation)
+    chat_moderation.install(moderation, runtime)
+    moments_moderation.install(moderation, runtime)
+    public_accounts_moderation.install(moderation, runtime)
     chat_pictures.install(media.access)
     moments_live.install(app, runtime, media.access)
     public_accounts_live.install(runtime, media.access)
-    # A person as a report's subject, unless accounts registered its own "user" surface.
-    moderation_people.register_unless_present(moderation.surfaces)
     install_openapi(app)
     install_error_handlers(app)
     app.add_middleware(
@@ -238,6 +244,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         moderation_reports_api.router,
         moderation_cases_api.router,
         moderation_audit_api.router,
+        moderation_lists_api.router,
         # Before the web pages: /a/{handle}/feed.xml is not an article page.
         public_accounts_atom.router,
         media_api.router,

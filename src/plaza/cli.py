@@ -24,6 +24,12 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Plaza: chat, moments, public accounts.", no_args_is_help=True)
 user_app = typer.Typer(help="Manage people.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+moderation_app = typer.Typer(help="Trust and safety: keyword and hash lists.", no_args_is_help=True)
+keywords_app = typer.Typer(help="Keyword and phrase lists, per policy.", no_args_is_help=True)
+hashes_app = typer.Typer(help="PDQ picture hash lists, per policy.", no_args_is_help=True)
+moderation_app.add_typer(keywords_app, name="keywords")
+moderation_app.add_typer(hashes_app, name="hashes")
+app.add_typer(moderation_app, name="moderation")
 console = Console(stderr=True)
 
 DataDir = Annotated[
@@ -283,6 +289,99 @@ def user_status(
 
     name = _with_runtime(settings, change)
     console.print(f"[green]{name} is now {status}.[/green]")
+
+
+ListFile = Annotated[
+    Path,
+    typer.Argument(exists=True, dir_okay=False, readable=True, help="One entry a line, UTF-8."),
+]
+PolicyOption = Annotated[str, typer.Option("--policy", help="A policy id (GET /api/v1/policies).")]
+ClauseOption = Annotated[
+    int | None,
+    typer.Option(
+        "--clause",
+        help="The clause to file the entries under (default: the one the "
+        "policy files this detector's signals under).",
+    ),
+]
+
+
+def _import_list(
+    kind_name: str,
+    file: Path,
+    policy: str,
+    clause: int | None,
+    exception: bool,
+    data_dir: Path | None,
+) -> None:
+    """Import a list file in one transaction, with a progress bar: a bad line refuses the
+    whole file (exit 1, naming the line) and nothing of it is written."""
+    from rich.progress import Progress
+
+    settings = _settings(data_dir)
+    _migrate(settings)
+    data = file.read_bytes()
+
+    async def load(runtime: Runtime, session: AsyncSession) -> str:
+        from plaza.errors import Invalid
+        from plaza.moderation.detectors.listfiles import ListFileError
+        from plaza.moderation.service import lists
+        from plaza.moderation.setup import Moderation
+
+        # Either list: the import is the same for both.
+        kind: lists.ListKind[Any] = lists.TERMS if kind_name == "terms" else lists.HASHES
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task(f"Importing {kind.name}", total=None)
+            try:
+                done = await lists.import_file(
+                    session,
+                    kind,
+                    moderation=Moderation(runtime),
+                    clock=runtime.clock,
+                    data=data,
+                    policy_id=policy,
+                    clause=clause,
+                    exception=exception,
+                    source=file.name,
+                    total=lambda count: progress.update(task, total=count),
+                    progress=lambda count: progress.advance(task, count),
+                )
+            except ListFileError as error:
+                raise Invalid(f"{file}, {error.message}; nothing was imported") from None
+        return (
+            f"Imported {done.added} {kind.name} into policy {policy}, clause {done.clause}; "
+            f"skipped {done.skipped} already listed or repeated."
+        )
+
+    console.print(f"[green]{_with_runtime(settings, load)}[/green]", highlight=False)
+
+
+@keywords_app.command("import")
+def keywords_import(
+    file: ListFile,
+    policy: PolicyOption,
+    clause: ClauseOption = None,
+    exception: Annotated[
+        bool,
+        typer.Option(
+            "--exception",
+            help="List them as exceptions: they suppress the policy's hits inside them.",
+        ),
+    ] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Import keywords and phrases (one a line; # starts a comment) into a policy's list.
+    They act at once on every node; terms already listed and repeats are skipped."""
+    _import_list("terms", file, policy, clause, exception, data_dir)
+
+
+@hashes_app.command("import")
+def hashes_import(
+    file: ListFile, policy: PolicyOption, clause: ClauseOption = None, data_dir: DataDir = None
+) -> None:
+    """Import PDQ picture hashes (64 hex digits a line; # starts a comment) into a policy's
+    list; hashes already listed and repeats are skipped."""
+    _import_list("hashes", file, policy, clause, False, data_dir)
 
 
 @app.command()

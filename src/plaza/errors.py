@@ -59,6 +59,14 @@ class Conflict(PlazaError):
     code = "conflict"
 
 
+class Gone(PlazaError):
+    """It was there and was taken down for good (a public account closed by a moderator):
+    unlike a 404, clients such as feed readers may forget the address."""
+
+    status = 410
+    code = "gone"
+
+
 class TooLarge(PlazaError):
     status = 413
     code = "too_large"

@@ -10,6 +10,9 @@ import httpx
 from fastapi import FastAPI
 
 from plaza.accounts.service import users
+from plaza.moderation.models import Action
+from plaza.moderation.service import enforcement
+from plaza.moderation.setup import moderation_of
 from plaza.runtime import Runtime
 from tests.helpers import PASSWORD, log_in
 
@@ -83,3 +86,30 @@ async def decide(
     return await client.post(
         f"/api/v1/moderation/cases/{case_id}/decision", json=body, headers=moderator
     )
+
+
+async def action_row(app: FastAPI, action_id: int) -> Action:
+    """An enforcement as stored (its frozen snapshot, whether it was reversed)."""
+    runtime: Runtime = app.state.runtime
+    async with runtime.sessions() as session:
+        found = await session.get(Action, action_id)
+        assert found is not None
+        return found
+
+
+async def reverse(app: FastAPI, action_id: int) -> None:
+    """Undo an enforcement as issue #12's reversals will: enforcement.reverse in a
+    transaction, then its after-commit work."""
+    runtime: Runtime = app.state.runtime
+    async with runtime.sessions() as session:
+        action = await session.get(Action, action_id)
+        assert action is not None
+        done = await enforcement.reverse(
+            session,
+            moderation=moderation_of(app),
+            clock=runtime.clock,
+            bus=runtime.bus,
+            action=action,
+        )
+        await session.commit()
+        await done.announce()

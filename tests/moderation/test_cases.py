@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 from fastapi import FastAPI
 
@@ -173,3 +175,15 @@ async def test_a_moderator_does_not_claim_a_case_about_themselves(app, client) -
     refused = await claim(client, moderator, case["id"])
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "own_case"
     assert (await claim(client, other, case["id"])).status_code == 200
+
+
+async def test_two_claims_at_once_one_wins(app, client) -> None:
+    moderators = [await staff(app, client, f"racing_mod_{n}") for n in range(4)]
+    reporter, _ = await member(client, "reporter")
+    person = await _reported(client, reporter, "contested_one", "spam")
+    case = await case_of(client, moderators[0], "user", person)
+    answers = await asyncio.gather(*(claim(client, m, case["id"]) for m in moderators))
+    assert sorted(a.status_code for a in answers) == [200, 409, 409, 409]
+    winner = next(a.json()["claimed_by"] for a in answers if a.status_code == 200)
+    detail = await client.get(f"/api/v1/moderation/cases/{case['id']}", headers=moderators[0])
+    assert detail.json()["claimed_by"] == winner

@@ -14,12 +14,19 @@ from plaza.accounts.models import User
 from plaza.accounts.service.users import users_by_id
 from plaza.clock import FakeClock
 from plaza.errors import Conflict
-from plaza.moderation.models import Action
-from plaza.moderation.service import enforcement
-from plaza.moderation.setup import moderation_of
 from plaza.runtime import Runtime
 from tests.helpers import log_in
-from tests.moderation.helpers import Headers, case_of, claim, decide, member, report, staff
+from tests.moderation.helpers import (
+    Headers,
+    action_row,
+    case_of,
+    claim,
+    decide,
+    member,
+    report,
+    reverse,
+    staff,
+)
 
 ADMINS = itertools.count()
 ACTION_KEYS = {
@@ -213,30 +220,6 @@ async def test_deciding_needs_my_claim(app, client) -> None:
     assert missing.status_code == 404
 
 
-async def _action(app: FastAPI, action_id: int) -> Action:
-    runtime: Runtime = app.state.runtime
-    async with runtime.sessions() as session:
-        found = await session.get(Action, action_id)
-        assert found is not None
-        return found
-
-
-async def _reverse(app: FastAPI, action_id: int) -> None:
-    runtime: Runtime = app.state.runtime
-    async with runtime.sessions() as session:
-        action = await session.get(Action, action_id)
-        assert action is not None
-        done = await enforcement.reverse(
-            session,
-            moderation=moderation_of(app),
-            clock=runtime.clock,
-            bus=runtime.bus,
-            action=action,
-        )
-        await session.commit()
-        await done.announce()
-
-
 async def test_every_account_action_can_be_reversed(app, client) -> None:
     decided = {}
     for name, body in (
@@ -249,17 +232,17 @@ async def test_every_account_action_can_be_reversed(app, client) -> None:
         assert answer.status_code == 200, answer.text
         decided[name] = (person, answer.json()["action"]["id"])
     for name, (person, action_id) in decided.items():
-        await _reverse(app, action_id)
+        await reverse(app, action_id)
         stored = await _person(app, person)
         assert stored.status == "active", name
         assert stored.suspended_until is None and stored.restricted_until is None, name
-        assert (await _action(app, action_id)).reversed_at is not None
+        assert (await action_row(app, action_id)).reversed_at is not None
         # Signed out by the suspension or closure, they sign in and post again.
         back = await log_in(client, name)
         posted = await client.post("/api/v1/moments", json={"text": "back"}, headers=back)
         assert posted.status_code == 201, (name, posted.text)
     with pytest.raises(Conflict, match="already reversed"):
-        await _reverse(app, decided["rev_close"][1])
+        await reverse(app, decided["rev_close"][1])
 
 
 async def test_lifting_one_suspension_leaves_a_longer_one(app, client, clock: FakeClock) -> None:
@@ -291,9 +274,9 @@ async def test_lifting_one_suspension_leaves_a_longer_one(app, client, clock: Fa
     assert short.status_code == 200, short.text
     # The longer suspension stands.
     assert (await _person(app, person)).suspended_until == clock.now() + timedelta(days=30)
-    await _reverse(app, long.json()["action"]["id"])
+    await reverse(app, long.json()["action"]["id"])
     stored = await _person(app, person)
     assert stored.status == "suspended"
     assert stored.suspended_until == clock.now() + timedelta(days=2)
-    await _reverse(app, short.json()["action"]["id"])
+    await reverse(app, short.json()["action"]["id"])
     assert (await _person(app, person)).status == "active"

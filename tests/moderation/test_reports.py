@@ -3,6 +3,7 @@ one thing merge into one case; reporters stay unknown; reporting is rate-limited
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -200,3 +201,18 @@ async def test_a_policy_must_cover_what_is_reported(settings, clock, tmp_path) -
         assert refused.status_code == 422, refused.text
         assert refused.json()["error"]["code"] == "policy_not_for_surface"
         assert (await report(client, alice, "user", bob_id, "harassment")).status_code == 201
+
+
+async def test_reports_at_the_same_moment_make_one_case(app, client) -> None:
+    """Many first reports of one person at once (and a double click) end in one case that
+    counts each reporter once."""
+    moderator = await staff(app, client, "race_mod")
+    _, target = await member(client, "raced")
+    reporters = [(await member(client, f"racer_{n}"))[0] for n in range(6)]
+    answers = await asyncio.gather(
+        *(report(client, who, "user", target) for who in [*reporters, reporters[0]])
+    )
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [200, 201, 201, 201, 201, 201, 201], [a.text for a in answers]
+    case = await case_of(client, moderator, "user", target)
+    assert case["report_count"] == 6

@@ -13,12 +13,12 @@ from sqlalchemy import insert, select
 from plaza.accounts.models import User
 from plaza.clock import FakeClock
 from plaza.config import Settings
-from plaza.moderation.models import Decision, ModerationTerm
+from plaza.moderation.models import Action, AuditEntry, Case, Decision, ModerationTerm
 from plaza.moderation.service.screening import screen
 from plaza.moderation.setup import Moderation, moderation_of
 from plaza.moderation.verdicts import Content, Verdict
 from tests.conftest import running_app
-from tests.helpers import register
+from tests.helpers import befriend, register
 
 
 @pytest.fixture
@@ -28,9 +28,23 @@ async def world(settings: Settings, clock: FakeClock) -> AsyncIterator[dict[str,
     async with running_app(settings, clock) as app:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://plaza.test") as client:
+            heads = {}
             for name in ("ana", "ben", "cai", "dan", "eve", "fay", "gus"):
-                await register(client, name)
-            yield {"app": app, "clock": clock}
+                heads[name] = await register(client, name)
+            await befriend(client, heads["ana"], heads["ben"], "ben")
+            # Signing up is out of the spam checks' window.
+            clock.advance(61)
+            yield {"app": app, "clock": clock, "client": client, "heads": heads}
+
+
+async def _moment(world: dict[str, Any], author: str, text: str = "A quiet day.") -> int:
+    """A real moment to screen an edit of (enforcement acts on things that exist)."""
+    answer = await world["client"].post(
+        "/api/v1/moments", json={"text": text}, headers=world["heads"][author]
+    )
+    assert answer.status_code == 201, answer.text
+    world["clock"].advance(61)  # out of the spam checks' window again
+    return int(answer.json()["id"])
 
 
 async def _user_id(app: Any, username: str) -> int:
@@ -55,9 +69,13 @@ async def _screen(app: Any, author: str, text: str, **fields: Any) -> Verdict:
     return verdict
 
 
-async def _decisions(app: Any) -> list[Decision]:
+async def _rows(app: Any, table: Any) -> list[Any]:
     async with app.state.runtime.sessions() as session:
-        return list((await session.execute(select(Decision).order_by(Decision.id))).scalars())
+        return list((await session.execute(select(table).order_by(table.id))).scalars())
+
+
+async def _decisions(app: Any) -> list[Decision]:
+    return await _rows(app, Decision)
 
 
 async def _add_term(app: Any, policy_id: str, clause: int, term: str) -> None:
@@ -84,19 +102,51 @@ async def test_ordinary_text_is_allowed_and_nothing_is_stored(world) -> None:
 
 async def test_a_listed_term_acts_on_the_next_write_with_the_policy_s_action(world) -> None:
     app = world["app"]
-    assert (await _screen(app, "ana", "selling ｍｅｔｈ cheap, DM me")).outcome == "allow"
+    moment = await _moment(world, "ana")
+    assert moment in await _moments_seen_by_ben(world)
+    assert (await _screen(app, "ana", "selling ｍｅｔｈ cheap", ref_id=moment)).outcome == "allow"
     await _add_term(app, "illegal_goods", 1, "meth")
     # Full-width letters and a zero-width space do not hide it.
-    verdict = await _screen(app, "ana", "selling ｍｅ\u200bｔｈ cheap, DM me", ref_id=7)
+    verdict = await _screen(app, "ana", "selling ｍｅ\u200bｔｈ cheap, DM me", ref_id=moment)
     assert verdict.outcome == "remove" and verdict.state == "removed"
     assert (verdict.policy_id, verdict.clause) == ("illegal_goods", 1)
     [decision] = await _decisions(app)
-    assert (decision.surface, decision.ref_id, decision.outcome) == ("moment", 7, "remove")
+    assert (decision.surface, decision.ref_id, decision.outcome) == ("moment", moment, "remove")
     [signal] = decision.signals
     assert signal["detector"] == "keywords" and signal["evidence"]["term"] == "meth"
     # The evidence points at what the author wrote.
     start, end = signal["evidence"]["start"], signal["evidence"]["end"]
     assert "selling ｍｅ\u200bｔｈ cheap, DM me"[start:end] == "ｍｅ\u200bｔｈ"
+    # Enforced at once, as an automated action citing the decision, and audited.
+    [action] = await _rows(app, Action)
+    assert (action.action, action.source, action.decision_id) == (
+        "remove_content",
+        "automated",
+        decision.id,
+    )
+    assert action.automated_detection and action.automated_decision
+    assert (action.policy_id, action.clause, action.subject_id) == (
+        "illegal_goods",
+        1,
+        decision.author_id,
+    )
+    assert action.snapshot["ref_id"] == moment
+    [entry] = await _rows(app, AuditEntry)
+    assert (entry.verb, entry.target, entry.actor_id) == (
+        "screening.remove_content",
+        f"moment:{moment}",
+        None,
+    )
+    # Nobody needs to look at it: no case.
+    assert await _rows(app, Case) == []
+    # Her friend no longer sees it (the surface honours the state).
+    assert moment not in await _moments_seen_by_ben(world)
+
+
+async def _moments_seen_by_ben(world: dict[str, Any]) -> list[int]:
+    answer = await world["client"].get("/api/v1/users/ana/moments", headers=world["heads"]["ben"])
+    assert answer.status_code == 200, answer.text
+    return [m["id"] for m in answer.json()["items"]]
 
 
 async def test_private_messages_get_no_keyword_checks_by_default(world) -> None:
@@ -106,15 +156,17 @@ async def test_private_messages_get_no_keyword_checks_by_default(world) -> None:
     assert verdict.outcome == "allow"
     assert await _decisions(app) == []
     # ...but the same words in a moment are removed under the sexual-content policy.
-    verdict = await _screen(app, "ana", "nsfwterm for everyone", surface="moment", ref_id=2)
+    moment = await _moment(world, "ana")
+    verdict = await _screen(app, "ana", "nsfwterm for everyone", surface="moment", ref_id=moment)
     assert (verdict.outcome, verdict.policy_id, verdict.clause) == ("remove", "sexual", 3)
 
 
 async def test_a_flood_of_sends_is_held_as_spam(world) -> None:
     app, clock = world["app"], world["clock"]
+    moment = await _moment(world, "ben")
     verdicts = []
     for n in range(80):
-        verdicts.append(await _screen(app, "ben", f"msg {n}", surface="message", ref_id=n))
+        verdicts.append(await _screen(app, "ben", f"msg {n}", ref_id=moment))
         clock.advance(0.1)
     outcomes = [v.outcome for v in verdicts]
     # 60 a minute (PLAZA_SPAM_SENDS_PER_WINDOW) is where the hold starts.
@@ -122,9 +174,18 @@ async def test_a_flood_of_sends_is_held_as_spam(world) -> None:
     assert set(outcomes[59:]) == {"hold"}
     held = verdicts[-1]
     assert (held.policy_id, held.clause) == ("spam", 2)
+    # Held for review: one case for moderators, opened by automation, citing the decision.
+    [case] = await _rows(app, Case)
+    assert (case.surface, case.ref_id, case.source, case.state) == (
+        "moment",
+        moment,
+        "automated",
+        "open",
+    )
+    assert case.decision_id == verdicts[59].decision_id and case.severity == 2
     # A minute later the sender is calm again.
     clock.advance(61)
-    assert (await _screen(app, "ben", "back", surface="message", ref_id=999)).outcome == "allow"
+    assert (await _screen(app, "ben", "back", ref_id=moment)).outcome == "allow"
 
 
 async def test_the_same_text_from_many_accounts_is_held(world) -> None:
@@ -132,9 +193,10 @@ async def test_the_same_text_from_many_accounts_is_held(world) -> None:
     text = "Congratulations! You won a free phone, claim it at the link in my profile today"
     outcomes = []
     for n, author in enumerate(("ana", "ben", "cai", "dan", "eve", "fay", "gus")):
+        moment = await _moment(world, author)
         # Each a little different, as spammers vary them.
         varied = text.replace("phone", "phone" + "!" * n)
-        outcomes.append((await _screen(app, author, varied, ref_id=n)).outcome)
+        outcomes.append((await _screen(app, author, varied, ref_id=moment)).outcome)
     # The sixth sees five others (PLAZA_SPAM_DUPLICATE_AUTHORS) wrote nearly the same.
     assert outcomes == ["allow"] * 5 + ["hold"] * 2
     decision = (await _decisions(app))[-1]

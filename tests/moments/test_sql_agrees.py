@@ -1,8 +1,8 @@
 """The timeline's SQL (plaza.moments.service.queries) and the rule
 (plaza.moments.policies.can_view_moment) agree, on generated worlds: random friendships,
 blocks both ways, labels with random members, moments of every mode naming random people and
-labels (anyone's, to cover more than the API allows). A seeded generator, so a failure names
-its world and reproduces."""
+labels (anyone's, to cover more than the API allows), some held or removed by moderation. A
+seeded generator, so a failure names its world and reproduces."""
 
 from __future__ import annotations
 
@@ -50,6 +50,7 @@ def _world(rng: random.Random) -> dict[str, list[dict]]:
                 "text": "",
                 "visibility": mode,
                 "created_at": NOW,
+                "moderation": rng.choice((None, None, None, "held", "removed")),
             }
         )
         if mode in ("only", "except") or rng.random() < 0.1:  # stray lists must not matter

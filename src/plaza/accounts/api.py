@@ -16,6 +16,7 @@ from plaza.accounts.schemas import (
     LabelIn,
     LabelOut,
     LabelUpdate,
+    MeOut,
     NewSession,
     PasswordChange,
     ProfileOut,
@@ -152,14 +153,21 @@ async def change_password(
     return SessionsEnded(ended=ended)
 
 
-@router.get("/me", response_model=ProfileOut)
-async def me(user: CurrentUser):
-    return user
+@router.get("/me", response_model=MeOut)
+async def me(user: CurrentUser, runtime: RuntimeDep):
+    """My profile: my chosen display name (`moderation` says when others see my username
+    instead), my role, my status as it applies now, and until when a suspension or a
+    publishing restriction holds."""
+    return MeOut.mine(user, runtime.clock.now())
 
 
-@router.patch("/me", response_model=ProfileOut)
-async def update_me(body: ProfileUpdate, user: CurrentUser, session: DbSession):
-    return await users.update_profile(session, user=user, display_name=body.display_name)
+@router.patch("/me", response_model=MeOut)
+async def update_me(
+    body: ProfileUpdate, user: CurrentUser, session: DbSession, runtime: RuntimeDep
+):
+    """Change my display name."""
+    user = await users.update_profile(session, user=user, display_name=body.display_name)
+    return MeOut.mine(user, runtime.clock.now())
 
 
 @router.get("/users", response_model=Page[UserOut])
@@ -181,8 +189,11 @@ async def search_users(
 
 
 @router.get("/users/{username}", response_model=ProfileOut)
-async def profile(username: PathUsername, user: CurrentUser, session: DbSession):
-    return await users.get_user(session, username=username)
+async def profile(
+    username: PathUsername, user: CurrentUser, session: DbSession, runtime: RuntimeDep
+):
+    person = await users.get_user(session, username=username)
+    return ProfileOut.of(person, runtime.clock.now())
 
 
 @router.post(

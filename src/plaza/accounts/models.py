@@ -28,6 +28,12 @@ class User(Base):
     suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # Moderation may restrict someone from publishing (moments, comments, articles) until then.
     restricted_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Set by moderation on the person's display name (the "profile" surface): None (shown),
+    # "held" or "removed". While hidden, `display_name` shows the username to everyone and the
+    # name the person chose waits in `hidden_display_name`, so every path that shows a name
+    # honours it and restoring puts the chosen name back exactly (nothing is deleted).
+    profile_moderation: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    hidden_display_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import datetime
 
 USERNAME_RE = re.compile(r"^[a-z0-9_]{3,32}$")
 PASSWORD_MIN = 10
@@ -81,4 +82,31 @@ def password_problem(password: str) -> str | None:
         return f"password must be at least {PASSWORD_MIN} characters"
     if len(password) > 1024:
         return "password must be at most 1024 characters"
+    return None
+
+
+def status_in_force(status: str, suspended_until: datetime | None, now: datetime) -> str:
+    """The status that applies at `now`: a timed suspension whose end has passed is lifted.
+
+    Compared when asked rather than written back by a timer: every node agrees at the same
+    instant, nothing has to run when the suspension ends, and the stored row still says what
+    was decided (an operator or moderator reinstating someone sets "active" for good)."""
+    if status == "suspended" and suspended_until is not None and suspended_until <= now:
+        return "active"
+    return status
+
+
+def suspension_in_force(
+    status: str, suspended_until: datetime | None, now: datetime
+) -> datetime | None:
+    """When a timed suspension in force ends (None: not suspended, or until reinstated)."""
+    if status_in_force(status, suspended_until, now) != "suspended":
+        return None
+    return suspended_until
+
+
+def restriction_in_force(restricted_until: datetime | None, now: datetime) -> datetime | None:
+    """When a publishing restriction in force ends, or None when there is none now."""
+    if restricted_until is not None and restricted_until > now:
+        return restricted_until
     return None

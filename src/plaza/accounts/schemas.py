@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from plaza.accounts import policies
+from plaza.accounts.models import User
 from plaza.accounts.service.friends import RequestView
 from plaza.accounts.service.labels import LabelView
+from plaza.accounts.service.profiles import own_display_name
 from plaza.validation import Text, Username
 
 
@@ -31,10 +34,57 @@ class UserOut(BaseModel):
     display_name: str
 
 
+# What an author sees on their own item that moderation hides from others.
+ModerationMark = Literal["held", "removed"] | None
+
+
 class ProfileOut(UserOut):
     role: str
-    status: str
+    status: str = Field(
+        description="active, suspended or closed, as it applies now (a timed suspension whose "
+        "end has passed is lifted)"
+    )
     created_at: datetime
+
+    @classmethod
+    def of(cls, user: User, now: datetime) -> ProfileOut:
+        return cls(
+            id=user.id,
+            username=user.username,
+            display_name=user.display_name,
+            role=user.role,
+            status=policies.status_in_force(user.status, user.suspended_until, now),
+            created_at=user.created_at,
+        )
+
+
+class MeOut(ProfileOut):
+    """My own profile: my chosen display name (even while moderation hides it from others,
+    who then see my username), and what restricts me now."""
+
+    suspended_until: datetime | None = Field(
+        None, description="While a timed suspension is in force: when it ends."
+    )
+    restricted_until: datetime | None = Field(
+        None,
+        description="While I may not publish moments, comments or articles: until when "
+        "(chat still works).",
+    )
+    moderation: ModerationMark = Field(
+        None,
+        description="Set while moderation hides my display name from others: `held` (under "
+        "review) or `removed`; others see my username instead.",
+    )
+
+    @classmethod
+    def mine(cls, user: User, now: datetime) -> MeOut:
+        profile = ProfileOut.of(user, now).model_dump()
+        return cls(
+            **{**profile, "display_name": own_display_name(user)},
+            suspended_until=policies.suspension_in_force(user.status, user.suspended_until, now),
+            restricted_until=policies.restriction_in_force(user.restricted_until, now),
+            moderation=cast(ModerationMark, user.profile_moderation),
+        )
 
 
 class ProfileUpdate(BaseModel):

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.accounts.limits import guarded_login, limit_friend_requests, limit_registration
 from plaza.accounts.models import User
+from plaza.accounts.schemas import MeOut, ProfileOut
 from plaza.accounts.service import friends, sessions, users
 from plaza.accounts.service.friends import are_friends, is_blocked
 from plaza.accounts.service.sessions import SignedIn
@@ -143,6 +144,7 @@ async def _render_me(
         "me.html",
         signed_in.user,
         status_code,
+        me=MeOut.mine(signed_in.user, runtime.clock.now()),
         sessions=open_sessions,
         current_session=signed_in.session_id,
         **context,
@@ -226,7 +228,9 @@ async def people(request: Request, user: WebUser, session: DbSession, q: str = "
 
 
 @router.get("/u/{username}")
-async def profile_page(request: Request, username: str, user: WebUser, session: DbSession):
+async def profile_page(
+    request: Request, username: str, user: WebUser, session: DbSession, runtime: RuntimeDep
+):
     if user is None:
         return sign_in_first(request)
     person = await users.get_user(session, username=username)
@@ -235,6 +239,7 @@ async def profile_page(request: Request, username: str, user: WebUser, session: 
         "profile.html",
         user,
         person=person,
+        status=ProfileOut.of(person, runtime.clock.now()).status,
         is_me=person.id == user.id,
         is_friend=await are_friends(session, user_id=user.id, other_id=person.id),
         pending=await friends.pending_between(session, sender_id=user.id, recipient_id=person.id)

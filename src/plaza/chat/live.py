@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.accounts.models import User
 from plaza.chat.models import Conversation, ConversationEvent, Member, Message
-from plaza.chat.service import events
+from plaza.chat.service import events, moderation_state
 from plaza.chat.service.sending import Draft
+from plaza.chat.service.visibility import is_shown
 from plaza.errors import Invalid
 from plaza.live.hub import Command
 from plaza.live.sources import Replay
@@ -67,25 +68,40 @@ class ConversationSource:
                 .order_by(ConversationEvent.rev)
             )
         ).all()
-        messages = [m for _, m, _ in rows if m is not None]
-        pictures = await events.pictures_of(session, messages)
-        cards = await events.cards_of(session, messages)
+        messages = list({m.id: m for _, m, _ in rows if m is not None}.values())
+        pictures = await events.pictures_of(session, messages, viewer_id=user_id)
+        cards = await events.cards_of(session, messages, viewer_id=user_id)
         replayed: list[tuple[int, str | None]] = []
         for event_row, message, sender in rows:
-            text: str | None
+            event: dict[str, Any] | None
             if message is None:
-                text = event_row.payload or "{}"
-            elif message.withheld and message.sender_id != user_id:
-                text = None  # not for this person: skipped, like live (see Hub._on_message)
-            else:
+                replayed.append((event_row.rev, event_row.payload or "{}"))
+                continue
+            shown = is_shown(message, user_id)
+            if event_row.type in moderation_state.TYPES:
+                restored = None
+                if shown:
+                    restored = events.message_json(
+                        message,
+                        sender,
+                        pictures.get(message.id, ()),
+                        cards.get(message.id),
+                        viewer_id=user_id,
+                    )
+                logged = orjson.loads(event_row.payload or "{}")
+                event = moderation_state.replayed(logged, message, user_id, restored)
+            elif shown:
                 event = events.message_event(
                     message,
                     sender,
                     event_row.rev,
                     pictures.get(message.id, ()),
                     cards.get(message.id),
+                    viewer_id=user_id,
                 )
-                text = orjson.dumps(event).decode()
+            else:
+                event = None  # not for this person: skipped, like live (see Hub._on_message)
+            text = orjson.dumps(event).decode() if event is not None else None
             replayed.append((event_row.rev, text))
         return Replay(events=replayed)
 

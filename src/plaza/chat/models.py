@@ -68,6 +68,14 @@ class Message(Base):
             sqlite_where=text("withheld = 1"),
             postgresql_where=text("withheld"),
         ),
+        # Held and removed messages are rarer still: unread counts leave them out too.
+        Index(
+            "ix_messages_moderated",
+            "conversation_id",
+            "seq",
+            sqlite_where=text("moderation IS NOT NULL"),
+            postgresql_where=text("moderation IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,7 +4,8 @@ Registered with media's viewer checks at start-up (`install`), so media never im
 viewer may see a message's pictures when they may see the message in the chat itself: a
 member of its conversation for whom it is not hidden, from the point their history starts,
 the message not recalled, and not withheld from them (a blocked sender's message is seen by
-its sender only: blocks stay invisible, and withheld pictures with them).
+its sender only: blocks stay invisible, and withheld pictures with them), nor held or
+removed by moderation (then its pictures are its sender's alone).
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ async def may_see_any(session: AsyncSession, viewer_id: int, message_ids: Sequen
             Message.recalled_at.is_(None),
             Member.hidden.is_(False),
             Message.seq >= Member.history_from_seq,
-            or_(Message.withheld.is_(False), Message.sender_id == viewer_id),
+            or_(
+                Message.sender_id == viewer_id,
+                and_(Message.withheld.is_(False), Message.moderation.is_(None)),
+            ),
         )
         .limit(1)
     )

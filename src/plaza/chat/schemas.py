@@ -47,6 +47,15 @@ class MessageOut(BaseModel):
     reply_to: int | None
     created_at: datetime
     recalled: bool
+    removed: bool = Field(
+        False,
+        description="Removed by moderation: it keeps its place, without text, pictures or card.",
+    )
+    moderation: Literal["held", "removed"] | None = Field(
+        None,
+        description="On my own message only: held for review (nobody else sees it) or removed "
+        "(others see it as removed).",
+    )
     media: list[MediaOut] = Field(default_factory=list, description="its pictures, in order")
     card: CardOut | None = Field(None, description="The article it shares, if any.")
 

@@ -6,7 +6,8 @@ without knowing the surface: `rev` orders the events of one topic (a conversatio
 `unfollow_users` (on a content topic) detaches people after this event, e.g. a removed member,
 and `visible_to` (on a content topic) restricts the event to these people's connections: every
 other follower only moves past its revision and is sent nothing (a message withheld because
-its sender is blocked).
+its sender is blocked), and `end` (on a content topic) detaches every follower after this
+event: the topic is over for all of them (a public account a moderator closed).
 Each node decodes the envelope once and writes the same event text to all its local sockets.
 """
 
@@ -28,6 +29,7 @@ def pack(
     follow: dict[str, int] | None = None,
     unfollow_users: list[int] | None = None,
     visible_to: list[int] | None = None,
+    end: bool = False,
 ) -> bytes:
     envelope: dict[str, Any] = {"event": event}
     if rev is not None:
@@ -38,6 +40,8 @@ def pack(
         envelope["unfollow_users"] = unfollow_users
     if visible_to is not None:
         envelope["visible_to"] = visible_to
+    if end:
+        envelope["end"] = True
     return orjson.dumps(envelope)
 
 

@@ -170,6 +170,9 @@ class Hub:
         for user_id in envelope.get("unfollow_users", ()):
             for conn in tuple(self._users.get(user_id, ())):
                 self._spawn(self._unfollow(conn, topic))
+        if envelope.get("end"):
+            for conn in tuple(self._topics.get(topic, ())):
+                self._spawn(self._unfollow(conn, topic))
 
     def _on_user_message(self, user_id: int, envelope: dict, frame: Frame | None) -> None:
         follow: dict[str, int] = envelope.get("follow") or {}

@@ -10,11 +10,11 @@ same transaction, so either all of it is there after a crash or none of it is.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
-from plaza.moderation.surfaces import ModerationState
+from plaza.moderation.surfaces import AfterCommit, ModerationState
 
 Outcome = Literal["allow", "hold", "remove", "restrict"]
 
@@ -42,6 +42,16 @@ class Verdict:
     policy_id: str | None = None
     clause: int | None = None
     decision_id: int | None = None
+    # What must follow the commit (a surface retracting an edited item others had seen).
+    after_commit: tuple[AfterCommit, ...] = ()
+
+    def with_work(self, work: Iterable[AfterCommit]) -> Verdict:
+        return replace(self, after_commit=tuple(work))
+
+    async def announce(self) -> None:
+        """Run once the surface's transaction has committed."""
+        for work in self.after_commit:
+            await work()
 
     @property
     def state(self) -> ModerationState:

@@ -1,7 +1,8 @@
 """Moments' plug into the app and the live stream.
 
 - `MomentsSource`: each person's own topic "moments:<user id>" (resume key `moments`), on
-  which they hear `moment.liked` and `moment.commented` about their moments and comments.
+  which they hear `moment.liked` and `moment.commented` about their moments and comments,
+  and what moderation did to them (`moment.held`, `comment.removed`, ...).
   Its events have gap-free revisions stored with the like or comment
   (plaza.moments.service.events), so a client resuming with `{"moments": {"<my id>": rev}}`
   gets what it missed, each event checked again against the rules (a like taken back, a
@@ -29,7 +30,7 @@ from plaza.live.sources import Replay
 from plaza.media.access import ViewerChecks
 from plaza.moments import policies
 from plaza.moments.models import Moment, MomentComment, MomentInbox, MomentLike, MomentNotice
-from plaza.moments.service import events, reading
+from plaza.moments.service import events, moderation_state, reading
 from plaza.moments.service.facts import moment_facts, viewer_facts
 from plaza.moments.service.views import SURFACE, comment_view
 from plaza.runtime import Runtime
@@ -111,6 +112,14 @@ async def _replayed(
         event = None
         if moment is None:
             pass
+        elif notice.kind in moderation_state.MOMENT_KINDS | moderation_state.COMMENT_KINDS:
+            event = moderation_state.replayed(
+                notice.kind,
+                notice.rev,
+                moment.id,
+                notice.comment_id,
+                comment_exists=notice.comment_id in comments,
+            )
         elif notice.kind == "liked" and (moment.id, notice.actor_id) in likes:
             if policies.hears_of(recipient, facts[moment.id], actor_id=notice.actor_id):
                 event = events.liked_event(notice.rev, moment.id, people[notice.actor_id])
@@ -121,6 +130,7 @@ async def _replayed(
                 facts[moment.id],
                 actor_id=comment.author_id,
                 reply_to_user_id=comment.reply_to_user_id,
+                moderation=comment.moderation,
             ):
                 view = comment_view(user_id, comment, moment.author_id, people)
                 event = events.commented_event(notice.rev, moment.id, view)

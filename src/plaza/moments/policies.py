@@ -14,6 +14,8 @@ The rules (WeChat's):
   a label (or unfriending them) hides at once what the rule hides.
 - A stranger sees nothing, unless the operator allows a preview
   (PLAZA_MOMENTS_STRANGER_PREVIEW = N): then the author's latest N "friends" moments.
+- A moment or comment held or removed by moderation is its author's alone (they see it
+  marked); for everyone else it is not there.
 - Likes and comments: a viewer sees those of people who are themselves or their own friends
   (never of someone blocked either way); a reply is shown only when the person it answers
   passes the same test, so the author's replies appear inside the threads the viewer can see
@@ -34,6 +36,7 @@ class MomentFacts:
     mode: str  # friends | only | except | private
     users: frozenset[int] = frozenset()  # people named in the list
     labels: frozenset[int] = frozenset()  # labels named in the list
+    moderation: str | None = None  # "held" or "removed" by moderation
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +67,8 @@ def can_view_moment(
     author = moment.author_id
     if viewer.user_id == author:
         return True
+    if moment.moderation is not None:
+        return False
     if author in viewer.blocked:
         return False
     if author not in viewer.friends:
@@ -93,10 +98,17 @@ def _known(viewer: ViewerFacts, person_id: int) -> bool:
 
 
 def can_see_interaction(
-    viewer: ViewerFacts, *, actor_id: int, reply_to_user_id: int | None = None
+    viewer: ViewerFacts,
+    *,
+    actor_id: int,
+    reply_to_user_id: int | None = None,
+    moderation: str | None = None,
 ) -> bool:
     """Whether `viewer` (who may see the moment) sees a like or comment by `actor_id`, which
-    may answer a comment by `reply_to_user_id`."""
+    may answer a comment by `reply_to_user_id`; a comment `moderation` held or removed is
+    its writer's alone."""
+    if moderation is not None and actor_id != viewer.user_id:
+        return False
     if not _known(viewer, actor_id):
         return False
     return reply_to_user_id is None or _known(viewer, reply_to_user_id)
@@ -114,6 +126,7 @@ def hears_of(
     *,
     actor_id: int,
     reply_to_user_id: int | None = None,
+    moderation: str | None = None,
 ) -> bool:
     """Whether `recipient` (the moment's author or the person replied to) is told live of a
     like or comment: only if they could see the moment and the interaction themselves, and
@@ -122,7 +135,9 @@ def hears_of(
         return False
     if not can_view_moment(recipient, moment):
         return False
-    return can_see_interaction(recipient, actor_id=actor_id, reply_to_user_id=reply_to_user_id)
+    return can_see_interaction(
+        recipient, actor_id=actor_id, reply_to_user_id=reply_to_user_id, moderation=moderation
+    )
 
 
 def timeline_authors(viewer: ViewerFacts) -> set[int]:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal, cast
 
 from pydantic import BaseModel, Field
 
-from plaza.accounts.schemas import PersonOut
+from plaza.accounts.schemas import ModerationMark, PersonOut
 from plaza.media.schemas import MediaOut
 from plaza.moments.service.interactions import Likes
 from plaza.moments.service.views import CommentView, MomentView
@@ -68,6 +68,11 @@ class CommentOut(BaseModel):
     reply_to: ReplyToOut | None
     created_at: datetime
     can_delete: bool
+    moderation: ModerationMark = Field(
+        None,
+        description="On my own comment only: held for review or removed by moderation "
+        "(nobody else sees it).",
+    )
 
     @classmethod
     def of(cls, view: CommentView) -> CommentOut:
@@ -86,6 +91,7 @@ class CommentOut(BaseModel):
             reply_to=reply_to,
             created_at=c.created_at,
             can_delete=view.can_delete,
+            moderation=cast(ModerationMark, c.moderation),
         )
 
 
@@ -105,6 +111,11 @@ class MomentOut(BaseModel):
     liked_by_me: bool
     can_delete: bool
     card: CardOut | None = Field(None, description="The article it shares, if any.")
+    moderation: ModerationMark = Field(
+        None,
+        description="On my own moment only: held for review or removed by moderation "
+        "(nobody else sees it).",
+    )
 
     @classmethod
     def of(cls, view: MomentView) -> MomentOut:
@@ -129,6 +140,7 @@ class MomentOut(BaseModel):
             liked_by_me=view.liked_by_me,
             can_delete=view.can_delete,
             card=CardOut.of(view.card) if view.card else None,
+            moderation=cast(ModerationMark, view.moment.moderation),
         )
 
 

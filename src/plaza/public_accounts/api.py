@@ -144,9 +144,11 @@ async def directory(
 async def get_account(
     handle: PathHandle, session: DbSession, signed_in: OptionalSignIn
 ) -> PublicAccountOut:
-    """A public account, to anyone (no sign-in needed)."""
-    account = await accounts.find(session, handle)
-    return await _account_out(session, account, signed_in.user.id if signed_in else None)
+    """A public account, to anyone (no sign-in needed); one moderation holds or closed, to
+    its owner and editors only (marked: `moderation`)."""
+    user_id = signed_in.user.id if signed_in else None
+    account, _role = await accounts.account_and_role(session, handle=handle, user_id=user_id)
+    return await _account_out(session, account, user_id)
 
 
 @router.patch("/public-accounts/{handle}", response_model=PublicAccountOut, responses=errors(429))
@@ -162,6 +164,7 @@ async def update_account(
     await limits.check_write(user.id)
     account = await accounts.update(
         session,
+        clock=runtime.clock,
         user=user,
         handle=handle,
         name=body.name,

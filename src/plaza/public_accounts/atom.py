@@ -13,9 +13,10 @@ from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 from sqlalchemy import select
 
 from plaza.deps import DbSession
+from plaza.errors import Gone
 from plaza.public_accounts.handles import HANDLE_PATTERN
 from plaza.public_accounts.models import Article, PublicAccount
-from plaza.public_accounts.service import accounts
+from plaza.public_accounts.service import accounts, tombstones
 from plaza.public_accounts.service.views import article_url, excerpt
 from plaza.web.openapi import errors
 
@@ -70,18 +71,27 @@ def build_feed(account: PublicAccount, articles: list[Article], base: str) -> by
             "description": "An Atom feed (RFC 4287) of the latest published articles.",
             "content": {"application/atom+xml": {"schema": {"type": "string"}}},
         },
-        **errors(404),
+        **errors(404, 410),
     },
 )
 async def atom_feed(
     handle: Annotated[str, Path(pattern=HANDLE_PATTERN)], request: Request, session: DbSession
 ) -> Response:
-    """The account's latest published articles as Atom, to anyone."""
+    """The account's latest published articles as Atom, to anyone; 410 `account_closed` once
+    a moderator closed the account (a feed reader may forget it), 404 while one holds it.
+    Articles a moderator holds or removed are left out."""
     account = await accounts.find(session, handle)
+    if tombstones.of_account(account) is not None:
+        raise Gone("a moderator closed this public account", code="account_closed")
+    await accounts.visible_role(session, account, None)
     articles = list(
         await session.scalars(
             select(Article)
-            .where(Article.account_id == account.id, Article.status == "published")
+            .where(
+                Article.account_id == account.id,
+                Article.status == "published",
+                Article.moderation.is_(None),
+            )
             .order_by(Article.published_at.desc(), Article.id.desc())
             .limit(ENTRIES)
         )

@@ -6,7 +6,8 @@ puts one event on it, `article.published`, whatever the number of subscribers: e
 writes the same bytes to its local sockets of followers. The topic's revision is the account's
 publish count (`PublicAccount.article_seq`), so a connection that missed some resumes with
 `{"public_accounts": {"<account id>": rev}}` and gets the articles published since (a removed
-one: skipped).
+one, or one moderation hides: skipped). An account moderation holds or closed is no longer
+followed: its replay is refused, and a closure ends the topic for every follower at once.
 
 Following thousands of accounts costs a connection one row each when it opens (one indexed
 query) and one entry in the hub's topic map; the bus is subscribed once per account per node.
@@ -25,6 +26,7 @@ from plaza.live.sources import Replay
 from plaza.media.access import ViewerChecks
 from plaza.public_accounts.models import Article, PublicAccount, Subscription
 from plaza.public_accounts.service import publishing, reading
+from plaza.public_accounts.service.accounts import is_live, live
 from plaza.public_accounts.service.views import ARTICLE_SURFACE, AVATAR_SURFACE
 from plaza.runtime import Runtime
 
@@ -37,7 +39,7 @@ class ArticlesSource:
         rows = await session.execute(
             select(PublicAccount.id, PublicAccount.article_seq)
             .join(Subscription, Subscription.account_id == PublicAccount.id)
-            .where(Subscription.user_id == user_id, PublicAccount.status == "active")
+            .where(Subscription.user_id == user_id, live())
         )
         return {publishing.topic(account_id): seq for account_id, seq in rows}
 
@@ -50,7 +52,7 @@ class ArticlesSource:
             return Replay(allowed=False)
         account = await session.get(PublicAccount, account_id)
         subscribed = await session.get(Subscription, (user_id, account_id))
-        if account is None or account.status != "active" or subscribed is None:
+        if account is None or not is_live(account) or subscribed is None:
             return Replay(allowed=False)
         head = account.article_seq
         if head - after > limit:
@@ -75,7 +77,7 @@ class ArticlesSource:
         for seq in range(after + 1, head + 1):
             article = articles.get(seq)
             text = None
-            if article is not None and article.status == "published":
+            if article is not None and article.status == "published" and not article.moderation:
                 text = orjson.dumps(publishing.published_event(article, account)).decode()
             events.append((seq, text))
         return Replay(events=events)

@@ -3,7 +3,8 @@
 A person's role in an account is "owner", "editor" or None (a reader). An account and its
 published articles are public: anyone, signed out too, may read them. Drafts, revisions and
 statistics are for the owner and editors; to anyone else a draft does not exist (404).
-Publishing into an account one can see but does not edit is a 403.
+Publishing into an account one can see but does not edit is a 403. What moderation held,
+removed or closed is for the owner and editors alone.
 """
 
 from __future__ import annotations
@@ -27,9 +28,28 @@ def can_verify(user_role: str) -> bool:
     return user_role == "admin"
 
 
-def can_see_article(*, status: str, account_active: bool, role: Role) -> bool:
-    """Published articles of a live account are for everyone; drafts for its editors; a
-    removed article (and everything of a closed account) for nobody through reading paths."""
-    if status == "published" and account_active:
-        return True
-    return status == "draft" and account_active and can_edit(role)
+def can_see_account(*, status: str, moderation: str | None, role: Role) -> bool:
+    """A live account is for everyone. One moderation held or closed is for its owner and
+    editors alone (marked; a closed one's public pages are a tombstone, for them too); one
+    whose status is not active, for nobody."""
+    if status != "active":
+        return False
+    return moderation is None or can_edit(role)
+
+
+def can_see_article(
+    *, status: str, moderation: str | None, account_visible: bool, role: Role
+) -> bool:
+    """Published articles of an account the viewer may see are for everyone; drafts, and
+    articles moderation held or removed, for its owner and editors (marked); an article its
+    account removed, for nobody through reading paths."""
+    if not account_visible or status == "removed":
+        return False
+    if status == "draft" or moderation is not None:
+        return can_edit(role)
+    return status == "published"
+
+
+def can_publish(*, moderation: str | None) -> bool:
+    """A public account moderation closed publishes nothing more, and changes nothing."""
+    return moderation != "closed"

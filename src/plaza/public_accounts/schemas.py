@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from pydantic import BaseModel, Field
 
-from plaza.accounts.schemas import PersonOut
+from plaza.accounts.schemas import ModerationMark, PersonOut
 from plaza.media.schemas import MediaOut
 from plaza.public_accounts.handles import HANDLE_PATTERN
 from plaza.public_accounts.models import ArticleRevision
@@ -65,6 +65,11 @@ class PublicAccountOut(BaseModel):
     created_at: datetime
     subscribed: bool | None = Field(None, description="Whether I follow it; null signed out.")
     role: Literal["owner", "editor"] | None = Field(None, description="My role in it, if any.")
+    moderation: Literal["held", "closed"] | None = Field(
+        None,
+        description="For its owner and editors only (nobody else sees such an account): held "
+        "for review, or closed by a moderator (it can no longer publish or change).",
+    )
 
     @classmethod
     def of(cls, view: AccountView) -> PublicAccountOut:
@@ -81,6 +86,7 @@ class PublicAccountOut(BaseModel):
             created_at=a.created_at,
             subscribed=view.subscribed,
             role=view.role,
+            moderation=cast(Literal["held", "closed"] | None, a.moderation),
         )
 
 
@@ -137,6 +143,11 @@ class ArticleSummaryOut(BaseModel):
     read_count: int
     like_count: int
     liked: bool
+    moderation: ModerationMark = Field(
+        None,
+        description="For the account's owner and editors only (nobody else sees such an "
+        "article): held for review or removed by a moderator.",
+    )
 
     @classmethod
     def fields_of(cls, view: ArticleView) -> dict[str, object]:
@@ -160,6 +171,7 @@ class ArticleSummaryOut(BaseModel):
             "read_count": a.read_count,
             "like_count": a.like_count,
             "liked": view.liked,
+            "moderation": a.moderation,
         }
 
     @classmethod
@@ -220,6 +232,9 @@ class ArticleReadsOut(BaseModel):
     published_at: datetime | None
     read_count: int
     like_count: int
+    moderation: ModerationMark = Field(
+        None, description="Held for review or removed by a moderator: readers do not see it."
+    )
 
 
 class StatsOut(BaseModel):

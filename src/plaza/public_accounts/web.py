@@ -23,7 +23,13 @@ from plaza.public_accounts import charts, policies
 from plaza.public_accounts.live import ArticlesSource
 from plaza.public_accounts.models import ArticleRevision
 from plaza.public_accounts.schemas import QUERY_EDGE_MAX
-from plaza.public_accounts.service import accounts, articles, reading, subscriptions
+from plaza.public_accounts.service import (
+    accounts,
+    articles,
+    reading,
+    subscriptions,
+    tombstones,
+)
 from plaza.public_accounts.service.views import (
     AccountView,
     ArticleView,
@@ -50,6 +56,10 @@ def _items(
     request: Request, user: User | None, views: list[ArticleView], next_url: str | None
 ) -> Response:
     return render(request, "article_items.html", user, articles=views, next_url=next_url)
+
+
+def _tombstone(request: Request, user: User | None, stone: tombstones.Tombstone) -> Response:
+    return render(request, "tombstone.html", user, status_code=410, stone=stone)
 
 
 # -- the directory ---------------------------------------------------------------------------
@@ -93,7 +103,11 @@ async def account_page(
     """The account's public page: who it is, its articles; its owner and editors also see
     the drafts, the "Write" button and the editors."""
     user_id = user.id if user else None
-    account, role = await accounts.account_and_role(session, handle=handle, user_id=user_id)
+    account = await accounts.find(session, handle)
+    stone = tombstones.of_account(account)
+    if stone is not None:
+        return _tombstone(request, user, stone)
+    role = await accounts.visible_role(session, account, user_id)
     if account.handle != handle:
         return RedirectResponse(f"/a/{account.handle}", status_code=308)
     subscribed = await accounts.subscribed_ids(session, user_id, [account.id])
@@ -156,7 +170,11 @@ async def article_page(
     runtime: RuntimeDep,
 ) -> Response:
     """The article in a reading layout, with Open Graph tags for link previews; counts a
-    read. A removed article (or one that never was) gets a page that says so."""
+    read. A removed article (or one that never was) gets a page that says so; one a
+    moderator removed, or of an account a moderator closed, a tombstone (410)."""
+    stone = await tombstones.of_article(session, article_id)
+    if stone is not None and stone.kind == "account":
+        return _tombstone(request, user, stone)
     try:
         view = await reading.read(
             session,
@@ -165,6 +183,8 @@ async def article_page(
             article_id=article_id,
         )
     except NotFound:
+        if stone is not None:
+            return _tombstone(request, user, stone)
         return render(request, "article_gone.html", user, status_code=404, handle=handle)
     if view.account.account.handle != handle:
         return RedirectResponse(view.url, status_code=308)
@@ -193,6 +213,7 @@ async def write_page(
     account, role = await accounts.account_and_role(session, handle=handle, user_id=user.id)
     if not policies.can_edit(role):
         raise Forbidden("only the account's owner and editors write its articles")
+    accounts.require_open(account)
     [view] = await account_views(session, [account])
     return _editor(request, user, runtime, view, article=None, revisions=[])
 
@@ -215,6 +236,7 @@ async def edit_page(
     )
     if account.handle != handle:
         return RedirectResponse(f"/a/{account.handle}/{article.id}/edit", status_code=308)
+    accounts.require_open(account)
     [view] = await article_views(session, [article], viewer_id=user.id, roles={account.id: role})
     revisions = await articles.revisions(session, user_id=user.id, article_id=article.id)
     return _editor(request, user, runtime, view.account, article=view, revisions=revisions)

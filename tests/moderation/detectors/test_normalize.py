@@ -3,6 +3,7 @@ back to what the author wrote."""
 
 from __future__ import annotations
 
+import random
 import string
 
 import pytest
@@ -126,6 +127,31 @@ def spans(written: str, needle: str) -> str:
 )
 def test_spans_lead_back_to_what_was_written(written, needle, original):
     assert spans(written, needle) == original
+
+
+def per_character_spans(original: str) -> list[tuple[int, int]]:
+    """The spans of every normalized character, found the slow way: each original character's
+    output written out, then the extra spaces and the separators joining letters taken away."""
+    table = character_table()
+    spans = [(i, i + 1) for i, ch in enumerate(original) for _ in table.get(ord(ch), ch)]
+    mapped = original.translate(table)
+    extra = set(normalize_module._extra_spaces(mapped))
+    spans = [span for i, span in enumerate(spans) if i not in extra]
+    spaced = "".join(ch for i, ch in enumerate(mapped) if i not in extra)
+    joining = set(normalize_module._join_letters(spaced)[1])
+    return [span for i, span in enumerate(spans) if i not in joining]
+
+
+def test_spans_agree_with_a_character_by_character_replay():
+    pieces = [*"ab l1O0 .-_", "ß", "\u200b", "ﬁ", "㎏", "賣", "冰", "毒", "е", "Ｃ", "\u0301"]
+    pieces += ["①", "…", "  ", "x.y.z", "冰 毒"]
+    rng = random.Random(5)
+    for _ in range(400):
+        original = "".join(rng.choices(pieces, k=rng.randint(1, 30)))
+        normalized = normalize(original)
+        expected = per_character_spans(original)
+        assert len(expected) == len(normalized.text)
+        assert [normalized.original_span(i, i + 1) for i in range(len(expected))] == expected
 
 
 def test_a_span_outside_the_text_is_refused():

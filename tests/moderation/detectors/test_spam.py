@@ -119,6 +119,22 @@ def test_near_copies_have_similar_sketches_and_others_do_not():
     assert cn.jaccard(cn_traditional) == 1.0  # the same text once normalized
 
 
+@pytest.mark.parametrize(
+    "variant",
+    [
+        AD.upper(),
+        AD.translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)}),  # full-width
+        AD.replace("e", "е").replace("o", "о").replace("a", "а"),  # Cyrillic look-alikes
+        "\u200b".join(AD),  # a zero-width space after every character
+        AD.replace("cheap", "c h e a p").replace("free", "f.r.e.e"),
+    ],
+)
+def test_evasive_copies_of_a_text_are_still_copies(variant):
+    original, copy = minhash_of(AD), minhash_of(variant)
+    assert original is not None and copy is not None
+    assert original.jaccard(copy) >= 0.8
+
+
 def test_short_texts_have_no_sketch():
     assert minhash_of("ok") is None
     assert minhash_of("hello!") is None

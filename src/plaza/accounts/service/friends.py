@@ -54,7 +54,7 @@ async def send_request(
     """Ask someone to be friends. Asking again while a request is pending returns it; asking
     back someone who asked you accepts theirs; after a decline, the same person may be asked
     again only after `cooldown_seconds` (WeChat's cool-down), so a refusal sticks."""
-    require_active(sender)
+    require_active(sender, now=clock.now())
     if len(message) > policies.GREETING_MAX:
         raise Invalid(
             f"greeting must be at most {policies.GREETING_MAX} characters", field="message"
@@ -213,7 +213,7 @@ async def _incoming_request(session: AsyncSession, *, user: User, request_id: in
 async def accept_request(
     session: AsyncSession, *, clock: Clock, user: User, request_id: int, bus: Bus | None = None
 ) -> RequestView:
-    require_active(user)
+    require_active(user, now=clock.now())
     request = await _incoming_request(session, user=user, request_id=request_id)
     now = clock.now()
     request.status = "accepted"

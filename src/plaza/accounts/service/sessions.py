@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -287,7 +288,37 @@ async def change_password(
     )
 
 
-def require_active(user: User) -> None:
-    """Refuse a write by someone whose account is suspended or closed."""
-    if user.status != "active":
-        raise Forbidden(f"your account is {user.status}", code=f"account_{user.status}")
+class Standing(Protocol):
+    """What the write checks read of a person: a `User` row, or chat's detached sender."""
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def suspended_until(self) -> datetime | None: ...
+
+
+def require_active(user: Standing, *, now: datetime) -> None:
+    """Refuse a write by someone whose account is suspended or closed. A timed suspension
+    whose end has passed no longer refuses anything (`policies.status_in_force`)."""
+    status = policies.status_in_force(user.status, user.suspended_until, now)
+    if status == "active":
+        return
+    until = policies.suspension_in_force(user.status, user.suspended_until, now)
+    message = f"your account is {status}"
+    if until is not None:
+        message += f" until {until.isoformat(timespec='seconds')}"
+    raise Forbidden(message, code=f"account_{status}")
+
+
+def require_can_publish(user: User, *, now: datetime) -> None:
+    """`require_active`, and no publishing restriction in force: moments, comments and
+    articles are refused (403 `publishing_restricted`, saying until when); chat is not."""
+    require_active(user, now=now)
+    until = policies.restriction_in_force(user.restricted_until, now)
+    if until is not None:
+        raise Forbidden(
+            "you may not publish moments, comments or articles until "
+            f"{until.isoformat(timespec='seconds')} (chat still works)",
+            code="publishing_restricted",
+        )

@@ -40,9 +40,17 @@ def apply_restriction(user: User, until: datetime | None) -> None:
 
 
 async def set_status(
-    session: AsyncSession, *, clock: Clock, bus: Bus, user: User, status: str
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    bus: Bus,
+    user: User,
+    status: str,
+    suspended_until: datetime | None = None,
 ) -> User:
-    apply_status(user, status)
+    """`suspended_until`: a suspension that lifts itself then (None: until reinstated). Any
+    other status clears it."""
+    apply_status(user, status, suspended_until=suspended_until)
     await session.commit()
     if status != "active":
         await end_sessions(session, clock=clock, bus=bus, user_id=user.id, reason=status)

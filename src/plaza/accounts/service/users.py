@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from plaza.accounts import policies
 from plaza.accounts.models import ROLES, User
 from plaza.accounts.passwords import Passwords
+from plaza.accounts.service.profiles import show_display_name
 from plaza.clock import Clock
 from plaza.errors import Conflict, Invalid, NotFound
 
@@ -124,9 +125,11 @@ async def search(
 
 
 async def update_profile(session: AsyncSession, *, user: User, display_name: str) -> User:
+    """A new display name: a new item for moderation, so whatever hid the previous one
+    does not hide it (profiles.show_display_name)."""
     problem = policies.display_name_problem(display_name)
     if problem:
         raise Invalid(problem, field="display_name")
-    user.display_name = policies.clean_display_name(display_name)
+    show_display_name(user, policies.clean_display_name(display_name), None)
     await session.commit()
     return user

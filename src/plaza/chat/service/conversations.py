@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,6 +32,7 @@ from plaza.chat import policies
 from plaza.chat.limits import ChatLimits
 from plaza.chat.models import Conversation, Member, Message
 from plaza.chat.service import events
+from plaza.chat.service.visibility import shown_to
 from plaza.clock import Clock
 from plaza.errors import Forbidden, Invalid, NotFound
 from plaza.pagination import BeforeTimeAndId, decode_cursor, encode_cursor
@@ -80,30 +81,53 @@ def _activity_of(conversation: Conversation, member: Member) -> datetime:
     return conversation.last_activity_at
 
 
-def _unread(conversation: Conversation, member: Member, withheld: int) -> int:
-    return max(0, conversation.last_seq - member.last_read_seq - withheld)
+def _unread(conversation: Conversation, member: Member, hidden: int) -> int:
+    return max(0, conversation.last_seq - member.last_read_seq - hidden)
 
 
-async def _withheld_unread(
-    session: AsyncSession, conversation_ids: list[int], *, viewer_id: int
-) -> dict[int, int]:
-    """Per conversation, the messages after the viewer's read marker that are withheld from
-    them: unread counts leave these out (an index of withheld messages keeps this cheap)."""
-    if not conversation_ids:
-        return {}
-    rows = await session.execute(
-        select(Message.conversation_id, func.count())
+def _after_read_marker(
+    conversation_ids: list[int], viewer_id: int, *rule: ColumnElement[bool]
+) -> Select[int]:
+    """Others' messages of these conversations after the viewer's read marker, that `rule`
+    picks out (each rule matches a small partial index: see `Message`)."""
+    return (
+        select(Message.conversation_id)
         .join(
             Member,
             and_(Member.conversation_id == Message.conversation_id, Member.user_id == viewer_id),
         )
         .where(
             Message.conversation_id.in_(conversation_ids),
-            Message.withheld == True,  # noqa: E712  (matches the partial index's predicate)
+            *rule,
             Message.seq > Member.last_read_seq,
             Message.sender_id != viewer_id,
         )
-        .group_by(Message.conversation_id)
+    )
+
+
+async def _hidden_unread(
+    session: AsyncSession, conversation_ids: list[int], *, viewer_id: int
+) -> dict[int, int]:
+    """Per conversation, the messages after the viewer's read marker that are not theirs to
+    read: withheld from them, or held or removed by moderation. Unread counts leave these
+    out; each kind is rare and read from its own small index."""
+    if not conversation_ids:
+        return {}
+    hidden = union_all(
+        _after_read_marker(
+            conversation_ids,
+            viewer_id,
+            Message.withheld == True,  # noqa: E712  (matches the partial index's predicate)
+        ),
+        _after_read_marker(
+            conversation_ids,
+            viewer_id,
+            Message.moderation.is_not(None),
+            Message.withheld == False,  # noqa: E712  (counted above)
+        ),
+    ).subquery()
+    rows = await session.execute(
+        select(hidden.c.conversation_id, func.count()).group_by(hidden.c.conversation_id)
     )
     return {cid: count for cid, count in rows}
 
@@ -150,7 +174,7 @@ async def create(
 ) -> tuple[ConversationView, bool]:
     """Start a conversation; returns it and whether it is new (a direct chat is reused).
     New groups count against `limits` (groups per person)."""
-    require_active(creator)
+    require_active(creator, now=clock.now())
     if kind not in {"direct", "group"}:
         raise Invalid("kind must be direct or group", field="kind")
     names = list(dict.fromkeys(n.strip().lower() for n in usernames if n.strip()))
@@ -275,12 +299,12 @@ async def get_view(session: AsyncSession, *, user: User, conversation_id: int) -
     conversation = await session.get(Conversation, conversation_id, populate_existing=True)
     assert conversation is not None
     last = await _last_messages(session, [conversation_id], viewer_id=user.id)
-    withheld = await _withheld_unread(session, [conversation_id], viewer_id=user.id)
+    hidden = await _hidden_unread(session, [conversation_id], viewer_id=user.id)
     return ConversationView(
         conversation=conversation,
         members=await _members(session, conversation_id),
         my_role=member.role,
-        unread=_unread(conversation, member, withheld.get(conversation_id, 0)),
+        unread=_unread(conversation, member, hidden.get(conversation_id, 0)),
         last_read_seq=member.last_read_seq,
         last_message=last.get(conversation_id),
         activity_at=_activity_of(conversation, member),
@@ -294,10 +318,7 @@ async def _last_messages(
         return {}
     newest = (
         select(Message.conversation_id, func.max(Message.seq).label("seq"))
-        .where(
-            Message.conversation_id.in_(conversation_ids),
-            (Message.withheld.is_(False)) | (Message.sender_id == viewer_id),
-        )
+        .where(Message.conversation_id.in_(conversation_ids), shown_to(viewer_id))
         .group_by(Message.conversation_id)
         .subquery()
     )
@@ -313,7 +334,7 @@ async def _last_messages(
             .join(User, User.id == Message.sender_id)
         )
     ).all()
-    shown = await events.messages_json(session, rows)
+    shown = await events.messages_json(session, rows, viewer_id=viewer_id)
     return {m.conversation_id: message for (m, _), message in zip(rows, shown, strict=True)}
 
 
@@ -345,7 +366,7 @@ async def list_for(
     rows = rows[:limit]
     ids = [c.id for c, _ in rows]
     last = await _last_messages(session, ids, viewer_id=user.id)
-    withheld = await _withheld_unread(session, ids, viewer_id=user.id)
+    hidden = await _hidden_unread(session, ids, viewer_id=user.id)
     member_rows = (
         (
             await session.execute(
@@ -366,7 +387,7 @@ async def list_for(
             conversation=c,
             members=members.get(c.id, []),
             my_role=m.role,
-            unread=_unread(c, m, withheld.get(c.id, 0)),
+            unread=_unread(c, m, hidden.get(c.id, 0)),
             last_read_seq=m.last_read_seq,
             last_message=last.get(c.id),
             activity_at=_activity_of(c, m),

@@ -30,17 +30,19 @@ def topic(conversation_id: int) -> str:
     return f"conversation:{conversation_id}"
 
 
-async def bump(session: AsyncSession, conversation_id: int, *, now: datetime) -> tuple[int, int]:
+async def bump(
+    session: AsyncSession, conversation_id: int, *, now: datetime, quiet: bool = False
+) -> tuple[int, int]:
     """Take the next revision for a change that is not a message; returns (last seq, rev).
+    `quiet`: the change does not move the conversation up its members' lists.
 
     The UPDATE takes the row lock first, so concurrent writers to one conversation queue here
     and numbers stay gap-free and in commit order (messages number themselves the same way,
     several at a time, in `sending`).
     """
     connection = await session.connection()
-    row = (
-        await connection.execute(statements.BUMP_EVENT, {"cid": conversation_id, "now": now})
-    ).first()
+    statement = statements.BUMP_EVENT_QUIET if quiet else statements.BUMP_EVENT
+    row = (await connection.execute(statement, {"cid": conversation_id, "now": now})).first()
     if row is None:
         raise NotFound("no such conversation")
     return row[0], row[1]
@@ -121,6 +123,7 @@ class NewMessage:
     created_at: datetime
     recalled_at: datetime | None
     withheld: bool
+    moderation: str | None = None
 
 
 class Sender(Protocol):
@@ -133,29 +136,45 @@ class Sender(Protocol):
     def display_name(self) -> str: ...
 
 
+def hidden_from(message: Message | NewMessage, viewer_id: int | None) -> bool:
+    """Whether moderation hides the message's content from `viewer_id` (anyone but its
+    sender; None stands for the sender's own view)."""
+    return (
+        message.moderation is not None and viewer_id is not None and viewer_id != message.sender_id
+    )
+
+
 def message_json(
     message: Message | NewMessage,
     sender: Sender,
     pictures: Sequence[MediaRef] = (),
     card: dict[str, Any] | None = None,
+    *,
+    viewer_id: int | None = None,
 ) -> dict[str, Any]:
-    """A message as clients see it; a recalled message keeps its place but loses its text
-    and its pictures."""
+    """A message as `viewer_id` sees it (None: as its sender does). A recalled message keeps
+    its place but loses its text and its pictures; so does one moderation removed, for anyone
+    but its sender (`removed`), who sees it whole, marked (`moderation`: held or removed). A
+    held message is not shown to others at all: the callers leave it out."""
     recalled = message.recalled_at is not None
+    removed = hidden_from(message, viewer_id)
+    blank = recalled or removed
     return {
         "id": message.id,
         "conversation_id": message.conversation_id,
         "seq": message.seq,
         "sender": sender.username,
         "sender_display_name": sender.display_name,
-        "text": "" if recalled else message.text,
+        "text": "" if blank else message.text,
         "client_id": message.client_id,
         "reply_to": message.reply_to_id,
         "created_at": message.created_at.isoformat(),
         "recalled": recalled,
-        "media": [] if recalled else [picture.as_dict() for picture in pictures],
+        "removed": removed,
+        "moderation": None if removed else message.moderation,
+        "media": [] if blank else [picture.as_dict() for picture in pictures],
         # A shared public account article (plaza.public_accounts.service.cards).
-        "card": None if recalled else card,
+        "card": None if blank else card,
     }
 
 
@@ -165,42 +184,52 @@ def message_event(
     rev: int,
     pictures: Sequence[MediaRef] = (),
     card: dict[str, Any] | None = None,
+    *,
+    viewer_id: int | None = None,
 ) -> dict[str, Any]:
     return {
         "type": "message.new",
         "conversation_id": message.conversation_id,
         "seq": message.seq,
         "rev": rev,
-        "message": message_json(message, sender, pictures, card),
+        "message": message_json(message, sender, pictures, card, viewer_id=viewer_id),
     }
 
 
+def _shown(messages: Sequence[Message], viewer_id: int | None) -> list[int]:
+    """The messages whose pictures and cards the viewer is shown: not recalled, not hidden."""
+    return [m.id for m in messages if m.recalled_at is None and not hidden_from(m, viewer_id)]
+
+
 async def pictures_of(
-    session: AsyncSession, messages: Sequence[Message]
+    session: AsyncSession, messages: Sequence[Message], *, viewer_id: int | None = None
 ) -> dict[int, list[MediaRef]]:
     """The pictures of many messages in one query (message id -> pictures in order); the
-    recalled ones are not asked for."""
-    wanted = [m.id for m in messages if m.recalled_at is None]
+    recalled ones, and those moderation hides from the viewer, are not asked for."""
+    wanted = _shown(messages, viewer_id)
     return await media.refs_for(session, surface="message", ref_ids=wanted)
 
 
-async def cards_of(session: AsyncSession, messages: Sequence[Message]) -> dict[int, dict[str, Any]]:
+async def cards_of(
+    session: AsyncSession, messages: Sequence[Message], *, viewer_id: int | None = None
+) -> dict[int, dict[str, Any]]:
     """The cards of the messages that share an article (message id -> card JSON)."""
-    found = await cards.cards_of(
-        session, surface="message", ref_ids=[m.id for m in messages if m.recalled_at is None]
-    )
+    found = await cards.cards_of(session, surface="message", ref_ids=_shown(messages, viewer_id))
     return {message_id: card.as_dict() for message_id, card in found.items()}
 
 
 async def messages_json(
-    session: AsyncSession, rows: Sequence[tuple[Message, Sender]]
+    session: AsyncSession, rows: Sequence[tuple[Message, Sender]], *, viewer_id: int | None
 ) -> list[dict[str, Any]]:
-    """`message_json` of many stored messages, their pictures and cards read in one query
-    each for all of them."""
+    """`message_json` of many stored messages as `viewer_id` sees them, their pictures and
+    cards read in one query each for all of them."""
     messages = [m for m, _ in rows]
-    pictures = await pictures_of(session, messages)
-    found = await cards_of(session, messages)
-    return [message_json(m, s, pictures.get(m.id, ()), found.get(m.id)) for m, s in rows]
+    pictures = await pictures_of(session, messages, viewer_id=viewer_id)
+    found = await cards_of(session, messages, viewer_id=viewer_id)
+    return [
+        message_json(m, s, pictures.get(m.id, ()), found.get(m.id), viewer_id=viewer_id)
+        for m, s in rows
+    ]
 
 
 async def publish(

@@ -54,7 +54,7 @@ async def add_member(
     limits: ChatLimits | None = None,
 ) -> ConversationView:
     """Add a friend to a group; counts against `limits` (member additions per person)."""
-    require_active(actor)
+    require_active(actor, now=clock.now())
     _conversation, me = await _group_for_manager(
         session, actor=actor, conversation_id=conversation_id
     )
@@ -169,7 +169,7 @@ async def update(
     roles: dict[str, str] | None = None,
 ) -> ConversationView:
     """Rename a group (owner/admins) or appoint and dismiss admins (owner)."""
-    require_active(actor)
+    require_active(actor, now=clock.now())
     conversation, me = await _group_for_manager(
         session, actor=actor, conversation_id=conversation_id
     )

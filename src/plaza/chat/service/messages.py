@@ -15,6 +15,7 @@ from plaza.chat import policies
 from plaza.chat.models import Conversation, ConversationEvent, Message
 from plaza.chat.service import events
 from plaza.chat.service.conversations import membership
+from plaza.chat.service.visibility import shown_to
 from plaza.clock import Clock
 from plaza.errors import Forbidden, Invalid, NotFound
 
@@ -40,7 +41,7 @@ async def history(
         .where(
             Message.conversation_id == conversation_id,
             Message.seq >= member.history_from_seq,
-            (Message.withheld.is_(False)) | (Message.sender_id == user.id),
+            shown_to(user.id),
         )
     )
     if after_seq is not None:
@@ -54,7 +55,7 @@ async def history(
     rows = rows[:limit]
     if after_seq is None:
         rows.reverse()
-    items = await events.messages_json(session, rows)
+    items = await events.messages_json(session, rows, viewer_id=user.id)
     if not more or not items:
         return items, None
     return items, items[-1]["seq"] if after_seq is not None else items[0]["seq"]

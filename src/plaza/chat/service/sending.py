@@ -58,6 +58,7 @@ class Author:
     username: str
     display_name: str
     status: str
+    suspended_until: datetime | None = None
 
 
 @dataclass
@@ -77,6 +78,8 @@ class Draft:
     # Filled in by the checks, from the database:
     author: Author | None = None
     withheld: bool = False
+    # Screening's verdict (plaza.moderation): None, or "held"/"removed" (only its sender sees it).
+    moderation: str | None = None
     pictures: list[MediaRef] = field(default_factory=list)
     card: dict[str, Any] | None = None
 
@@ -116,7 +119,9 @@ def check_draft(draft: Draft, *, max_chars: int, max_media: int) -> None:
     media.check_list(draft.media_ids, limit=max_media)
 
 
-async def _check(connection: AsyncConnection, draft: Draft, *, max_media: int) -> None:
+async def _check(
+    connection: AsyncConnection, draft: Draft, *, max_media: int, now: datetime
+) -> None:
     """Check one draft against the database and find out whether it must be withheld (its
     sender is blocked by the other side of a direct chat). Its pictures must be the sender's
     own uploads: someone else's id answers like an unknown one, and fails this draft only."""
@@ -127,8 +132,10 @@ async def _check(connection: AsyncConnection, draft: Draft, *, max_media: int) -
     ).first()
     if found is None:
         raise NotFound("no such conversation")
-    draft.author = Author(draft.author_id, found.username, found.display_name, found.status)
-    require_active(draft.author)  # type: ignore[arg-type]
+    draft.author = Author(
+        draft.author_id, found.username, found.display_name, found.status, found.suspended_until
+    )
+    require_active(draft.author, now=now)
     if draft.reply_to is not None:
         target = await connection.scalar(statements.REPLY_TARGET, {"id": draft.reply_to})
         if target != draft.conversation_id:
@@ -303,11 +310,12 @@ async def _transaction(
     """Check against the database, number and store the drafts at `indexes`, commit; a
     draft refused by its checks gets its error in `outcomes` and the others go on."""
     connection = await session.connection()
+    now = clock.now()
     accepted: dict[int, list[int]] = defaultdict(list)  # conversation -> draft indexes
     for index in indexes:
         draft = drafts[index]
         try:
-            await _check(connection, draft, max_media=max_media)
+            await _check(connection, draft, max_media=max_media, now=now)
         except PlazaError as exc:
             outcomes[index].error = exc
         else:
@@ -315,7 +323,6 @@ async def _transaction(
     if not accepted:
         await session.rollback()
         return []
-    now = clock.now()
     stored: list[tuple[int, NewMessage, int]] = []  # (draft index, message, rev)
     for conversation_id, group in accepted.items():
         stored += await _store(connection, conversation_id, [drafts[i] for i in group], group, now)
@@ -351,6 +358,7 @@ async def _store(
             "created_at": now,
             "recalled_at": None,
             "withheld": draft.withheld,
+            "moderation": draft.moderation,
         }
         for n, draft in enumerate(drafts)
     ]
@@ -408,16 +416,20 @@ async def _first_of(session: AsyncSession, draft: Draft) -> Outcome:
     if first is None:
         return Outcome(error=PlazaError("the message could not be stored; send it again"))
     assert draft.author is not None  # set by check_draft before anything is stored
-    [message] = await events.messages_json(session, [(first, draft.author)])
+    [message] = await events.messages_json(
+        session, [(first, draft.author)], viewer_id=draft.author_id
+    )
     return Outcome(message=message, created=False)
 
 
 async def _announce(bus: Bus, message: NewMessage, draft: Draft, rev: int) -> dict[str, Any]:
-    """Publish the message on its conversation's topic. A withheld one goes to the sender's
-    devices only; every other follower just moves past its revision, seeing nothing."""
+    """Publish the message on its conversation's topic. A withheld one, and one screening
+    held or removed, goes to the sender's devices only (marked); every other follower just
+    moves past its revision, seeing nothing."""
     assert draft.author is not None  # set by check_draft before anything is stored
     event = events.message_event(message, draft.author, rev, draft.pictures, draft.card)
-    visible_to = [draft.author_id] if draft.withheld else None
+    private = draft.withheld or draft.moderation is not None
+    visible_to = [draft.author_id] if private else None
     await events.publish(bus, message.conversation_id, event, rev=rev, visible_to=visible_to)
     return event["message"]
 

@@ -39,7 +39,13 @@ SESSION_OWNERS = select(*_OWNER_COLUMNS).where(
 MEMBERSHIP = (
     # Also reads the sender afresh, inside the sending transaction: a suspension applies to
     # the very next message, and no separate query is needed to name the sender.
-    select(conversations.c.direct_key, users.c.username, users.c.display_name, users.c.status)
+    select(
+        conversations.c.direct_key,
+        users.c.username,
+        users.c.display_name,
+        users.c.status,
+        users.c.suspended_until,
+    )
     .select_from(
         conversations.join(members, members.c.conversation_id == conversations.c.id).join(
             users, users.c.id == members.c.user_id
@@ -95,17 +101,15 @@ BUMP_EVENT = (
     .returning(conversations.c.last_seq, conversations.c.rev)
 )
 
-MESSAGE_COLUMNS = (
-    "conversation_id",
-    "seq",
-    "sender_id",
-    "client_id",
-    "text",
-    "reply_to_id",
-    "created_at",
-    "recalled_at",
-    "withheld",
+# A change that must not move the conversation up anyone's list (moderation hiding or
+# restoring a message is not activity).
+BUMP_EVENT_QUIET = (
+    conversations.update()
+    .where(conversations.c.id == bindparam("cid"))
+    .values(rev=conversations.c.rev + 1)
+    .returning(conversations.c.last_seq, conversations.c.rev)
 )
+
 INSERT_MESSAGES = messages.insert().returning(messages.c.id, sort_by_parameter_order=True)
 
 INSERT_EVENT = conversation_events.insert()

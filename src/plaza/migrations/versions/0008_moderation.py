@@ -293,6 +293,13 @@ def upgrade() -> None:
 
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.add_column(sa.Column("moderation", sa.String(length=16), nullable=True))
+        batch_op.create_index(
+            "ix_messages_moderated",
+            ["conversation_id", "seq"],
+            unique=False,
+            sqlite_where=sa.text("moderation IS NOT NULL"),
+            postgresql_where=sa.text("moderation IS NOT NULL"),
+        )
 
     with op.batch_alter_table("moment_comments", schema=None) as batch_op:
         batch_op.add_column(sa.Column("moderation", sa.String(length=16), nullable=True))
@@ -308,10 +315,14 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("restricted_until", sa.DateTime(timezone=True), nullable=True)
         )
+        batch_op.add_column(sa.Column("profile_moderation", sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column("hidden_display_name", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("hidden_display_name")
+        batch_op.drop_column("profile_moderation")
         batch_op.drop_column("restricted_until")
         batch_op.drop_column("suspended_until")
 
@@ -325,6 +336,11 @@ def downgrade() -> None:
         batch_op.drop_column("moderation")
 
     with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_messages_moderated",
+            sqlite_where=sa.text("moderation IS NOT NULL"),
+            postgresql_where=sa.text("moderation IS NOT NULL"),
+        )
         batch_op.drop_column("moderation")
 
     with op.batch_alter_table("articles", schema=None) as batch_op:

@@ -60,7 +60,8 @@ class ImageHashes:
 
 
 def pdq_hashes(image: Image.Image | bytes) -> ImageHashes:
-    """Hash a picture (a Pillow image or encoded bytes, EXIF orientation applied)."""
+    """Hash a picture (a Pillow image or encoded bytes, EXIF orientation applied). Bytes
+    Pillow cannot read raise its error: the media pipeline stores only pictures it decoded."""
     if isinstance(image, bytes):
         with Image.open(io.BytesIO(image)) as opened:
             # A JPEG is decoded straight at a fraction of its size (DCT scaling), not in full.

@@ -89,7 +89,8 @@ class _Pattern:
 
 
 class KeywordMatcher:
-    """The compiled lists: immutable once built, cheap to share between requests."""
+    """The compiled lists: immutable once built, cheap to share between requests.
+    `term_count` is the number of distinct entries, exceptions included."""
 
     __slots__ = ("_automaton", "_patterns", "term_count")
 
@@ -107,10 +108,11 @@ class KeywordMatcher:
         by_pattern: dict[str, list[KeywordEntry]] = {}
         unique = dict.fromkeys(entries)
         for entry in unique:
-            problem = term_problem(entry.term)
+            pattern = normalize(entry.term).text
+            problem = _problem(entry.term, pattern)
             if problem:
                 raise ValueError(f"keyword {entry.term!r}: {problem}")
-            by_pattern.setdefault(normalize(entry.term).text, []).append(entry)
+            by_pattern.setdefault(pattern, []).append(entry)
         patterns = [
             _Pattern(
                 text=text,
@@ -175,10 +177,13 @@ class _NoAutomaton:
 def term_problem(term: str) -> str | None:
     """Why `term` cannot be listed, or None: too long, or nothing to match once normalized
     (only invisible characters, spaces or punctuation). Emoji may be listed."""
+    return _problem(term, normalize(term).text)
+
+
+def _problem(term: str, normalized: str) -> str | None:
     if len(term) > TERM_MAX_CHARS:
         return f"longer than {TERM_MAX_CHARS} characters"
-    if not any(not ch.isspace() and not unicodedata.category(ch).startswith("P")
-               for ch in normalize(term).text):  # fmt: skip
+    if all(ch.isspace() or unicodedata.category(ch).startswith("P") for ch in normalized):
         return "nothing to match once normalized (only spaces, punctuation or invisible characters)"
     return None
 

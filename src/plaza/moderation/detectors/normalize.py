@@ -1,18 +1,19 @@
 """Text normalization before matching: the tricks that make "ｃ0саіnе", "c o c a i n e" and
-"co\u200bcaine" read as "cocaine", and "冰毒" as "冰毒", while every offset found in the
+"co\u200bcaine" read as "cocaine", and "賣淫" as "卖淫", while every offset found in the
 normalized text can still be traced back to what the author wrote.
 
-Per character, in order: NFKC (full-width and styled letters become plain ones), diacritics
-of Latin, Greek and Cyrillic letters dropped ("vïagra"), invisible characters removed (zero
-width spaces and joiners, soft hyphens, variation selectors, bidirectional controls, tags),
-any whitespace a plain space, look-alikes mapped through Unicode's confusables
+Per character: look-alikes mapped through Unicode's confusables
 (`plaza.confusables.single_character_classes`: Cyrillic "а" to "a", "0" to "o", "1" and "l"
-to "i"), case folded, and traditional Chinese mapped to simplified (OpenCC's t2s, one
-character at a time so lengths hold; phrase conversion would not matter for matching since
-terms go through the same mapping). All of this is one `str.translate` table, built once per
-process. Then, in context: separators between single letters collapsed when at least three
-letters are so joined ("s.e.x", "v-i-a-g-r-a"; "is sexy" stays as it is), separators between
-Chinese or Japanese characters removed ("冰 毒"), and runs of spaces made one.
+to "i"), NFKC (full-width and styled letters become plain ones), diacritics of Latin, Greek
+and Cyrillic letters dropped ("vïagra"), invisible characters removed (zero width spaces and
+joiners, soft hyphens, variation selectors, bidirectional controls, tags), any whitespace a
+plain space, case folded, look-alikes mapped again, and traditional Chinese mapped to
+simplified (OpenCC's t2s, one character at a time so lengths hold; phrase conversion would
+not matter for matching since terms go through the same mapping). All of this is one
+translation table, built once per process. Then, in context: runs of spaces made one,
+separators between single letters removed when at least three letters are so joined
+("s.e.x", "v-i-a-g-r-a"; "is sexy" stays as it is), and separators between Chinese or
+Japanese characters removed ("冰 毒").
 
 The normalized text is for matching only: it is never shown. `Normalized.original_span` maps
 a span of it back to the original text (computed when first asked, which is when something
@@ -21,9 +22,10 @@ matched).
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache
 
 import numpy as np
@@ -51,16 +53,14 @@ SPACED_WORD_CHAR = re.compile(f"[^\\W_{NO_SPACE_SCRIPTS}]")
 SEPARATORS = " .-_*+~|/\\·•・'`^="
 _SEP_CHAR = "[" + "".join(re.escape(ch) for ch in SEPARATORS) + "]"
 _SEP = _SEP_CHAR + "{1,3}"
-_DROP_SEPARATORS = {ord(ch): None for ch in SEPARATORS}
-_COLLAPSE = re.compile(
+_SPACE_RUNS = re.compile("  +")
+_JOINED = re.compile(
     # three or more single letters joined by separators: "s e x", "v.i.a.g.r.a"
     rf"(?<![^\W_])[^\W_](?:{_SEP}[^\W_]){{2,}}(?![^\W_])"
     # separators between two Chinese or Japanese characters: "冰 毒", "冰.毒"
     rf"|(?<=[{HAN_KANA}]){_SEP}(?=[{HAN_KANA}])"
-    # a run of spaces: all but the first
-    r"|(?<= ) +"
 )
-# Quick tests that `_COLLAPSE` has anything to do, which most texts fail: two single letters
+# Quick tests that `_JOINED` has anything to do, which most texts fail: two single letters
 # joined by separators (starting with the separator, which the engine looks for fast), or
 # separators between Chinese or Japanese characters.
 _TWO_SINGLES = re.compile(rf"{_SEP_CHAR}[^\W_]{_SEP}[^\W_](?![^\W_])")
@@ -87,13 +87,16 @@ _HAN_BLOCKS = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0x20000, 0x2F800), (0x30000,
 class Normalized:
     """A text as matched (`text`) beside the text as written (`original`)."""
 
-    __slots__ = ("_ends", "_starts", "original", "text")
+    __slots__ = ("_alignment", "_joined", "_mapped", "original", "text")
 
-    def __init__(self, original: str, text: str) -> None:
+    def __init__(self, original: str, text: str, mapped: str, joined: tuple[int, ...]) -> None:
         self.original = original
         self.text = text
-        self._starts: list[int] | None = None
-        self._ends: list[int] | None = None
+        # What `original_span` needs, kept from `normalize`'s steps rather than redone: the
+        # table's output, and where joining letters removed separators from it (spaced).
+        self._mapped = mapped
+        self._joined = joined
+        self._alignment: tuple[_Widths, ...] | None = None
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """The span of the original text that `text[start:end]` was made from.
@@ -103,9 +106,16 @@ class Normalized:
         """
         if not 0 <= start < end <= len(self.text):
             raise ValueError(f"span {start}..{end} is not inside the normalized text")
-        if self._starts is None or self._ends is None:
-            self._starts, self._ends = _alignment(self.original)
-        return self._starts[start], self._ends[end - 1]
+        if self._alignment is None:
+            self._alignment = (
+                _Widths((i, 0) for i in self._joined),
+                _Widths((i, 0) for i in _extra_spaces(self._mapped)),
+                _Widths(_width_changes(self.original)),
+            )
+        first, last = start, end - 1
+        for step in self._alignment:
+            first, last = step.source(first), step.source(last)
+        return first, last + 1
 
     def __repr__(self) -> str:
         return f"Normalized({self.original!r} -> {self.text!r})"
@@ -113,7 +123,9 @@ class Normalized:
 
 def normalize(text: str) -> Normalized:
     """`text` normalized for matching (see the module's docstring)."""
-    return Normalized(text, _collapse(_translate(text)))
+    mapped = _translate(text)
+    joined, removed = _join_letters(_single_spaces(mapped))
+    return Normalized(text, joined, mapped, removed)
 
 
 # Measured (bench/moderation.py's machine): from about 80 characters of Chinese on, numpy wins.
@@ -152,53 +164,77 @@ def _code_point_arrays() -> tuple[np.ndarray, np.ndarray]:
     return one_to_one, other
 
 
-def _collapse(text: str) -> str:
-    if not _may_collapse(text):
-        return text
-    return _COLLAPSE.sub(_without_separators, text)
+def _single_spaces(text: str) -> str:
+    return _SPACE_RUNS.sub(" ", text) if "  " in text else text
 
 
-def _may_collapse(text: str) -> bool:
-    return (
-        "  " in text
-        or _TWO_SINGLES.search(text) is not None
-        or (not text.isascii() and _HAN_KANA_APART.search(text) is not None)
+def _join_letters(text: str) -> tuple[str, tuple[int, ...]]:
+    """`text` with the separators inside `_JOINED`'s matches removed, and their positions."""
+    if not _may_join(text):
+        return text, ()
+    pieces: list[str] = []
+    removed: list[int] = []
+    done = 0
+    for match in _JOINED.finditer(text):
+        start, end = match.span()
+        pieces.append(text[done:start])
+        for i in range(start, end):
+            if text[i] in SEPARATORS:
+                removed.append(i)
+            else:
+                pieces.append(text[i])
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces), tuple(removed)
+
+
+def _may_join(text: str) -> bool:
+    return _TWO_SINGLES.search(text) is not None or (
+        not text.isascii() and _HAN_KANA_APART.search(text) is not None
     )
 
 
-def _without_separators(match: re.Match[str]) -> str:
-    return match.group().translate(_DROP_SEPARATORS)
+class _Widths:
+    """How one text became another where most characters stayed one character each: the
+    exceptions, as (index in the source, how many characters it became, 0 when removed)."""
+
+    __slots__ = ("_sources", "_targets", "_widths")
+
+    def __init__(self, changes: Iterable[tuple[int, int]]) -> None:
+        self._sources: list[int] = []
+        self._widths: list[int] = []
+        self._targets: list[int] = []  # where each exception's output starts in the target
+        shift = 0
+        for source, width in changes:
+            self._sources.append(source)
+            self._widths.append(width)
+            self._targets.append(source + shift)
+            shift += width - 1
+
+    def source(self, target: int) -> int:
+        """The index of the source character that the target's character `target` came from."""
+        k = bisect.bisect_right(self._targets, target) - 1
+        if k < 0:
+            return target
+        if target < self._targets[k] + self._widths[k]:
+            return self._sources[k]
+        return self._sources[k] + 1 + target - self._targets[k] - self._widths[k]
 
 
-def _alignment(original: str) -> tuple[list[int], list[int]]:
-    """For each character of the normalized text, the span of `original` it comes from.
-
-    Replays `normalize` step by step: the table says what each original character became,
-    then the collapse pass only ever removes separators inside its matches.
-    """
+def _width_changes(original: str) -> list[tuple[int, int]]:
+    """(position, width) of each character of `original` that the table removes (width 0)
+    or turns into several, found with the code point arrays."""
+    _, other = _code_point_arrays()
+    codes = np.frombuffer(original.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     table = character_table()
-    starts: list[int] = []
-    ends: list[int] = []
-    for i, ch in enumerate(original):
-        width = len(table.get(ord(ch), ch))
-        starts += [i] * width
-        ends += [i + 1] * width
-    mapped = "".join(table.get(ord(ch), ch) for ch in original)
-    removed = set(_collapsed_positions(mapped))
-    if not removed:
-        return starts, ends
-    keep = [i for i in range(len(mapped)) if i not in removed]
-    return [starts[i] for i in keep], [ends[i] for i in keep]
+    return [(i, len(table[ord(original[i])])) for i in np.flatnonzero(other[codes]).tolist()]
 
 
-def _collapsed_positions(mapped: str) -> Iterator[int]:
-    if not _may_collapse(mapped):
-        return
-    separators = set(_DROP_SEPARATORS)
-    for match in _COLLAPSE.finditer(mapped):
-        for i in range(match.start(), match.end()):
-            if ord(mapped[i]) in separators:
-                yield i
+def _extra_spaces(text: str) -> Iterator[int]:
+    """Positions `_single_spaces` removes."""
+    if "  " in text:
+        for match in _SPACE_RUNS.finditer(text):
+            yield from range(match.start() + 1, match.end())
 
 
 @cache

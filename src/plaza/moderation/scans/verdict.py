@@ -28,8 +28,8 @@ from plaza.moderation import engine
 from plaza.moderation.detectors.signals import Signal
 from plaza.moderation.models import Case, Decision, PendingScan
 from plaza.moderation.service import audit
+from plaza.moderation.service.cases import open_case_of
 from plaza.moderation.service.enforcement import Enforced, enforce
-from plaza.moderation.service.reports import open_case_of
 from plaza.moderation.setup import Moderation
 
 FAILED_DETECTOR = "image.scan"

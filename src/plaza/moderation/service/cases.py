@@ -1,18 +1,22 @@
-"""The moderators' queue and claiming a case.
+"""Cases and the moderators' queue.
 
-The queue is every case in a state, the most severe first and, within a severity, the oldest
-first. A moderator claims a case before deciding it, so two moderators never decide the same
-case: the claim is one conditional update (open -> claimed by me), which only one of two
+Reports and screening's holds open cases here (`open_case`), one per thing. The queue is
+every case in a state, the most severe first and, within a severity, the oldest first. A
+moderator claims a case before deciding it, so two moderators never decide the same case:
+the claim is one conditional update (open -> claimed by me), which only one of two
 concurrent claims can win. A moderator does not claim a case about themselves.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Annotated, Any, cast
 
 from pydantic import Field
-from sqlalchemy import CursorResult, and_, or_, select, update
+from sqlalchemy import CursorResult, and_, func, or_, select, update
+from sqlalchemy import case as when
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.accounts.models import User
@@ -65,6 +69,64 @@ async def queue(
             QueuePosition(severity=last.severity, at=last.opened_at, id=last.id)
         )
     return rows, next_cursor
+
+
+async def open_case_of(session: AsyncSession, *, surface: str, ref_id: int) -> Case | None:
+    """The case about this thing that is not closed yet, if any."""
+    return await session.scalar(
+        select(Case).where(Case.surface == surface, Case.ref_id == ref_id, Case.state != "closed")
+    )
+
+
+async def open_case(
+    session: AsyncSession,
+    *,
+    surface: str,
+    ref_id: int,
+    subject_id: int | None,
+    source: str,
+    severity: int,
+    now: datetime,
+    reports: int = 0,
+    decision_id: int | None = None,
+) -> Case:
+    """Open a case about a thing, or merge into its open (or claimed) one, in the caller's
+    transaction: reports add up, the severity becomes the higher of the two, and the
+    screening decision that held the thing is kept. Reports and held content meet here, so
+    a thing has one case however it came to the moderators' attention. Two first openings
+    at once: the one-open-case-per-thing index lets one insert win; the other merges."""
+    found = await open_case_of(session, surface=surface, ref_id=ref_id)
+    if found is None:
+        fresh = Case(
+            surface=surface,
+            ref_id=ref_id,
+            subject_id=subject_id,
+            state="open",
+            severity=severity,
+            source=source,
+            report_count=reports,
+            decision_id=decision_id,
+            opened_at=now,
+        )
+        try:
+            async with session.begin_nested():
+                session.add(fresh)
+                await session.flush()
+            return fresh
+        except IntegrityError:
+            found = await open_case_of(session, surface=surface, ref_id=ref_id)
+            if found is None:
+                raise
+    await session.execute(
+        update(Case)
+        .where(Case.id == found.id)
+        .values(
+            report_count=Case.report_count + reports,
+            severity=when((Case.severity < severity, severity), else_=Case.severity),
+            decision_id=func.coalesce(Case.decision_id, decision_id),
+        )
+    )
+    return await get(session, found.id)
 
 
 async def get(session: AsyncSession, case_id: int, *, for_update: bool = False) -> Case:

@@ -41,10 +41,11 @@ from plaza.bus import Bus
 from plaza.clock import Clock
 from plaza.errors import Conflict, Invalid
 from plaza.moderation.models import Action, Case, Decision
-from plaza.moderation.service.people import PERSON
 from plaza.moderation.setup import Moderation
 from plaza.moderation.surfaces import AfterCommit, ModerationState, Snapshot
 
+# A person, as reports name them (the accounts surface registers it).
+PERSON = "user"
 PUBLIC_ACCOUNT = "public_account"
 # Subjects that are not content one could remove: a person, and a public account (which is
 # closed instead).

@@ -13,18 +13,16 @@ instead of 201) and is not counted against the reporter's hourly allowance.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import case as when
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.accounts.models import User
 from plaza.clock import Clock
 from plaza.errors import Invalid, NotFound
-from plaza.moderation.models import Case, Report
-from plaza.moderation.service import citing
+from plaza.moderation.models import Report
+from plaza.moderation.service import cases, citing
 from plaza.moderation.setup import Moderation
 from plaza.ratelimit import Rate, RateLimiter, enforce
 
@@ -80,34 +78,32 @@ async def file(
         return Filed(earlier, created=False)
     await limits.check(reporter.id)
     now = clock.now()
-    open_case = await _open_case(
-        session, surface=surface, ref_id=ref_id, subject_id=snapshot.author_id, now=now
-    )
-    report = Report(
-        case_id=open_case.id,
-        reporter_id=reporter.id,
-        surface=surface,
-        ref_id=ref_id,
-        policy_id=cited.id,
-        details=details.strip(),
-        created_at=now,
-    )
     try:
         async with session.begin_nested():
+            case = await cases.open_case(
+                session,
+                surface=surface,
+                ref_id=ref_id,
+                subject_id=snapshot.author_id,
+                source="report",
+                severity=cited.severity,
+                reports=1,
+                now=now,
+            )
+            report = Report(
+                case_id=case.id,
+                reporter_id=reporter.id,
+                surface=surface,
+                ref_id=ref_id,
+                policy_id=cited.id,
+                details=details.strip(),
+                created_at=now,
+            )
             session.add(report)
             await session.flush()
-            await session.execute(
-                update(Case)
-                .where(Case.id == open_case.id)
-                .values(
-                    report_count=Case.report_count + 1,
-                    severity=when(
-                        (Case.severity < cited.severity, cited.severity), else_=Case.severity
-                    ),
-                )
-            )
     except IntegrityError:
-        # The same person's report of the same thing, committed meanwhile (a double click).
+        # The same person's report of the same thing, committed meanwhile (a double click):
+        # the case's count goes back with it.
         earlier = await _earlier(session, reporter.id, surface, ref_id)
         if earlier is None:
             raise
@@ -123,41 +119,4 @@ async def _earlier(
         select(Report).where(
             Report.reporter_id == reporter_id, Report.surface == surface, Report.ref_id == ref_id
         )
-    )
-
-
-async def _open_case(
-    session: AsyncSession, *, surface: str, ref_id: int, subject_id: int | None, now: datetime
-) -> Case:
-    """The thing's open (or claimed) case, or a new one. Two first reports at once: the
-    database's one-open-case-per-thing index lets one insert win; the other takes its case."""
-    found = await open_case_of(session, surface=surface, ref_id=ref_id)
-    if found is not None:
-        return found
-    fresh = Case(
-        surface=surface,
-        ref_id=ref_id,
-        subject_id=subject_id,
-        state="open",
-        severity=1,
-        source="report",
-        report_count=0,
-        opened_at=now,
-    )
-    try:
-        async with session.begin_nested():
-            session.add(fresh)
-            await session.flush()
-    except IntegrityError:
-        found = await open_case_of(session, surface=surface, ref_id=ref_id)
-        if found is None:
-            raise
-        return found
-    return fresh
-
-
-async def open_case_of(session: AsyncSession, *, surface: str, ref_id: int) -> Case | None:
-    """The case about this thing that is not closed yet, if any."""
-    return await session.scalar(
-        select(Case).where(Case.surface == surface, Case.ref_id == ref_id, Case.state != "closed")
     )

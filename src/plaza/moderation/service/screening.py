@@ -9,12 +9,16 @@ surfaces get everything).
 
 When no detector says anything (nearly always), screening writes nothing and costs no
 statement. Otherwise the decision is stored with its signals whatever the outcome, and a
-hold opens a case for moderators while a removal is enforced at once (an automated action,
-with its notice), all in the caller's transaction.
+hold opens a case for moderators while a removal is enforced at once (an automated action
+citing the decision, audited), all in the caller's transaction. The surface stores
+`verdict.state` with the item itself and, once it has committed, runs `verdict.announce()`
+(which matters for an edit of something others had already seen).
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 from sqlalchemy import insert, select
@@ -26,6 +30,7 @@ from plaza.moderation.detectors.signals import Rule, Signal
 from plaza.moderation.detectors.spam import SpamContext, minhash_of, spam_signals
 from plaza.moderation.models import Decision
 from plaza.moderation.scans.record import record_scans
+from plaza.moderation.service import audit, cases, enforcement
 from plaza.moderation.setup import Moderation
 from plaza.moderation.verdicts import ALLOW, Content, Verdict
 
@@ -64,12 +69,92 @@ async def screen(executor: Executor, *, moderation: Moderation, content: Content
         return ALLOW
     ruling = engine.rule(signals, moderation.catalogue, content.surface)
     decision_id = await _store(executor, moderation, content, signals, ruling)
-    return Verdict(
+    verdict = Verdict(
         ruling.outcome,
         policy_id=ruling.signal.policy_id if ruling.signal else None,
         clause=ruling.clause,
         decision_id=decision_id,
     )
+    if verdict.outcome == "allow":
+        return verdict
+    async with _session_for(executor) as session:
+        enforced = await _act(session, moderation, content, verdict, ruling)
+    return verdict.with_work(enforced.after_commit)
+
+
+# What each outcome does to the item, as an enforcement (restrict removes it; restricting the
+# author's publishing is a moderator's decision, with a duration they choose).
+_ACTION = {"hold": "hold", "remove": "remove_content", "restrict": "remove_content"}
+
+
+async def _act(
+    session: AsyncSession,
+    moderation: Moderation,
+    content: Content,
+    verdict: Verdict,
+    ruling: engine.Ruling,
+) -> enforcement.Enforced:
+    """Hide the item as the policy says, and put a hold before the moderators."""
+    runtime = moderation.runtime
+    action = _ACTION[verdict.outcome]
+    enforced = await enforcement.enforce(
+        session,
+        moderation=moderation,
+        clock=runtime.clock,
+        bus=runtime.bus,
+        surface=content.surface,
+        ref_id=content.ref_id,
+        action=action,
+        policy_id=verdict.policy_id,
+        clause=verdict.clause,
+        explanation="",
+        source="automated",
+        automated_detection=True,
+        automated_decision=True,
+        decision_id=verdict.decision_id,
+        subject_id=content.author_id,
+    )
+    if verdict.outcome == "hold":
+        case = await cases.open_case(
+            session,
+            surface=content.surface,
+            ref_id=content.ref_id,
+            subject_id=content.author_id,
+            source="automated",
+            severity=ruling.severity,
+            now=runtime.clock.now(),
+            decision_id=verdict.decision_id,
+        )
+        enforced.action.case_id = case.id
+    audit.record(
+        session,
+        clock=runtime.clock,
+        actor_id=None,
+        verb=f"screening.{action}",
+        target=f"{content.surface}:{content.ref_id}",
+        details={
+            "decision_id": verdict.decision_id,
+            "policy_id": verdict.policy_id,
+            "clause": verdict.clause,
+        },
+    )
+    await session.flush()
+    return enforced
+
+
+@asynccontextmanager
+async def _session_for(executor: Executor) -> AsyncIterator[AsyncSession]:
+    """An ORM session inside the caller's transaction: enforcement works on sessions, and
+    chat's group commit screens on a Core connection. A session bound to that connection
+    joins its transaction and leaves committing to its owner."""
+    if isinstance(executor, AsyncSession):
+        yield executor
+        return
+    session = AsyncSession(bind=executor, join_transaction_mode="conservative_savepoint")
+    try:
+        yield session
+    finally:
+        await session.close()
 
 
 async def _spam(executor: Executor, moderation: Moderation, content: Content) -> list[Signal]:

@@ -49,6 +49,7 @@ def comment_json(view: CommentView) -> dict[str, Any]:
         "reply_to": reply_to,
         "created_at": c.created_at.isoformat(),
         "can_delete": view.can_delete,
+        "moderation": c.moderation,
     }
 
 

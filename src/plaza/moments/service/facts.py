@@ -72,20 +72,25 @@ async def moment_facts(session: AsyncSession, moments: Sequence[Moment]) -> dict
             mode=m.visibility,
             users=frozenset(named["u"].get(m.id, ())),
             labels=frozenset(named["l"].get(m.id, ())),
+            moderation=m.moderation,
         )
         for m in moments
     }
 
 
 async def preview_ids(session: AsyncSession, *, author_id: int, count: int) -> set[int]:
-    """The author's latest `count` "friends" moments: what a stranger may preview when
-    PLAZA_MOMENTS_STRANGER_PREVIEW allows it."""
+    """The author's latest `count` "friends" moments that moderation hides from nobody: what
+    a stranger may preview when PLAZA_MOMENTS_STRANGER_PREVIEW allows it."""
     if count <= 0:
         return set()
     return set(
         await session.scalars(
             select(Moment.id)
-            .where(Moment.author_id == author_id, Moment.visibility == "friends")
+            .where(
+                Moment.author_id == author_id,
+                Moment.visibility == "friends",
+                Moment.moderation.is_(None),
+            )
             .order_by(Moment.id.desc())
             .limit(count)
         )

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.accounts.models import User
-from plaza.accounts.service.sessions import require_active
+from plaza.accounts.service.sessions import require_active, require_can_publish
 from plaza.accounts.service.users import users_by_id
 from plaza.bus import Bus
 from plaza.clock import Clock
@@ -36,8 +36,7 @@ async def _interactable(
     session: AsyncSession, user: User, moment_id: int, stranger_preview: int
 ) -> tuple[ViewerFacts, Moment, MomentFacts]:
     """The moment, if `user` may like and comment on it: 404 if they may not see it, 403 if
-    they see it only as a stranger's preview."""
-    require_active(user)
+    they see it only as a stranger's preview. The caller checks that `user` may act."""
     viewer = await viewer_facts(session, user.id)
     moment = await visible_moment(
         session, viewer=viewer, moment_id=moment_id, stranger_preview=stranger_preview
@@ -73,6 +72,7 @@ async def set_like(
     stranger_preview: int = 0,
 ) -> Likes:
     """Like (or unlike) a moment; idempotent. The author hears of a new like live."""
+    require_active(user, now=clock.now())
     viewer, moment, facts = await _interactable(session, user, moment_id, stranger_preview)
     notices: list[events.Notice] = []
     if not liked:
@@ -123,6 +123,7 @@ async def add_comment(
 ) -> CommentView:
     """Comment on a moment, or answer a comment the commenter can see (422 otherwise). The
     author and the person answered hear of it live, if they may see it themselves."""
+    require_can_publish(user, now=clock.now())
     text = text.strip()
     if not text:
         raise Invalid("a comment needs text", field="text")
@@ -136,7 +137,10 @@ async def add_comment(
             answered is None
             or answered.moment_id != moment.id
             or not policies.can_see_interaction(
-                viewer, actor_id=answered.author_id, reply_to_user_id=answered.reply_to_user_id
+                viewer,
+                actor_id=answered.author_id,
+                reply_to_user_id=answered.reply_to_user_id,
+                moderation=answered.moderation,
             )
         ):
             raise Invalid(NO_COMMENT, code="unknown_comment", field="reply_to")
@@ -156,7 +160,11 @@ async def add_comment(
     for recipient_id in dict.fromkeys([moment.author_id, *_ids(answered)]):
         recipient = await viewer_facts(session, recipient_id)
         if not policies.hears_of(
-            recipient, facts, actor_id=user.id, reply_to_user_id=comment.reply_to_user_id
+            recipient,
+            facts,
+            actor_id=user.id,
+            reply_to_user_id=comment.reply_to_user_id,
+            moderation=comment.moderation,
         ):
             continue
         rev = await events.record(
@@ -193,7 +201,10 @@ async def remove_comment(
         comment is None
         or comment.moment_id != moment.id
         or not policies.can_see_interaction(
-            viewer, actor_id=comment.author_id, reply_to_user_id=comment.reply_to_user_id
+            viewer,
+            actor_id=comment.author_id,
+            reply_to_user_id=comment.reply_to_user_id,
+            moderation=comment.moderation,
         )
     ):
         raise NotFound(NO_COMMENT)

@@ -41,6 +41,7 @@ class MomentRow:
     text: str
     visibility: str
     created_at: datetime
+    moderation: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,7 @@ class CommentRow:
     reply_to_id: int | None
     reply_to_user_id: int | None
     created_at: datetime
+    moderation: str | None
 
 
 @dataclass
@@ -67,19 +69,24 @@ class Found:
     )
     people: dict[int, Person] = field(default_factory=dict)
 
-    def facts(self, moment_id: int, author_id: int, mode: str) -> MomentFacts:
+    def facts(
+        self, moment_id: int, author_id: int, mode: str, moderation: str | None
+    ) -> MomentFacts:
         """What the rule needs to know about one of the moments."""
         return MomentFacts(
             author_id=author_id,
             mode=mode,
             users=frozenset(self.users.get(moment_id, ())),
             labels=frozenset(self.labels.get(moment_id, ())),
+            moderation=moderation,
         )
 
 
 def moment_row(row: Row[Any]) -> tuple[MomentRow, Person]:
     """A row of plaza.moments.service.queries' statements: the moment and its author."""
-    moment = MomentRow(row.id, row.author_id, row.text, row.visibility, row.created_at)
+    moment = MomentRow(
+        row.id, row.author_id, row.text, row.visibility, row.created_at, row.moderation
+    )
     return moment, Person(row.author_id, row.username, row.display_name)
 
 
@@ -106,6 +113,7 @@ def _statement(dialect: str) -> CompoundSelect[*tuple[Any, ...]]:
             User.display_name,
             replied.username.label("reply_username"),
             replied.display_name.label("reply_display_name"),
+            MomentComment.moderation,
         )
         .join(User, User.id == MomentComment.author_id)
         .outerjoin(replied, replied.id == MomentComment.reply_to_user_id)
@@ -123,6 +131,7 @@ def _statement(dialect: str) -> CompoundSelect[*tuple[Any, ...]]:
             MomentLike.created_at,
             User.username,
             User.display_name,
+            no_name,
             no_name,
             no_name,
         )
@@ -143,6 +152,7 @@ def _statement(dialect: str) -> CompoundSelect[*tuple[Any, ...]]:
             User.display_name,
             no_name,
             no_name,
+            no_name,
         )
         .join(User, User.id == MomentAudienceUser.user_id)
         .where(among(MomentAudienceUser.moment_id, "ids", dialect))
@@ -156,6 +166,7 @@ def _statement(dialect: str) -> CompoundSelect[*tuple[Any, ...]]:
         no_int,
         no_text,
         cast(null(), UTCDateTime()),
+        no_name,
         no_name,
         no_name,
         no_name,
@@ -191,6 +202,7 @@ async def find(session: AsyncSession, moment_ids: Sequence[int]) -> Found:
                 row.reply_to_id,
                 row.reply_to_user_id,
                 row.created_at,
+                row.moderation,
             )
             reply_to = None
             if row.reply_to_user_id is not None:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.accounts.models import User
 from plaza.accounts.service.labels import friends_named, owned_label_ids
-from plaza.accounts.service.sessions import require_active
+from plaza.accounts.service.sessions import require_can_publish
 from plaza.clock import Clock
 from plaza.errors import Forbidden, Invalid, NotFound
 from plaza.media.service import attach, detach
@@ -63,7 +63,7 @@ async def create(
     """Post a moment. The people named must be the author's friends and the labels the
     author's own (422 naming the first that is not); pictures must be the author's uploads.
     Everything is stored in one transaction, or nothing."""
-    require_active(author)
+    require_can_publish(author, now=clock.now())
     text = _check_shape(draft, limits)
     people = await friends_named(
         session, user_id=author.id, usernames=draft.usernames, field="visibility.usernames"

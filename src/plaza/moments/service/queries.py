@@ -43,7 +43,14 @@ from plaza.moments.policies import ViewerFacts
 
 # A page row: these columns of the moment, then its author's username and display name
 # (plaza.moments.service.page.moment_row reads them).
-MOMENT_COLUMNS = (Moment.id, Moment.author_id, Moment.text, Moment.visibility, Moment.created_at)
+MOMENT_COLUMNS = (
+    Moment.id,
+    Moment.author_id,
+    Moment.text,
+    Moment.visibility,
+    Moment.created_at,
+    Moment.moderation,
+)
 
 
 # A statement of any columns.
@@ -88,6 +95,12 @@ def _named(dialect: str) -> ColumnElement[bool]:
     return or_(in_person, by_label)
 
 
+def unmoderated() -> ColumnElement[bool]:
+    """Moderation hides nothing of the moment from the viewer: it is theirs, or it is
+    neither held nor removed."""
+    return or_(Moment.author_id == _viewer(), Moment.moderation.is_(None))
+
+
 def visible_by_mode(dialect: str) -> ColumnElement[bool]:
     """The mode's part of the rule, for a moment by a friend (or by the viewer)."""
     named = _named(dialect)
@@ -130,7 +143,7 @@ def _bounded(query: AnySelect, before: bool, after: bool) -> AnySelect:
 @cache
 def _timeline_statement(dialect: str, before: bool, after: bool) -> AnySelect:
     query = select(*MOMENT_COLUMNS).where(
-        among(Moment.author_id, "authors", dialect), visible_by_mode(dialect)
+        among(Moment.author_id, "authors", dialect), visible_by_mode(dialect), unmoderated()
     )
     return _with_authors(_bounded(query, before, after))
 
@@ -166,6 +179,7 @@ def _person_statement(dialect: str, friend: bool, before: bool) -> AnySelect:
     query = select(*MOMENT_COLUMNS).where(
         Moment.author_id == bindparam("author", type_=Integer),
         visible_by_mode(dialect) if friend else Moment.visibility == "friends",
+        unmoderated(),
     )
     return _with_authors(_bounded(query, before, False))
 

@@ -4,6 +4,7 @@ and the media access check. Every moment shown passes `policies.can_view_moment`
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -54,7 +55,7 @@ async def _read_page(
         for moment, author in rows
         if policies.can_view_moment(
             viewer,
-            found.facts(moment.id, moment.author_id, moment.visibility),
+            found.facts(moment.id, moment.author_id, moment.visibility, moment.moderation),
             in_stranger_preview=preview is not None and moment.id in preview,
         )
     ]
@@ -163,7 +164,9 @@ async def unseen_count(session: AsyncSession, *, viewer_id: int) -> int:
     return sum(
         1
         for m in rows
-        if policies.can_view_moment(viewer, found.facts(m.id, m.author_id, m.visibility))
+        if policies.can_view_moment(
+            viewer, found.facts(m.id, m.author_id, m.visibility, m.moderation)
+        )
     )
 
 
@@ -185,13 +188,16 @@ async def mark_seen(session: AsyncSession, *, user: User) -> None:
     await session.commit()
 
 
-async def audience(session: AsyncSession, *, moment_id: int) -> list[int]:
-    """The author's friends who may see the moment now (for the "new from friends" nudge)."""
+async def audience(session: AsyncSession, *, moment_id: int, as_shown: bool = False) -> list[int]:
+    """The author's friends who may see the moment now (for the "new from friends" nudge);
+    with `as_shown`, who would if moderation hid nothing of it (whom to tell of a change)."""
     moment = await session.get(Moment, moment_id)
     if moment is None:
         return []
     author = await viewer_facts(session, moment.author_id)
     facts = (await moment_facts(session, [moment]))[moment.id]
+    if as_shown:
+        facts = replace(facts, moderation=None)
     in_labels: dict[int, set[int]] = {}
     if facts.labels:
         for label_id, user_id in await session.execute(

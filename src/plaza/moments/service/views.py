@@ -45,6 +45,8 @@ class MomentData(Protocol):
     def visibility(self) -> str: ...
     @property
     def created_at(self) -> datetime: ...
+    @property
+    def moderation(self) -> str | None: ...
 
 
 class CommentData(Protocol):
@@ -60,6 +62,8 @@ class CommentData(Protocol):
     def reply_to_user_id(self) -> int | None: ...
     @property
     def created_at(self) -> datetime: ...
+    @property
+    def moderation(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -141,7 +145,10 @@ async def render_page(
             _comment_view(viewer.user_id, comment, commenter, reply_to, moment.author_id)
             for comment, commenter, reply_to in found.comments.get(moment.id, ())
             if policies.can_see_interaction(
-                viewer, actor_id=comment.author_id, reply_to_user_id=comment.reply_to_user_id
+                viewer,
+                actor_id=comment.author_id,
+                reply_to_user_id=comment.reply_to_user_id,
+                moderation=comment.moderation,
             )
         ]
         views.append(
@@ -150,7 +157,8 @@ async def render_page(
                 author=author,
                 media=media.get(moment.id, []),
                 audience=_audience(
-                    found.facts(moment.id, moment.author_id, moment.visibility), found
+                    found.facts(moment.id, moment.author_id, moment.visibility, moment.moderation),
+                    found,
                 )
                 if own
                 else None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -72,7 +72,7 @@ async def create(
     max_per_person: int,
     max_description: int,
 ) -> PublicAccount:
-    require_active(owner)
+    require_active(owner, now=clock.now())
     handle = handles.normalize_handle(profile.handle)
     problem = handles.handle_problem(handle)
     if problem:
@@ -137,6 +137,7 @@ async def _set_avatar(
 async def update(
     session: AsyncSession,
     *,
+    clock: Clock,
     user: User,
     handle: str,
     name: str | None,
@@ -146,10 +147,11 @@ async def update(
     max_description: int,
 ) -> PublicAccount:
     """Owner or editors change the name, description or avatar (the handle stays)."""
-    require_active(user)
+    require_active(user, now=clock.now())
     account, role = await account_and_role(session, handle=handle, user_id=user.id)
     if not policies.can_edit(role):
         raise Forbidden("only the account's owner and editors may change it")
+    require_open(account)
     if name is not None:
         account.name = _clean_name(name)
         account.name_folded = account.name.casefold()
@@ -161,8 +163,30 @@ async def update(
     return account
 
 
+def live() -> ColumnElement[bool]:
+    """SQL: the accounts everyone may see (the directory, feeds, cards, live topics): active,
+    and neither held nor closed by moderation."""
+    return and_(PublicAccount.status == "active", PublicAccount.moderation.is_(None))
+
+
+def is_live(account: PublicAccount) -> bool:
+    """`live`, for an account read already."""
+    return account.status == "active" and account.moderation is None
+
+
+def require_open(account: PublicAccount) -> None:
+    """403 `account_closed` for a change to an account moderation closed."""
+    if not policies.can_publish(moderation=account.moderation):
+        raise Forbidden(
+            f"the public account {account.handle!r} was closed by a moderator: it can no "
+            "longer publish or change",
+            code="account_closed",
+        )
+
+
 async def find(session: AsyncSession, handle: str) -> PublicAccount:
-    """The live account with this handle (any case), or 404."""
+    """The active account with this handle (any case), or 404; whether this viewer may see
+    it (moderation) is `account_and_role`'s question."""
     handle = handles.normalize_handle(handle)
     if handles.handle_problem(handle):
         raise NotFound(NOT_FOUND)
@@ -188,8 +212,20 @@ async def role_in(session: AsyncSession, account: PublicAccount, user_id: int | 
 async def account_and_role(
     session: AsyncSession, *, handle: str, user_id: int | None
 ) -> tuple[PublicAccount, Role]:
+    """The account and the viewer's role in it; 404 if they may not see it (one held or
+    closed by moderation is for its owner and editors alone)."""
     account = await find(session, handle)
-    return account, await role_in(session, account, user_id)
+    return account, await visible_role(session, account, user_id)
+
+
+async def visible_role(session: AsyncSession, account: PublicAccount, user_id: int | None) -> Role:
+    """The viewer's role in an account looked up already; 404 if they may not see it."""
+    role = await role_in(session, account, user_id)
+    if not policies.can_see_account(
+        status=account.status, moderation=account.moderation, role=role
+    ):
+        raise NotFound(NOT_FOUND)
+    return role
 
 
 async def subscribed_ids(
@@ -214,11 +250,11 @@ def _like_pattern(q: str) -> str:
 async def directory(
     session: AsyncSession, *, q: str, cursor: str | None, limit: int
 ) -> tuple[list[PublicAccount], str | None]:
-    """Live accounts whose name or handle contains `q` (case-insensitive; for Chinese and
+    """Live accounts (`live`) whose name or handle contains `q` (case-insensitive; for Chinese and
     other scripts without spaces a substring of the name, e.g. "新闻" finds "每日新闻"),
     newest first; all of them when `q` is blank."""
     position = decode_cursor(cursor, BeforeId)
-    query = select(PublicAccount).where(PublicAccount.status == "active")
+    query = select(PublicAccount).where(live())
     q = people.clean_display_name(q).casefold()
     if q:
         pattern = _like_pattern(q)
@@ -257,7 +293,7 @@ async def editors_of(session: AsyncSession, account_id: int) -> list[User]:
 async def add_editor(
     session: AsyncSession, *, clock: Clock, user: User, handle: str, username: str, max_editors: int
 ) -> User:
-    require_active(user)
+    require_active(user, now=clock.now())
     account, role = await account_and_role(session, handle=handle, user_id=user.id)
     if not policies.can_manage_editors(role):
         raise Forbidden("only the account's owner adds editors")

@@ -14,14 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.accounts.models import User
-from plaza.accounts.service.sessions import require_active
+from plaza.accounts.service.sessions import require_active, require_can_publish
 from plaza.clock import Clock
 from plaza.errors import Forbidden, Invalid, NotFound, TooLarge
 from plaza.media.service import check_owned, detach, record_uses, refs_for
 from plaza.public_accounts import policies, render
 from plaza.public_accounts.models import Article, ArticleRevision, PublicAccount
 from plaza.public_accounts.policies import Role
-from plaza.public_accounts.service.accounts import account_and_role, role_in
+from plaza.public_accounts.service.accounts import account_and_role, require_open, role_in
 from plaza.public_accounts.service.views import ARTICLE_SURFACE
 
 NOT_FOUND = "no such article"
@@ -100,10 +100,11 @@ async def create_draft(
     cover_media_id: int | None,
     limits: ArticleLimits,
 ) -> tuple[Article, Role]:
-    require_active(user)
+    require_active(user, now=clock.now())
     account, role = await account_and_role(session, handle=handle, user_id=user.id)
     if not policies.can_edit(role):
         raise Forbidden("only the account's owner and editors write its articles")
+    require_open(account)
     content = check_content(title, body, cover_media_id, limits)
     pictures = await check_pictures(
         session, article_id=None, editor_id=user.id, content=content, limit=limits.max_pictures
@@ -135,17 +136,36 @@ async def editable(
 ) -> tuple[Article, PublicAccount, Role]:
     """The article, if `user_id` edits its account: 404 for a draft (or a removed article)
     they may not see, 403 for a published one they see but do not edit."""
-    article = await session.get(Article, article_id)
-    if article is None or article.status == "removed":
-        raise NotFound(NOT_FOUND)
-    account = await session.get(PublicAccount, article.account_id)
-    if account is None or account.status != "active":
-        raise NotFound(NOT_FOUND)
-    role = await role_in(session, account, user_id)
-    if not policies.can_see_article(status=article.status, account_active=True, role=role):
-        raise NotFound(NOT_FOUND)
+    article, account, role = await article_and_role(
+        session, viewer_id=user_id, article_id=article_id
+    )
     if not policies.can_edit(role):
         raise Forbidden("only the account's owner and editors change its articles")
+    return article, account, role
+
+
+async def article_and_role(
+    session: AsyncSession, *, viewer_id: int | None, article_id: int
+) -> tuple[Article, PublicAccount, Role]:
+    """The article, its account and the viewer's role there, if the viewer may see the
+    article (policies.can_see_article); otherwise 404, as for one that does not exist."""
+    article = await session.get(Article, article_id)
+    if article is None:
+        raise NotFound(NOT_FOUND)
+    account = await session.get(PublicAccount, article.account_id)
+    if account is None:
+        raise NotFound(NOT_FOUND)
+    role = await role_in(session, account, viewer_id)
+    account_visible = policies.can_see_account(
+        status=account.status, moderation=account.moderation, role=role
+    )
+    if not policies.can_see_article(
+        status=article.status,
+        moderation=article.moderation,
+        account_visible=account_visible,
+        role=role,
+    ):
+        raise NotFound(NOT_FOUND)
     return article, account, role
 
 
@@ -176,8 +196,11 @@ async def edit(
     limits: ArticleLimits,
 ) -> tuple[Article, Role]:
     """Change a draft in place; a published article gets a new revision (all are kept)."""
-    require_active(user)
-    article, _account, role = await editable(session, user_id=user.id, article_id=article_id)
+    require_active(user, now=clock.now())
+    article, account, role = await editable(session, user_id=user.id, article_id=article_id)
+    require_open(account)
+    if article.status == "published":  # a new revision is published at once
+        require_can_publish(user, now=clock.now())
     cover = None if clear_cover else (cover_media_id or article.cover_media_id)
     content = check_content(
         article.title if title is None else title,

@@ -3,7 +3,8 @@
 The interface chat and moments use: `check_shareable` before storing an item that shares an
 article, `record_share` in the same transaction, `cards_of` (or `cards_for`, by article id)
 when showing items, `forget_share` when an item is deleted. A card follows the article: once
-it is removed (or its account closed) the card says so and shows nothing of it.
+it is removed, or moderation holds or removes it (or closes its account), the card says
+"removed" and shows nothing of it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from plaza.errors import Invalid
 from plaza.media.service import Executor, MediaRef, refs_of
 from plaza.public_accounts.models import Article, ArticleShare, PublicAccount
+from plaza.public_accounts.service.accounts import live
 from plaza.public_accounts.service.views import article_url
 
 _MAX_ID = 2**31 - 1
@@ -26,7 +28,8 @@ _MAX_ID = 2**31 - 1
 @dataclass(frozen=True)
 class Card:
     article_id: int
-    # "published": the article can be opened; "removed": taken down (or its account closed).
+    # "published": the article can be opened; "removed": taken down by its account or by
+    # moderation (held for review too), or its account closed.
     state: str
     title: str | None = None
     cover: MediaRef | None = None
@@ -50,7 +53,8 @@ class Card:
 
 
 async def check_shareable(session: Executor, *, article_id: int) -> None:
-    """422 `unknown_article` unless it names a published article of a live account."""
+    """422 `unknown_article` unless it names a published article of a live account that
+    moderation hides from nobody."""
     found = None
     if 0 < article_id <= _MAX_ID:
         found = await session.scalar(
@@ -59,7 +63,8 @@ async def check_shareable(session: Executor, *, article_id: int) -> None:
             .where(
                 Article.id == article_id,
                 Article.status == "published",
-                PublicAccount.status == "active",
+                Article.moderation.is_(None),
+                live(),
             )
         )
     if found is None:
@@ -112,7 +117,8 @@ async def cards_for(session: Executor, article_ids: Sequence[int]) -> dict[int, 
             .where(
                 Article.id.in_(list(set(article_ids))),
                 Article.status == "published",
-                PublicAccount.status == "active",
+                Article.moderation.is_(None),
+                live(),
             )
         )
     ).all()

@@ -18,13 +18,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.accounts.models import User
-from plaza.accounts.service.sessions import require_active
+from plaza.accounts.service.sessions import require_can_publish
 from plaza.bus import Bus
 from plaza.clock import Clock
 from plaza.errors import Invalid, RateLimited
 from plaza.live.envelope import pack
 from plaza.public_accounts.models import Article, PublicAccount
 from plaza.public_accounts.policies import Role
+from plaza.public_accounts.service.accounts import is_live, require_open
 from plaza.public_accounts.service.articles import (
     ArticleLimits,
     add_revision,
@@ -90,8 +91,9 @@ async def publish(
     limits: ArticleLimits,
     per_day: int,
 ) -> tuple[Article, Role]:
-    require_active(user)
+    require_can_publish(user, now=clock.now())
     article, account, role = await editable(session, user_id=user.id, article_id=article_id)
+    require_open(account)
     if article.status != "draft":
         raise Invalid("the article is already published; edit it to make a new revision")
     try:
@@ -124,6 +126,8 @@ async def publish(
     session.add(add_revision(article, user.id, clock))
     event = published_event(article, account)
     await session.commit()
-    if bus is not None:
+    # Subscribers of an account moderation holds hear nothing: its articles are not theirs
+    # to see (and its topic's replay no longer serves them).
+    if bus is not None and is_live(account):
         await bus.publish(topic(account.id), pack(event, rev=seq))
     return article, role

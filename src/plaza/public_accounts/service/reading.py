@@ -28,8 +28,8 @@ from plaza.public_accounts.models import (
     PublicAccountEditor,
 )
 from plaza.public_accounts.policies import Role
-from plaza.public_accounts.service.accounts import account_and_role, role_in
-from plaza.public_accounts.service.articles import NOT_FOUND
+from plaza.public_accounts.service.accounts import account_and_role, is_live, live
+from plaza.public_accounts.service.articles import NOT_FOUND, article_and_role
 from plaza.public_accounts.service.views import ArticleView, article_views
 
 
@@ -37,17 +37,9 @@ async def visible(
     session: AsyncSession, *, viewer_id: int | None, article_id: int
 ) -> tuple[Article, Role]:
     """The article if the viewer may read it (published, or a draft of theirs), else 404."""
-    article = await session.get(Article, article_id)
-    if article is None:
-        raise NotFound(NOT_FOUND)
-    account = await session.get(PublicAccount, article.account_id)
-    if account is None:
-        raise NotFound(NOT_FOUND)
-    role = await role_in(session, account, viewer_id)
-    if not policies.can_see_article(
-        status=article.status, account_active=account.status == "active", role=role
-    ):
-        raise NotFound(NOT_FOUND)
+    article, _account, role = await article_and_role(
+        session, viewer_id=viewer_id, article_id=article_id
+    )
     return article, role
 
 
@@ -56,7 +48,7 @@ async def read(
 ) -> ArticleView:
     """The article, counting the read (see the module's note)."""
     article, role = await visible(session, viewer_id=viewer_id, article_id=article_id)
-    if article.status == "published":
+    if article.status == "published" and article.moderation is None:
         await _count_read(session, clock, article, viewer_id)
     [view] = await article_views(
         session, [article], viewer_id=viewer_id, roles={article.account_id: role}
@@ -112,13 +104,16 @@ async def articles_of(
     cursor: str | None,
     limit: int,
 ) -> tuple[list[ArticleView], str | None]:
-    """`account_articles` for an account (and the viewer's role) already looked up."""
+    """`account_articles` for an account (and the viewer's role) already looked up. Those
+    moderation held or removed are listed for the owner and editors only (marked)."""
     position = decode_cursor(cursor, BeforeId)
     if drafts and not policies.can_edit(role):
         return [], None
     query = select(Article).where(
         Article.account_id == account.id, Article.status == ("draft" if drafts else "published")
     )
+    if not policies.can_edit(role):
+        query = query.where(Article.moderation.is_(None))
     if position is not None:
         query = query.where(Article.id < position.before)
     rows = list(await session.scalars(query.order_by(Article.id.desc()).limit(limit + 1)))
@@ -133,9 +128,9 @@ async def set_like(
     session: AsyncSession, *, clock: Clock, user: User, article_id: int, liked: bool
 ) -> ArticleView:
     """Like or unlike a published article; idempotent."""
-    require_active(user)
+    require_active(user, now=clock.now())
     article, role = await visible(session, viewer_id=user.id, article_id=article_id)
-    if article.status != "published":
+    if article.status != "published" or article.moderation is not None:
         raise NotFound(NOT_FOUND)
     delta = 0
     if liked:
@@ -171,24 +166,31 @@ async def set_like(
 
 async def may_see_any(session: AsyncSession, viewer_id: int, article_ids: Sequence[int]) -> bool:
     """The media "article" check: pictures of a published article of a live account are
-    public (signed-out viewers come as id 0); a draft's are for its account's editors."""
+    public (signed-out viewers come as id 0); those of a draft, or of what moderation held,
+    removed or closed, are for the account's owner and editors."""
     rows = (
         await session.execute(
-            select(Article.status, PublicAccount.owner_id, PublicAccount.id)
+            select(Article.status, Article.moderation, PublicAccount)
             .join(PublicAccount, PublicAccount.id == Article.account_id)
-            .where(Article.id.in_(list(article_ids)), PublicAccount.status == "active")
+            .where(
+                Article.id.in_(list(article_ids)),
+                Article.status != "removed",
+                PublicAccount.status == "active",
+            )
         )
     ).all()
-    if any(status == "published" for status, _, _ in rows):
+    if any(status == "published" and not mark and is_live(a) for status, mark, a in rows):
         return True
-    drafts = {account_id for status, owner, account_id in rows if status == "draft"}
-    if any(owner == viewer_id for status, owner, _ in rows if status == "draft"):
+    # The rest (drafts, and what moderation hides) are for the accounts' owners and editors.
+    accounts = {a.id: a for _, _, a in rows}
+    if any(a.owner_id == viewer_id for a in accounts.values()):
         return True
-    if not drafts or viewer_id <= 0:
+    if not accounts or viewer_id <= 0:
         return False
     editor = await session.scalar(
         select(PublicAccountEditor.user_id).where(
-            PublicAccountEditor.account_id.in_(drafts), PublicAccountEditor.user_id == viewer_id
+            PublicAccountEditor.account_id.in_(list(accounts)),
+            PublicAccountEditor.user_id == viewer_id,
         )
     )
     return editor is not None
@@ -197,8 +199,6 @@ async def may_see_any(session: AsyncSession, viewer_id: int, article_ids: Sequen
 async def avatar_public(session: AsyncSession, _viewer_id: int, account_ids: Sequence[int]) -> bool:
     """The media "public_account" check: a live account's avatar is public."""
     found = await session.scalar(
-        select(PublicAccount.id).where(
-            PublicAccount.id.in_(list(account_ids)), PublicAccount.status == "active"
-        )
+        select(PublicAccount.id).where(PublicAccount.id.in_(list(account_ids)), live())
     )
     return found is not None

@@ -31,7 +31,7 @@ from plaza.public_accounts.models import (
     SubscriberDay,
     Subscription,
 )
-from plaza.public_accounts.service.accounts import account_and_role, find
+from plaza.public_accounts.service.accounts import account_and_role, find, is_live, live
 from plaza.public_accounts.service.publishing import topic
 from plaza.public_accounts.service.views import ArticleView, article_views
 
@@ -71,10 +71,13 @@ async def set_subscribed(
     handle: str,
     subscribed: bool,
 ) -> PublicAccount:
-    """Subscribe or unsubscribe; idempotent."""
+    """Subscribe or unsubscribe; idempotent. Only to an account one may see; leaving one
+    moderation hides or closed is always possible."""
     if subscribed:
-        require_active(user)
-    account = await find(session, handle)
+        require_active(user, now=clock.now())
+        account, _role = await account_and_role(session, handle=handle, user_id=user.id)
+    else:
+        account = await find(session, handle)
     now = clock.now()
     changed = False
     if subscribed:
@@ -113,12 +116,13 @@ async def set_subscribed(
 async def my_subscriptions(
     session: AsyncSession, *, user_id: int, cursor: str | None, limit: int
 ) -> tuple[list[PublicAccount], str | None]:
-    """Accounts I follow, the most recently followed first."""
+    """Accounts I follow, the most recently followed first (those moderation hides or
+    closed are left out, and come back with a restore)."""
     position = decode_cursor(cursor, BeforeTimeAndId)
     query = (
         select(PublicAccount, Subscription.created_at)
         .join(Subscription, Subscription.account_id == PublicAccount.id)
-        .where(Subscription.user_id == user_id, PublicAccount.status == "active")
+        .where(Subscription.user_id == user_id, live())
     )
     if position is not None:
         query = query.where(
@@ -185,7 +189,10 @@ def _feed_ids(user_id: int, position: BeforeTimeAndId | None, wanted: int, diale
 async def feed(
     session: AsyncSession, *, user_id: int, cursor: str | None, limit: int
 ) -> tuple[list[ArticleView], str | None]:
-    """The newest published articles of the accounts I follow, newest first."""
+    """The newest published articles of the accounts I follow, newest first; not those
+    moderation hides (nor any of an account it holds or closed). They are dropped from the
+    page after the page is chosen, so the index-only walk stays as it is (a page may then be
+    shorter than `limit`; the cursor still continues after it)."""
     position = decode_cursor(cursor, BeforeTimeAndId)
     dialect = session.get_bind().dialect.name
     ids = list(await session.scalars(_feed_ids(user_id, position, limit + 1, dialect)))
@@ -197,7 +204,9 @@ async def feed(
         last = rows[-1]
         assert last.published_at is not None
         next_cursor = encode_cursor(BeforeTimeAndId(at=last.published_at, id=last.id))
-    return await article_views(session, rows, viewer_id=user_id), next_cursor
+    views = await article_views(session, rows, viewer_id=user_id)
+    shown = [v for v in views if v.article.moderation is None and is_live(v.account.account)]
+    return shown, next_cursor
 
 
 @dataclass(frozen=True)
@@ -215,6 +224,7 @@ class ArticleReads:
     published_at: datetime | None
     read_count: int
     like_count: int
+    moderation: str | None
 
 
 @dataclass(frozen=True)
@@ -249,12 +259,12 @@ async def stats(
         .where(Article.account_id == account.id, Article.status == "published")
         .order_by(Article.id.desc())
         .limit(max_articles)
-    )
+    )  # those moderation hides too, marked: this is for the account's own people
     return Stats(
         subscriber_count=account.subscriber_count,
         days=counts,
         articles=[
-            ArticleReads(a.id, a.title, a.published_at, a.read_count, a.like_count)
+            ArticleReads(a.id, a.title, a.published_at, a.read_count, a.like_count, a.moderation)
             for a in articles
         ],
     )

@@ -355,7 +355,16 @@
           } catch (_) {
             // The notice links to the article; the feed is right on the next visit.
           }
-        } else if (event.type === "public_accounts.reset") {
+        } else if (event.type === "article.held" || event.type === "article.removed") {
+          // Moderation took it from readers: it leaves the feed.
+          const item = $("pa-list").querySelector(`[data-id="${event.article_id}"]`);
+          if (item) item.remove();
+        } else if (event.type === "public_account.held" || event.type === "public_account.closed") {
+          // The account's articles leave the feed; its topic is over.
+          for (const item of [...$("pa-list").children]) {
+            if (item.dataset.account === event.account.handle) item.remove();
+          }
+        } else if (event.type === "public_accounts.reset" || event.type === "article.restored") {
           refreshFeed().catch(() => {});
         }
       },

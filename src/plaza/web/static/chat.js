@@ -79,6 +79,7 @@
   function snippet(m) {
     if (!m) return "an earlier message";
     if (m.recalled) return "(message recalled)";
+    if (m.removed) return REMOVED_TEXT;
     const pictures = (m.media || []).length;
     if (!m.text.trim() && pictures) return pictures > 1 ? `[${pictures} pictures]` : "[Picture]";
     if (!m.text.trim() && m.card) return articleLine(m.card);
@@ -184,7 +185,7 @@
         const pictures = (last.media || []).length;
         const shown = last.text || (pictures > 1 ? `[${pictures} pictures]` : pictures ? "[Picture]" : "")
           || (last.card ? articleLine(last.card) : "");
-        preview = last.recalled ? "(message recalled)" : who + ": " + shown;
+        preview = last.recalled ? "(message recalled)" : last.removed ? REMOVED_TEXT : who + ": " + shown;
       }
       link.append(el("div", "preview", preview));
       link.addEventListener("click", (event) => {
@@ -424,7 +425,7 @@
       const gone = el("span", "article-card gone");
       const text = el("span", "article-card-text");
       text.append(el("strong", "article-card-title", "Article not available"),
-        el("span", "article-card-excerpt", "It was removed by its account."));
+        el("span", "article-card-excerpt", "It was removed."));
       gone.append(text);
       return gone;
     }
@@ -444,9 +445,18 @@
     return link;
   }
 
+  // Moderation: others see a removed message as this marker in its place; its sender sees it
+  // whole, with one of these notes (a held one is theirs alone until it is reviewed).
+  const REMOVED_TEXT = "(message removed by a moderator)";
+  const MODERATION_NOTES = {
+    held: "Under review: only you can see this message for now.",
+    removed: "Removed by a moderator: only you can see it.",
+  };
+
   function messageNode(m, pending) {
     const mine = m.sender === me;
-    const node = el("div", "msg" + (mine ? " mine" : "") + (m.recalled ? " recalled" : ""));
+    const blank = m.recalled || m.removed;
+    const node = el("div", "msg" + (mine ? " mine" : "") + (blank ? " recalled" : ""));
     const c = state.conversations.get(m.conversation_id);
     const name = mine ? root.dataset.meName : m.sender_display_name;
     const avatar = el("div", "avatar", [...(name || "?")][0].toUpperCase());
@@ -461,8 +471,9 @@
     }
     body.append(who);
     const bubble = el("div", "bubble");
-    if (m.reply_to && !m.recalled) bubble.append(quoteNode(m.reply_to));
+    if (m.reply_to && !blank) bubble.append(quoteNode(m.reply_to));
     if (m.recalled) bubble.append("(message recalled)");
+    else if (m.removed) bubble.append(REMOVED_TEXT);
     else {
       const shown = pending ? pending.previews || [] : m.media || [];
       if (shown.length) bubble.append(picturesNode(shown, Boolean(pending)));
@@ -474,6 +485,9 @@
     const row = el("div", "bubble-row");
     row.append(bubble);
     body.append(row);
+    if (m.moderation && MODERATION_NOTES[m.moderation]) {
+      body.append(el("div", "moderation-note", MODERATION_NOTES[m.moderation]));
+    }
     if (pending) {
       node.classList.add("pending");
       node.dataset.clientId = m.client_id;
@@ -483,7 +497,7 @@
       node.dataset.id = m.id;
       node.dataset.seq = m.seq;
       node.dataset.time = String(created.getTime());
-      if (!m.recalled) {
+      if (!blank) {
         const actions = el("div", "actions");
         actions.append(button("Reply", "secondary", () => startReply(m)));
         if (mine && Date.now() - created.getTime() < RECALL_WINDOW_MS) {
@@ -977,6 +991,28 @@
     }
   }
 
+  // Moderation held, removed or restored a message (see plaza.chat.service.moderation_state).
+  function onModerated(event, c) {
+    const known = state.messages.get(event.message_id);
+    const shown = event.conversation_id === state.current;
+    const node = shown && box.querySelector(`.msg[data-id="${event.message_id}"]`);
+    let changed = null; // the message as this person now sees it; null: not at all
+    if (event.type === "message.restored") changed = event.message;
+    else if (known && known.sender === me) changed = { ...known, moderation: event.type.slice(8) };
+    else if (known && event.type === "message.removed") {
+      changed = { ...known, removed: true, text: "", media: [], card: null };
+    }
+    if (changed && shown) renderMessage(changed, { quiet: true });
+    else if (node) node.remove();
+    if (known && !changed) state.messages.delete(event.message_id);
+    refreshQuotes();
+    // The conversation's last message as this person sees it may have changed: ask again.
+    const last = c && c.last_message;
+    if (last && (last.id === event.message_id || (changed && changed.seq > last.seq))) {
+      loadConversations().catch(() => {});
+    }
+  }
+
   async function onEvent(event) {
     window.Plaza.onCommonEvent(event);
     bumpRev(event);
@@ -1032,6 +1068,10 @@
         }
         return;
       }
+      case "message.held":
+      case "message.removed":
+      case "message.restored":
+        return onModerated(event, c);
       case "conversation.reset":
         if (event.conversation_id === state.current) return openConversation(state.current);
         return;

@@ -88,6 +88,28 @@
     article.querySelector("[data-like]").replaceWith(fresh.querySelector("[data-like]"));
   }
 
+  // Moderation held, removed or restored a moment or one of its comments: draw the moment
+  // again as the viewer may see it now (gone for others; marked for its author).
+  async function redraw(id) {
+    const article = articleOf(id);
+    if (!article) return;
+    let fresh;
+    try {
+      fresh = (await fragment(`/moments/${id}/card`)).querySelector("article");
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) article.remove();
+      return;
+    }
+    if (fresh) article.replaceWith(fresh);
+  }
+
+  const MODERATED = /^(moment|comment)\.(held|removed|restored)$/;
+  const MODERATION_NEWS = {
+    held: "is under review: only you can see it for now.",
+    removed: "was removed by a moderator: only you can see it.",
+    restored: "was restored by a moderator.",
+  };
+
   async function prepend(id) {
     const content = await fragment(`/moments/${id}/card`);
     feed.prepend(content);
@@ -315,8 +337,17 @@
       rev = Number(event.moments[meId]) || 0;
       return;
     }
-    if (typeof event.rev === "number" && event.type.startsWith("moment")) rev = Math.max(rev || 0, event.rev);
-    if (event.type === "moment.liked") {
+    const moderated = MODERATED.exec(event.type);
+    if (typeof event.rev === "number" && (event.type.startsWith("moment") || moderated)) {
+      rev = Math.max(rev || 0, event.rev);
+    }
+    if (moderated) {
+      redraw(event.moment_id);
+      // A moment's change with a revision came on its author's own topic: tell them.
+      if (moderated[1] === "moment" && typeof event.rev === "number") {
+        announce(`Your moment ${MODERATION_NEWS[moderated[2]]}`);
+      }
+    } else if (event.type === "moment.liked") {
       refresh(event.moment_id);
       announce(`${event.user.display_name} liked your moment.`);
     } else if (event.type === "moment.commented") {

@@ -1,0 +1,71 @@
+"""Accounts' plug into moderation: a person ("user", what reports about someone name) and
+their display name ("profile", what screening of a name change names) are both reached by
+the person's id. Hiding either hides the display name: others see the username instead
+(plaza.accounts.service.profiles); the person's status (suspend, close) is set through
+`plaza.accounts.service.status`, not here.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from plaza.accounts.models import User
+from plaza.accounts.service import profiles
+from plaza.accounts.service.friends import is_blocked
+from plaza.moderation.setup import Moderation
+from plaza.moderation.surfaces import AfterCommit, ModerationState, Snapshot, Surface
+
+SURFACES = ("profile", "user")
+
+
+async def snapshot(surface: str, session: AsyncSession, user_id: int) -> Snapshot | None:
+    """The person's chosen name (what a moderator judges), even while it is hidden."""
+    user = await session.get(User, user_id)
+    if user is None:
+        return None
+    return Snapshot(
+        surface=surface,
+        ref_id=user.id,
+        author_id=user.id,
+        text=profiles.own_display_name(user),
+        title=user.username,
+        url=f"/u/{user.username}",
+        public=True,
+        context={
+            "username": user.username,
+            "status": user.status,
+            "joined_at": user.created_at.isoformat(),
+        },
+    )
+
+
+async def can_view(session: AsyncSession, viewer_id: int, user_id: int) -> bool:
+    """Anyone may see a person's profile, except across a block either way (blocks are
+    invisible, so such a report is a 404 like any unknown person)."""
+    if await session.get(User, user_id) is None:
+        return False
+    if viewer_id == user_id:
+        return True
+    return not (
+        await is_blocked(session, blocker_id=user_id, blocked_id=viewer_id)
+        or await is_blocked(session, blocker_id=viewer_id, blocked_id=user_id)
+    )
+
+
+async def set_state(
+    session: AsyncSession, user_id: int, state: ModerationState
+) -> AfterCommit | None:
+    """Hide or restore the display name. Nothing is announced live: a name is read afresh
+    wherever it is shown next."""
+    await profiles.set_state(session, user_id, state)
+    return None
+
+
+def install(moderation: Moderation) -> None:
+    """Accounts' moderation hook, called by create_app."""
+    for name in SURFACES:
+        moderation.surfaces.register(
+            Surface(name, partial(snapshot, name), can_view=can_view, set_state=set_state)
+        )
