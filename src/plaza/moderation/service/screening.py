@@ -17,7 +17,7 @@ citing the decision, audited), all in the caller's transaction. The surface stor
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 
@@ -65,6 +65,15 @@ async def screen(executor: Executor, *, moderation: Moderation, content: Content
             media_ids=content.media_ids,
             now=moderation.runtime.clock.now(),
         )
+    return await decide(executor, moderation=moderation, content=content, signals=signals)
+
+
+async def decide(
+    executor: Executor, *, moderation: Moderation, content: Content, signals: Sequence[Signal]
+) -> Verdict:
+    """What the detectors' `signals` about `content` lead to: the decision stored and acted
+    on in the caller's transaction (see the module docstring). The scan worker's verdict on
+    a picture comes here too (plaza.moderation.scans.verdict)."""
     if not signals:
         return ALLOW
     ruling = engine.rule(signals, moderation.catalogue, content.surface)
@@ -204,7 +213,7 @@ async def _store(
     executor: Executor,
     moderation: Moderation,
     content: Content,
-    signals: list[Signal],
+    signals: Sequence[Signal],
     ruling: engine.Ruling,
 ) -> int:
     row = await executor.execute(
