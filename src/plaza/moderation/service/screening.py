@@ -159,7 +159,7 @@ async def _session_for(executor: Executor) -> AsyncIterator[AsyncSession]:
     if isinstance(executor, AsyncSession):
         yield executor
         return
-    session = AsyncSession(bind=executor, join_transaction_mode="conservative_savepoint")
+    session = AsyncSession(bind=executor, join_transaction_mode="conditional_savepoint")
     try:
         yield session
     finally:
