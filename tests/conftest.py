@@ -1,7 +1,8 @@
 """Shared fixtures: a migrated database per test (SQLite and PostgreSQL), the app, clients.
 
-Each test gets its own database: a copy of a SQLite file or a PostgreSQL database created from a
-template that was migrated once per worker (Synapse's approach), dropped afterwards.
+Each test gets its own database: a copy of a SQLite file, or a PostgreSQL database created from
+a template that was migrated once per worker (Synapse's approach) and emptied after the test for
+the next one when nothing changed its schema (tests/pg_reuse.py), dropped otherwise.
 """
 
 from __future__ import annotations
@@ -22,10 +23,14 @@ from plaza.config import Settings
 from plaza.migrate import upgrade
 from plaza.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from tests import services
+from tests.pg_reuse import ReusedDatabase
 
 FAST_HASHING = {
+    # Still argon2id, at about 0.05 ms instead of 5 ms a hash: the suite hashes and verifies
+    # thousands of times (every app start, sign-up and log-in) and tests what is accepted, not
+    # how hard it was to compute (tests/processes.py, test_serve.py and test_cli_user.py too).
     "argon2_time_cost": 1,
-    "argon2_memory_kib": 8192,
+    "argon2_memory_kib": 64,
     "register_per_address": "1000/60",
     # Chat limits far above what unrelated tests send (tests/chat/test_limits.py sets its own).
     "chat_messages_per_person": "100000/10",
@@ -37,6 +42,13 @@ FAST_HASHING = {
     "moments_comments_per_person": "100000/3600",
     "moments_likes_per_person": "100000/3600",
 }
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first, in their order, then the others in theirs: xdist hands tests out in
+    this order, so a test of many seconds is never the one that keeps a worker busy after the
+    other has run out of tests."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 def _worker() -> str:
@@ -61,6 +73,14 @@ def pg_template() -> Iterator[str]:
     services.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+@pytest.fixture(scope="session")
+def pg_reused(pg_template: str) -> Iterator[ReusedDatabase]:
+    """This worker's copy of the template, emptied between the tests that use it."""
+    reused = ReusedDatabase(pg_template)
+    yield reused
+    reused.close()
+
+
 def _sqlite_settings(tmp_path: Path, template: Path) -> Settings:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
@@ -68,20 +88,29 @@ def _sqlite_settings(tmp_path: Path, template: Path) -> Settings:
     return Settings(data_dir=data_dir, **FAST_HASHING)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(params=BACKENDS)
 def backend(request) -> str:
     return request.param
+
+
+@contextlib.contextmanager
+def settings_for(backend: str, root: Path, request) -> Iterator[Settings]:
+    """Settings for a fresh, migrated database of `backend`, with the data dir under `root`."""
+    if backend == "sqlite":
+        yield _sqlite_settings(root, request.getfixturevalue("sqlite_template"))
+        return
+    with request.getfixturevalue("pg_reused").use() as url:
+        yield Settings(data_dir=root / "data", database_url=url, **FAST_HASHING)
 
 
 @pytest.fixture
 def settings(backend: str, tmp_path: Path, request) -> Iterator[Settings]:
     """Settings for a fresh, migrated database of the parametrized backend."""
-    if backend == "sqlite":
-        yield _sqlite_settings(tmp_path, request.getfixturevalue("sqlite_template"))
-        return
-    template = request.getfixturevalue("pg_template")
-    with services.pg_database("plaza_t", template=template) as url:
-        yield Settings(data_dir=tmp_path / "data", database_url=url, **FAST_HASHING)
+    with settings_for(backend, tmp_path, request) as settings:
+        yield settings
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ class ServerProcess:
         self.env = {
             **os.environ,
             "PLAZA_ARGON2_TIME_COST": "1",
-            "PLAZA_ARGON2_MEMORY_KIB": "8192",
+            "PLAZA_ARGON2_MEMORY_KIB": "64",
             "PLAZA_RATE_LIMIT_ENABLED": "false",
             **(env or {}),
         }

@@ -1752,6 +1752,7 @@ async def _cell(w: World, row: Row, actor: str) -> list[str]:
     return problems
 
 
+@pytest.mark.slow
 async def test_authorization_table(client, app, backend):
     """Every row x every actor on one scenario; see the module docstring."""
     w = await build_world(client, app)

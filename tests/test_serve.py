@@ -111,7 +111,7 @@ async def test_user_create_admin_then_log_in(tmp_path: Path) -> None:
         **os.environ,
         **SQLITE_ENV,
         "PLAZA_ARGON2_TIME_COST": "1",
-        "PLAZA_ARGON2_MEMORY_KIB": "8192",
+        "PLAZA_ARGON2_MEMORY_KIB": "64",
     }
     args = [*PLAZA, "user", "create", "admin_x", "--role", "admin", "--password-stdin"]
     created = await asyncio.to_thread(

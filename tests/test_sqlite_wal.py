@@ -54,6 +54,7 @@ async def _alice_and_group(app) -> tuple[httpx.AsyncClient, dict, int, int]:
     return client, alice, alice_id, conversation["id"]
 
 
+@pytest.mark.slow
 async def test_wal_stays_bounded_and_the_database_grows_over_50k_messages(sqlite_settings):
     settings = _manual(sqlite_settings)
     db = settings.sqlite_path()

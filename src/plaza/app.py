@@ -39,6 +39,7 @@ from plaza.live.hub import Hub
 from plaza.media import api as media_api
 from plaza.media import setup as media_setup
 from plaza.moderation import setup as moderation_setup
+from plaza.moderation import web as moderation_web
 from plaza.moderation.api import audit as moderation_audit_api
 from plaza.moderation.api import cases as moderation_cases_api
 from plaza.moderation.api import lists as moderation_lists_api
@@ -254,6 +255,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         chat_web.router,
         moments_web.router,
         public_accounts_web.router,
+        moderation_web.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

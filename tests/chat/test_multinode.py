@@ -32,18 +32,20 @@ class Cluster:
 
 
 @pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[Cluster]:
+def cluster(tmp_path: Path, pg_template: str) -> Iterator[Cluster]:
     require_postgres()
     services.require_redis_server()
     redis = RedisServer(tmp_path)
     try:
         redis.start()
-        with services.pg_database("plaza_nodes") as url:
+        # A copy of the migrated template: `plaza serve` migrating an empty PostgreSQL database
+        # is test_serve.py's subject, not these tests'.
+        with services.pg_database("plaza_nodes", template=pg_template) as url:
             env = {"PLAZA_DATABASE_URL": url, "PLAZA_REDIS_URL": redis.url}
             a = ServerProcess(tmp_path / "node-a", env=env)
             b = ServerProcess(tmp_path / "node-b", env=env)
             try:
-                a.start()  # migrates the empty database
+                a.start()
                 b.start()
                 yield Cluster(redis, a, b)
             finally:

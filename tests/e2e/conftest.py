@@ -1,10 +1,12 @@
 """Browser tests: Debian's Chromium driven by Playwright (sync API) against a real `plaza serve`.
 
-One server for the session and one browser per test: Playwright's sync API keeps an event loop
-running while it is started, which would break the asyncio tests that the same xdist worker runs
-next, so it is stopped after every test. Each person gets a browser context of their own
-(cookies are per context), and every test makes up fresh usernames, so tests never share a
-person. The browser is Debian's /usr/bin/chromium; Playwright never downloads one.
+One server for the session and one browser for each run of consecutive browser tests (they are
+collected together, so each xdist worker runs them back to back): starting Playwright and
+Chromium costs about a second of CPU. Playwright's sync API keeps an event loop running while it
+is started, which would break the asyncio tests that the same worker runs next, so it is stopped
+after the last browser test before any other test. Each person gets a browser context of their
+own (cookies and storage are per context), and every test makes up fresh usernames, so tests
+never share a person. The browser is Debian's /usr/bin/chromium; Playwright never downloads one.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
 from tests.processes import ServerProcess
 
@@ -59,21 +61,58 @@ def server(tmp_path_factory) -> Iterator[ServerProcess]:
         process.stop()
 
 
+class _Chromium:
+    """Playwright and one Chromium, started by the first browser test of a run and kept until
+    the next test is not one (see pytest_runtest_teardown below)."""
+
+    def __init__(self) -> None:
+        self.playwright: Playwright | None = None
+        self.browser: Browser | None = None
+
+    def get(self) -> Browser:
+        if self.browser is None or not self.browser.is_connected():
+            self.stop()
+            self.playwright = sync_playwright().start()
+            self.browser = self.playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            )
+        return self.browser
+
+    def stop(self) -> None:
+        if self.browser is not None:
+            self.browser.close()
+            self.browser = None
+        if self.playwright is not None:
+            self.playwright.stop()
+            self.playwright = None
+
+
+_chromium = _Chromium()
+
+
 @pytest.fixture
-def browser() -> Iterator[Browser]:
+def browser() -> Browser:
     if not CHROMIUM.exists():
         reason = f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)"
         if os.environ.get("CI") == "true":
             pytest.fail(reason)
         pytest.skip(reason)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    return _chromium.get()
+
+
+def _uses_browser(item: pytest.Item | None) -> bool:
+    return item is not None and "browser" in getattr(item, "fixturenames", ())
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """After the test's own fixtures (its browser contexts) are closed: stop Playwright unless
+    the next test uses the browser too."""
+    try:
+        return (yield)
+    finally:
+        if not _uses_browser(nextitem):
+            _chromium.stop()
 
 
 DESKTOP = {"width": 1280, "height": 800}

@@ -131,6 +131,7 @@ def test_an_api_401_returns_to_sign_in(new_page, server):
 def test_unsent_message_survives_a_reload(new_page, server):
     ann, _bob, token_a, chat = ann_and_bob_in_a_chat(server)
     page = new_page()
+    page.clock.install()  # real time flows; the retry timer's 10 s are skipped below
     page.route_web_socket(re.compile(r".*/api/v1/stream$"), lambda ws: None)  # never ready
     posts = re.compile(rf".*/api/v1/conversations/{chat}/messages$")
     page.route(posts, lambda route: route.abort())  # and POST cannot reach the server
@@ -151,6 +152,7 @@ def test_unsent_message_survives_a_reload(new_page, server):
     page.unroute(posts)
     # Retried by itself (every 10 s while the stream is not ready), by POST, same client_id.
     delivered = page.locator("#messages .msg[data-id]").filter(has_text="kept across a reload")
-    expect(delivered).to_have_count(1, timeout=20_000)
+    page.clock.fast_forward(10_000)
+    expect(delivered).to_have_count(1)
     stored = messages_of(server, token_a, chat)
     assert [m["client_id"] for m in stored] == [client_id]

@@ -87,6 +87,19 @@ async def test_publishing_over_the_daily_limit_is_a_429_that_says_when_and_keeps
     assert again.status_code == 200
 
 
+async def test_a_removed_article_still_counts_against_the_daily_limit(client, clock, settings):
+    settings.articles_per_account_per_day = 1
+    h = await people(client, "ann")
+    await create_account(client, h["ann"], "busy")
+    first = await publish(client, h["ann"], "busy", "one")
+    removed = await client.delete(f"{API}/articles/{first['id']}", headers=h["ann"])
+    assert removed.status_code == 204
+    second = await draft(client, h["ann"], "busy", "two")
+    refused = await client.post(f"{API}/articles/{second['id']}/publish", headers=h["ann"])
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) == 24 * 3600
+
+
 async def test_sizes_are_settings_and_a_too_large_publish_keeps_the_draft(client, settings):
     h = await people(client, "ann")
     await create_account(client, h["ann"], "sized")

@@ -76,6 +76,16 @@ class Article(Base):
             postgresql_where=text("status = 'published'"),
             sqlite_where=text("status = 'published'"),
         ),
+        # Every article ever published, removed ones too (they still count): the daily
+        # publishing limit counts an account's first publications of the last 24 hours from
+        # it instead of reading the whole table.
+        Index(
+            "ix_articles_account_first_published",
+            "account_id",
+            "published_at",
+            postgresql_where=text("published_at IS NOT NULL"),
+            sqlite_where=text("published_at IS NOT NULL"),
+        ),
         {"sqlite_autoincrement": True},
     )
 

@@ -19,6 +19,7 @@ TEMPLATE_DIRS = [
     PACKAGE / "chat" / "templates",
     PACKAGE / "moments" / "templates",
     PACKAGE / "public_accounts" / "templates",
+    PACKAGE / "moderation" / "templates",
 ]
 
 

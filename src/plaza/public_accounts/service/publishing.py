@@ -63,6 +63,8 @@ async def _check_daily_limit(
     session: AsyncSession, *, clock: Clock, account_id: int, per_day: int
 ) -> None:
     now = clock.now()
+    # A removed article still counts (publishing and removing must not make room), so this
+    # reads ix_articles_account_first_published, not the feed's index of published ones.
     count, oldest = (
         await session.execute(
             select(func.count(), func.min(Article.published_at)).where(

@@ -503,6 +503,7 @@
         if (mine && Date.now() - created.getTime() < RECALL_WINDOW_MS) {
           actions.append(button("Recall", "secondary", () => recall(m.id)));
         }
+        if (!mine) actions.append(reportButton(m, name));
         row.append(actions);
         // On a touch screen the buttons show after a tap on the bubble.
         bubble.addEventListener("click", (event) => {
@@ -513,6 +514,18 @@
     }
     node.append(body);
     return node;
+  }
+
+  // Opens the report dialog (report.js) for a message someone else sent.
+  function reportButton(m, name) {
+    const b = el("button", "secondary", "Report");
+    b.type = "button";
+    b.dataset.report = "message";
+    b.dataset.reportId = m.id;
+    b.dataset.reportLabel = `Message from ${name}: “${snippet(m)}”`;
+    b.setAttribute("aria-label", `Report message from ${name}`);
+    b.setAttribute("aria-haspopup", "dialog");
+    return b;
   }
 
   // A message's pictures: thumbnails that open the full picture; while sending, the local
