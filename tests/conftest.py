@@ -8,6 +8,7 @@ the next one when nothing changed its schema (tests/pg_reuse.py), dropped otherw
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
@@ -42,6 +43,16 @@ FAST_HASHING = {
     "moments_comments_per_person": "100000/3600",
     "moments_likes_per_person": "100000/3600",
 }
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Python's garbage collector, at its default thresholds (700, 10, 10), took a sixth of the
+    test processes' CPU: every test builds an app of its own, and each full collection walks
+    the hundreds of thousands of objects that live through the run. Collecting less often
+    frees the same garbage (measured on tests/chat/test_api.py, tests/moments/
+    test_interactions.py and tests/public_accounts/test_articles.py: 4.7 s of collections
+    become 1.0 s)."""
+    gc.set_threshold(50_000, 50, 50)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
