@@ -19,6 +19,7 @@ from plaza.accounts.models import User
 from plaza.accounts.service.friends import incoming_count
 from plaza.accounts.service.sessions import SignedIn, authenticate, hash_token, session_owner
 from plaza.errors import Unauthorized
+from plaza.moderation.setup import Moderation, moderation_of
 from plaza.runtime import Runtime
 from plaza.web.addresses import client_address as _client_address
 from plaza.web.csrf import SESSION_COOKIE, check_csrf_header
@@ -32,6 +33,14 @@ async def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def get_moderation(request: Request) -> Moderation:
+    """Moderation's per-app state, for the routes whose writes are screened."""
+    return moderation_of(request.app)
+
+
+ModerationDep = Annotated[Moderation, Depends(get_moderation)]
 
 
 async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:

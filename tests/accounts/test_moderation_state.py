@@ -6,6 +6,7 @@ then, never chat. Time is a FakeClock moved by the test."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import httpx
@@ -196,3 +197,38 @@ async def test_a_publishing_restriction_refuses_posts_but_not_chat(app, client, 
     clock.advance(timedelta(hours=2).total_seconds())
     assert (await client.post(f"{API}/moments", json={"text": "x"}, headers=ann)).status_code == 201
     assert (await client.get(f"{API}/me", headers=ann)).json()["restricted_until"] is None
+
+
+@pytest.fixture
+def settings(settings):
+    return moderated.screening_settings(settings)
+
+
+async def test_screening_a_name_at_sign_up_and_at_a_change(app, client, people):  # noqa: F811
+    await moderated.list_terms(app)
+    browser, ann = await people("ann", f"Ann {moderated.HELD_TERM}")  # through the web form
+    bob = await register(client, "bob", "Bob")
+    seen = await client.get(f"{API}/users/ann", headers=bob)
+    assert seen.json()["display_name"] == "ann"
+    me = (await client.get(f"{API}/me", headers=ann)).json()
+    assert (me["display_name"], me["moderation"]) == (f"Ann {moderated.HELD_TERM}", "held")
+    signed_up = await client.post(
+        f"{API}/accounts",
+        json={"username": "cat", "password": "correct horse battery", "display_name": "methx"},
+    )
+    assert signed_up.json()["display_name"] == "methx"  # the person's own view
+    assert (await client.get(f"{API}/users/cat", headers=bob)).json()["display_name"] == "cat"
+
+    renamed = await client.patch(
+        f"{API}/me", json={"display_name": f"Bob {moderated.REMOVED_TERM}"}, headers=bob
+    )
+    assert renamed.json()["moderation"] == "removed"
+    assert (await client.get(f"{API}/users/bob", headers=ann)).json()["display_name"] == "bob"
+    form = await browser.get("/me")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token is not None
+    fixed = await browser.post(
+        "/me", data={"csrf_token": token.group(1), "action": "profile", "display_name": "Ann"}
+    )
+    assert fixed.status_code == 200 and 'id="name-moderation"' not in fixed.text
+    assert (await client.get(f"{API}/users/ann", headers=bob)).json()["display_name"] == "Ann"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 
 from tests import moderated
@@ -214,4 +215,53 @@ async def test_open_screens_hear_each_change_and_a_resume_replays_it(server):
     mine = await _next_of(bob, "message.removed")
     assert mine["rev"] == start + 5
     await away.close()
+    await bob.close()
+
+
+@pytest.fixture
+def settings(settings):
+    """Screening holds a sender's third message in a minute as a flood (spam), so a test
+    can make one held without sending sixty."""
+    return moderated.screening_settings(settings, spam_sends_per_window=3)
+
+
+async def test_screening_holds_a_flood_for_its_sender_alone(server, clock):
+    app, port, client = server
+    heads, cid = await _group(client)
+    clock.advance(61)  # signing up (screened names) is out of the spam window
+    cat = await Stream(port, _token(heads["cat"])).open()
+    bob = await Stream(port, _token(heads["bob"])).open()
+    start = cat.ready["conversations"][str(cid)]
+    first = await send(client, heads["bob"], cid, "one", "b1")
+    second = await send(client, heads["bob"], cid, "two", "b2")
+    assert first["moderation"] is None and second["moderation"] is None
+    # The third, over the stream, and ann's message sent at the same moment.
+    assert bob.ws is not None
+    frame = {"type": "send", "conversation_id": cid, "client_id": "b3", "text": "three"}
+    await bob.ws.send(orjson.dumps(frame).decode())
+    by_ann = await send(client, heads["ann"], cid, "hello", "a1")
+    assert by_ann["moderation"] is None
+    sent = await _next_of(bob, "sent")
+    held = sent["message"]
+    assert (held["text"], held["moderation"], held["removed"]) == ("three", "held", False)
+
+    # Everyone else: only the others' messages; the held one's revision is passed over,
+    # and nothing more is said of it.
+    seen = [await _next_of(cat, "message.new") for _ in range(3)]
+    assert [e["message"]["text"] for e in seen] == ["one", "two", "hello"]
+    assert [e["rev"] - start for e in seen] == [n for n in range(1, 5) if n != held["seq"]]
+    for name in ("ann", "cat"):
+        texts = [m["text"] for m in await _history(client, heads[name], cid)]
+        assert texts == ["one", "two", "hello"]
+        conversation = await _conversation(client, heads[name], cid)
+        if name == "cat":
+            assert conversation["unread"] == 3
+    mine = {m["text"]: m["moderation"] for m in await _history(client, heads["bob"], cid)}
+    assert mine == {"one": None, "two": None, "three": "held", "hello": None}
+    # A moderator's restore shows it to everyone, in its place.
+    await moderated.set_state(app, "message", held["id"], None)
+    restored = await _next_of(cat, "message.restored")
+    assert restored["message"]["text"] == "three" and restored["seq"] == held["seq"]
+    assert restored["rev"] == start + 5  # the next revision: the hold took none
+    await cat.close()
     await bob.close()

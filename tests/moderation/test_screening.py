@@ -24,7 +24,9 @@ from tests.helpers import befriend, register
 @pytest.fixture
 async def world(settings: Settings, clock: FakeClock) -> AsyncIterator[dict[str, Any]]:
     # Look at the lists on every write (the default is at most once a second).
-    settings = settings.model_copy(update={"moderation_lists_check_seconds": 0})
+    settings = settings.model_copy(
+        update={"moderation_lists_check_seconds": 0, "spam_sends_per_window": 60}
+    )
     async with running_app(settings, clock) as app:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://plaza.test") as client:

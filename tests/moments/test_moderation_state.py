@@ -5,6 +5,7 @@ and the friends whose screens show it hear of each change; a restore brings it b
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -189,3 +190,50 @@ async def test_the_author_and_the_friends_hear_of_it_and_a_reconnect_replays_it(
     }
     await ann.close()
     await bob.close()
+
+
+@pytest.fixture
+def settings(settings):
+    return moderated.screening_settings(settings)
+
+
+def _rev(page: httpx.Response) -> int:
+    """Where the person's moments topic stands, as their page tells its stream."""
+    found = re.search(r'data-rev="(\d+)"', page.text)
+    assert found is not None
+    return int(found.group(1))
+
+
+async def test_screening_hides_what_a_listed_term_catches(app, client, people):  # noqa: F811
+    world = await _world(client, people)
+    heads, browsers, moment_id = world["heads"], world["browsers"], world["moment"]["id"]
+    await moderated.list_terms(app)
+    held = await post(client, heads["ann"], f"see you, {moderated.HELD_TERM}")
+    assert held["moderation"] == "held"
+    unseen = await client.get(f"{API}/moments/unseen", headers=heads["bob"])
+    assert unseen.json()["count"] == 1  # the first moment only
+    for name in ("bob", "cat"):
+        timeline = await client.get(f"{API}/moments/timeline", headers=heads[name])
+        assert [m["id"] for m in timeline.json()["items"]] == [moment_id]
+        assert moderated.HELD_TERM not in (await browsers[name].get("/moments")).text
+    mine = await client.get(f"{API}/moments/{held['id']}", headers=heads["ann"])
+    assert mine.json()["moderation"] == "held"
+
+    rev = _rev(await browsers["ann"].get("/moments"))
+    url = f"{API}/moments/{moment_id}/comments"
+    comment = await client.post(
+        url, json={"text": f"{moderated.REMOVED_TERM} cheap"}, headers=heads["bob"]
+    )
+    assert comment.status_code == 201 and comment.json()["moderation"] == "removed"
+    # ann is not told of it (her topic did not move) and does not see it.
+    assert _rev(await browsers["ann"].get("/moments")) == rev
+    for name in ("ann", "cat"):
+        seen = await client.get(f"{API}/moments/{moment_id}", headers=heads[name])
+        assert seen.json()["comments"] == []
+    own = await client.get(f"{API}/moments/{moment_id}", headers=heads["bob"])
+    assert [c["moderation"] for c in own.json()["comments"]] == ["removed"]
+
+    # A moderator's restore brings it to everyone who may see it.
+    await moderated.set_state(app, "comment", comment.json()["id"], None)
+    seen = await client.get(f"{API}/moments/{moment_id}", headers=heads["ann"])
+    assert [c["text"] for c in seen.json()["comments"]] == [f"{moderated.REMOVED_TERM} cheap"]

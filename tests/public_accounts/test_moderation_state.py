@@ -276,3 +276,65 @@ async def test_subscribers_hear_of_it_and_a_closed_accounts_topic_ends(server):
     assert set(again.ready["public_accounts"]) == {str(account["id"]), str(other["id"])}
     await again.close()
     await cat.close()
+
+
+@pytest.fixture
+def settings(settings):
+    return moderated.screening_settings(settings)
+
+
+async def test_screening_holds_or_removes_what_a_listed_term_catches(app, client, people):  # noqa: F811
+    world = await _world(client, people)
+    heads, browsers = world["heads"], world["browsers"]
+    await moderated.list_terms(app)
+
+    bad = await client.post(
+        f"{API}/public-accounts",
+        json={"handle": "bad_one", "name": f"Bad {moderated.HELD_TERM}"},
+        headers=heads["ann"],
+    )
+    assert bad.status_code == 201 and bad.json()["moderation"] == "held"
+    assert "bad_one" not in (await client.get(f"{API}/public-accounts")).text
+    assert (await browsers["cat"].get("/a/bad_one")).status_code == 404
+    changed = await client.patch(
+        f"{API}/public-accounts/{HANDLE}",
+        json={"description": f"we {moderated.HELD_TERM}"},
+        headers=heads["bob"],
+    )
+    assert changed.json()["moderation"] == "held"
+    await moderated.set_state(app, "public_account", world["account"]["id"], None)
+
+    removed = await draft(client, heads["ann"], HANDLE, "Offer", body=moderated.REMOVED_TERM)
+    published = await client.post(f"{API}/articles/{removed['id']}/publish", headers=heads["bob"])
+    assert published.status_code == 200 and published.json()["moderation"] == "removed"
+    page = await browsers["cat"].get(f"/a/{HANDLE}/{removed['id']}")
+    assert page.status_code == 410 and "Offer" not in page.text
+    feed = await client.get(f"{API}/feed", headers=heads["cat"])
+    assert [a["title"] for a in feed.json()["items"]] == ["Good news", "Bad news"]
+    assert (await browsers["bob"].get(f"/a/{HANDLE}/{removed['id']}")).status_code == 200
+
+    # An edit that brings a term in is held; taking it out again does not lift the hold:
+    # only a moderator does.
+    good = next(a for a in feed.json()["items"] if a["title"] == "Good news")
+    url = f"{API}/articles/{good['id']}"
+    edited = await client.patch(url, json={"body": moderated.HELD_TERM}, headers=heads["ann"])
+    assert edited.json()["moderation"] == "held"
+    again = await client.patch(url, json={"body": "fine"}, headers=heads["ann"])
+    assert again.json()["moderation"] == "held"
+    assert (await client.get(url, headers=heads["cat"])).status_code == 404
+    await moderated.set_state(app, "article", good["id"], None)
+    assert (await client.get(url, headers=heads["cat"])).json()["revision"] == 3
+
+
+async def test_subscribers_hear_nothing_of_an_article_screening_held(server):
+    app, port, client = server
+    heads = await helpers.people(client, "ann", "cat")
+    await create_account(client, heads["ann"], HANDLE, "The Herald")
+    await subscribe(client, heads["cat"], HANDLE)
+    cat = await ArticleStream(port, heads["cat"]).open()
+    await moderated.list_terms(app)
+    await publish(client, heads["ann"], HANDLE, "Quiet", body=moderated.HELD_TERM)
+    await publish(client, heads["ann"], HANDLE, "Heard")
+    heard = await cat.next("article.published")
+    assert (heard["article"]["title"], heard["rev"]) == ("Heard", 2)
+    await cat.close()

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 
 from plaza.accounts.limits import guarded_login, limit_friend_requests, limit_registration
+from plaza.accounts.moderation import name_screener
 from plaza.accounts.schemas import (
     AccountOut,
     BlockIn,
@@ -28,10 +29,12 @@ from plaza.accounts.schemas import (
     UserOut,
 )
 from plaza.accounts.service import friends, labels, sessions, users
+from plaza.accounts.service.profiles import own_display_name
 from plaza.deps import (
     CurrentSignIn,
     CurrentUser,
     DbSession,
+    ModerationDep,
     PageLimit,
     RuntimeDep,
     client_address,
@@ -44,7 +47,13 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 
 @router.post("/accounts", status_code=201, response_model=AccountOut, responses=errors(409, 429))
-async def register(body: Registration, request: Request, session: DbSession, runtime: RuntimeDep):
+async def register(
+    body: Registration,
+    request: Request,
+    session: DbSession,
+    runtime: RuntimeDep,
+    moderation: ModerationDep,
+):
     """Create an account, signed in at once: the answer carries a session (`session.token`),
     so a new person needs no separate `POST /sessions`. Usernames are unique regardless of
     case."""
@@ -60,11 +69,12 @@ async def register(body: Registration, request: Request, session: DbSession, run
         display_name=body.display_name,
         user_agent=request.headers.get("user-agent", ""),
         address=client_address(request),
+        screen_name=name_screener(moderation),
     )
     return AccountOut(
         id=user.id,
         username=user.username,
-        display_name=user.display_name,
+        display_name=own_display_name(user),
         session=NewSession(token=token, expires_at=row.expires_at),
     )
 
@@ -163,10 +173,17 @@ async def me(user: CurrentUser, runtime: RuntimeDep):
 
 @router.patch("/me", response_model=MeOut)
 async def update_me(
-    body: ProfileUpdate, user: CurrentUser, session: DbSession, runtime: RuntimeDep
+    body: ProfileUpdate,
+    user: CurrentUser,
+    session: DbSession,
+    runtime: RuntimeDep,
+    moderation: ModerationDep,
 ):
-    """Change my display name."""
-    user = await users.update_profile(session, user=user, display_name=body.display_name)
+    """Change my display name. It is screened: one held for review or removed shows as my
+    username to others (`moderation` says so)."""
+    user = await users.update_profile(
+        session, user=user, display_name=body.display_name, screen_name=name_screener(moderation)
+    )
     return MeOut.mine(user, runtime.clock.now())
 
 

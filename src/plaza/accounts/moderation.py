@@ -7,6 +7,7 @@ the person's id. Hiding either hides the display name: others see the username i
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,8 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from plaza.accounts.models import User
 from plaza.accounts.service import profiles
 from plaza.accounts.service.friends import is_blocked
+from plaza.accounts.service.profiles import ScreenName
+from plaza.moderation.service.screening import screen
 from plaza.moderation.setup import Moderation
 from plaza.moderation.surfaces import AfterCommit, ModerationState, Snapshot, Surface
+from plaza.moderation.verdicts import Content
 
 SURFACES = ("profile", "user")
 
@@ -61,6 +65,29 @@ async def set_state(
     wherever it is shown next."""
     await profiles.set_state(session, user_id, state)
     return None
+
+
+def name_screener(moderation: Moderation) -> ScreenName:
+    """Screening of display names (a sign-up, a change): the name is given first, so what
+    moderation records and acts on is the new name; a held or removed one then shows as the
+    username to everyone else."""
+
+    async def screen_name(
+        session: AsyncSession, user: User, name: str
+    ) -> Callable[[], Awaitable[None]]:
+        profiles.show_display_name(user, name, None)
+        await session.flush()
+        verdict = await screen(
+            session,
+            moderation=moderation,
+            content=Content(
+                surface="profile", ref_id=user.id, author_id=user.id, text=name, public=True
+            ),
+        )
+        profiles.show_display_name(user, name, verdict.state)
+        return verdict.announce
+
+    return screen_name
 
 
 def install(moderation: Moderation) -> None:

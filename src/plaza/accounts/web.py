@@ -14,11 +14,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.accounts.limits import guarded_login, limit_friend_requests, limit_registration
 from plaza.accounts.models import User
+from plaza.accounts.moderation import name_screener
 from plaza.accounts.schemas import MeOut, ProfileOut
 from plaza.accounts.service import friends, sessions, users
 from plaza.accounts.service.friends import are_friends, is_blocked
 from plaza.accounts.service.sessions import SignedIn
-from plaza.deps import DbSession, RuntimeDep, WebSignIn, WebUser, client_address
+from plaza.deps import (
+    DbSession,
+    ModerationDep,
+    RuntimeDep,
+    WebSignIn,
+    WebUser,
+    client_address,
+)
 from plaza.errors import NotFound, PlazaError
 from plaza.runtime import Runtime
 from plaza.web.csrf import SESSION_COOKIE
@@ -62,7 +70,9 @@ async def signup_page(request: Request, user: WebUser):
 
 
 @router.post("/signup")
-async def signup(request: Request, session: DbSession, runtime: RuntimeDep):
+async def signup(
+    request: Request, session: DbSession, runtime: RuntimeDep, moderation: ModerationDep
+):
     form = await form_data(request)
     try:
         await limit_registration(runtime, request)
@@ -76,6 +86,7 @@ async def signup(request: Request, session: DbSession, runtime: RuntimeDep):
             display_name=form.get("display_name", ""),
             user_agent=request.headers.get("user-agent", ""),
             address=client_address(request),
+            screen_name=name_screener(moderation),
         )
     except PlazaError as exc:
         form.pop("password", None)
@@ -162,7 +173,11 @@ async def my_profile(
 
 @router.post("/me")
 async def update_my_profile(
-    request: Request, signed_in: WebSignIn, session: DbSession, runtime: RuntimeDep
+    request: Request,
+    signed_in: WebSignIn,
+    session: DbSession,
+    runtime: RuntimeDep,
+    moderation: ModerationDep,
 ):
     """The forms of my profile page: display name, password, sessions."""
     if signed_in is None:
@@ -196,7 +211,10 @@ async def update_my_profile(
             notice = "That session is signed out."
         else:
             await users.update_profile(
-                session, user=signed_in.user, display_name=form.get("display_name", "")
+                session,
+                user=signed_in.user,
+                display_name=form.get("display_name", ""),
+                screen_name=name_screener(moderation),
             )
             notice = "Saved."
     except PlazaError as exc:

@@ -42,7 +42,9 @@ async def can_view(session: AsyncSession, viewer_id: int, message_id: int) -> bo
 
 
 def install(moderation: Moderation, runtime: Runtime) -> None:
-    """Chat's moderation hook, called by create_app."""
+    """Chat's moderation hook, called by create_app: registers the surface, and has the send
+    batcher screen every message it stores (HTTP and stream sends alike)."""
+    runtime.chat_sends.moderation = moderation
 
     async def set_state(
         session: AsyncSession, message_id: int, state: ModerationState

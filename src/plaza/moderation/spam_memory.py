@@ -16,26 +16,39 @@ from datetime import datetime
 from plaza.moderation.detectors.spam import DuplicateIndex
 
 
+class _Window:
+    """One author's amounts in the window, oldest first, and their running sum."""
+
+    __slots__ = ("entries", "total")
+
+    def __init__(self) -> None:
+        self.entries: deque[tuple[float, int]] = deque()
+        self.total = 0
+
+
 class WindowCounter:
     """A sum per author over a sliding window (sends, strangers written to), for at most
-    `max_authors` recent authors."""
+    `max_authors` recent authors. The sum is kept as entries come and go, so an add costs
+    the same however much the author sent (a flood must not make each send dearer)."""
 
     def __init__(self, *, window_seconds: float, max_authors: int = 50_000) -> None:
         self.window_seconds = window_seconds
         self._max_authors = max_authors
-        self._counts: OrderedDict[int, deque[tuple[float, int]]] = OrderedDict()
+        self._counts: OrderedDict[int, _Window] = OrderedDict()
 
     def add(self, author_id: int, at: float, amount: int = 1) -> int:
         """Add `amount` at `at` (seconds); the author's sum over the window, this included."""
-        counts = self._counts.pop(author_id, None) or deque()
+        window = self._counts.pop(author_id, None) or _Window()
         if amount:
-            counts.append((at, amount))
-        while counts and counts[0][0] <= at - self.window_seconds:
-            counts.popleft()
-        self._counts[author_id] = counts
+            window.entries.append((at, amount))
+            window.total += amount
+        while window.entries and window.entries[0][0] <= at - self.window_seconds:
+            _, gone = window.entries.popleft()
+            window.total -= gone
+        self._counts[author_id] = window
         if len(self._counts) > self._max_authors:
             self._counts.popitem(last=False)
-        return sum(n for _, n in counts)
+        return window.total
 
 
 class AccountAges:

@@ -7,7 +7,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from plaza.deps import CurrentUser, CurrentUserId, DbSession, PageLimit, RuntimeDep
+from plaza.deps import (
+    CurrentUser,
+    CurrentUserId,
+    DbSession,
+    ModerationDep,
+    PageLimit,
+    RuntimeDep,
+)
 from plaza.moments.limits import MomentLimits
 from plaza.moments.live import nudges_of
 from plaza.moments.schemas import (
@@ -41,6 +48,7 @@ async def post_moment(
     session: DbSession,
     runtime: RuntimeDep,
     limits: Limits,
+    moderation: ModerationDep,
 ) -> MomentOut:
     """Share text and up to PLAZA_MEDIA_MAX_PER_ITEM pictures (ids from `POST /media`) with
     friends. `visibility` names friends (422 `not_a_friend` for anyone who is not one) and
@@ -62,6 +70,7 @@ async def post_moment(
         limits=posting.PostLimits(
             max_chars=settings.moments_text_max_chars, max_media=settings.media_max_per_item
         ),
+        moderation=moderation,
     )
     nudges_of(request.app).after_post(view.moment.id)
     return MomentOut.of(view)
@@ -182,6 +191,7 @@ async def comment(
     session: DbSession,
     runtime: RuntimeDep,
     limits: Limits,
+    moderation: ModerationDep,
 ) -> CommentOut:
     """Comment, or answer a comment I can see (`reply_to`; 422 `unknown_comment` otherwise).
     The author and the person answered hear of it on the stream (`moment.commented`)."""
@@ -196,6 +206,7 @@ async def comment(
         reply_to=body.reply_to,
         max_chars=runtime.settings.moments_comment_max_chars,
         stranger_preview=runtime.settings.moments_stranger_preview,
+        moderation=moderation,
     )
     return CommentOut.of(view)
 

@@ -16,7 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from plaza.accounts.schemas import PersonOut
 from plaza.accounts.service.users import users_by_id
 from plaza.config import Settings
-from plaza.deps import CurrentUser, CurrentUserId, DbSession, OptionalSignIn, PageLimit, RuntimeDep
+from plaza.deps import (
+    CurrentUser,
+    CurrentUserId,
+    DbSession,
+    ModerationDep,
+    OptionalSignIn,
+    PageLimit,
+    RuntimeDep,
+)
 from plaza.errors import TooLarge
 from plaza.pagination import Page
 from plaza.public_accounts import render
@@ -94,6 +102,7 @@ async def create_account(
     session: DbSession,
     runtime: RuntimeDep,
     limits: Limits,
+    moderation: ModerationDep,
 ) -> PublicAccountOut:
     """Create a public account that I own. The handle is unique regardless of case and of
     look-alike characters: 409 `handle_taken`, or `handle_confusable` naming the handle it
@@ -113,6 +122,7 @@ async def create_account(
         ),
         max_per_person=settings.public_accounts_per_person,
         max_description=settings.public_account_description_max_chars,
+        moderation=moderation,
     )
     return await _account_out(session, account, user.id)
 
@@ -159,6 +169,7 @@ async def update_account(
     session: DbSession,
     runtime: RuntimeDep,
     limits: Limits,
+    moderation: ModerationDep,
 ) -> PublicAccountOut:
     """The owner or an editor changes the name, description or avatar (403 for others)."""
     await limits.check_write(user.id)
@@ -172,6 +183,7 @@ async def update_account(
         avatar_media_id=body.avatar_media_id,
         clear_avatar=body.clear_avatar,
         max_description=runtime.settings.public_account_description_max_chars,
+        moderation=moderation,
     )
     return await _account_out(session, account, user.id)
 
@@ -410,6 +422,7 @@ async def edit_article(
     session: DbSession,
     runtime: RuntimeDep,
     limits: Limits,
+    moderation: ModerationDep,
 ) -> ArticleOut:
     """Change a draft; a published article gets a new revision (all are kept; see
     `GET /articles/{id}/revisions`). Owner and editors only (403 for a published article of
@@ -425,6 +438,7 @@ async def edit_article(
         cover_media_id=body.cover_media_id,
         clear_cover=body.clear_cover,
         limits=_article_limits(runtime.settings),
+        moderation=moderation,
     )
     return await _article_out(session, article, user.id, role)
 
@@ -439,7 +453,12 @@ async def remove_article(article_id: PathId, user: CurrentUser, session: DbSessi
 
 @router.post("/articles/{article_id}/publish", response_model=ArticleOut, responses=errors(429))
 async def publish_article(
-    article_id: PathId, user: CurrentUser, session: DbSession, runtime: RuntimeDep, limits: Limits
+    article_id: PathId,
+    user: CurrentUser,
+    session: DbSession,
+    runtime: RuntimeDep,
+    limits: Limits,
+    moderation: ModerationDep,
 ) -> ArticleOut:
     """Publish a draft: it joins subscribers' feeds and online subscribers hear
     `article.published` on the account's topic. At most PLAZA_ARTICLES_PER_ACCOUNT_PER_DAY in
@@ -454,6 +473,7 @@ async def publish_article(
         article_id=article_id,
         limits=_article_limits(runtime.settings),
         per_day=runtime.settings.articles_per_account_per_day,
+        moderation=moderation,
     )
     return await _article_out(session, article, user.id, role)
 

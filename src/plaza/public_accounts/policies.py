@@ -53,3 +53,18 @@ def can_see_article(
 def can_publish(*, moderation: str | None) -> bool:
     """A public account moderation closed publishes nothing more, and changes nothing."""
     return moderation != "closed"
+
+
+# How far moderation hides something: an edit never lessens it (a moderator's review does).
+_REACH = {None: 0, "held": 1, "removed": 2, "closed": 2}
+
+
+def account_state(state: str | None) -> str | None:
+    """Moderation's state as an account stores it: removing an account is closing it."""
+    return "closed" if state in ("removed", "closed") else state
+
+
+def after_edit(current: str | None, screened: str | None) -> str | None:
+    """The state of an article or account after an edit screened as `screened`: what a
+    moderator held or removed stays so until they decide, whatever the new text says."""
+    return screened if _REACH[screened] > _REACH[current] else current

@@ -9,9 +9,16 @@ themself still sees their chosen name, marked (`own_display_name`, GET /me).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.accounts.models import User
+
+# Gives a person a display name under screening, in the caller's transaction, and returns
+# what to announce once it commits. Moderation's is plaza.accounts.moderation.name_screener:
+# handed in by the routes, since moderation imports this domain and not the other way.
+ScreenName = Callable[[AsyncSession, User, str], Awaitable[Callable[[], Awaitable[None]]]]
 
 
 def own_display_name(user: User) -> str:

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from plaza.accounts import policies
 from plaza.accounts.models import Session, User
 from plaza.accounts.passwords import Passwords
+from plaza.accounts.service.profiles import ScreenName
 from plaza.accounts.service.users import find_user, register
 from plaza.bus import Bus
 from plaza.clock import Clock
@@ -88,9 +89,11 @@ async def sign_up(
     display_name: str,
     user_agent: str = "",
     address: str = "",
+    screen_name: ScreenName | None = None,
 ) -> tuple[User, str, Session]:
     """Register and sign in at once: one password hash (a separate log-in would hash the
-    password a second time). Returns the person, the session's token and the session."""
+    password a second time). Returns the person, the session's token and the session. The
+    display name is screened with `screen_name` (users.register)."""
     user = await register(
         session,
         passwords=passwords,
@@ -98,6 +101,7 @@ async def sign_up(
         username=username,
         password=password,
         display_name=display_name,
+        screen_name=screen_name,
     )
     token, row = await open_session(
         session, clock=clock, ttl_days=ttl_days, user=user, user_agent=user_agent, address=address

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from plaza.accounts import policies
 from plaza.accounts.models import ROLES, User
 from plaza.accounts.passwords import Passwords
-from plaza.accounts.service.profiles import show_display_name
+from plaza.accounts.service.profiles import ScreenName, show_display_name
 from plaza.clock import Clock
 from plaza.errors import Conflict, Invalid, NotFound
 
@@ -36,7 +36,10 @@ async def register(
     password: str,
     display_name: str,
     role: str = "member",
+    screen_name: ScreenName | None = None,
 ) -> User:
+    """A new person. With `screen_name` (every sign-up; not the operator's `plaza user
+    create` or the demo) their display name is screened before it is committed."""
     username = check_registration(username, password, display_name)
     if role not in ROLES:
         raise Invalid(f"role must be one of {', '.join(ROLES)}", field="role")
@@ -50,11 +53,17 @@ async def register(
         created_at=clock.now(),
     )
     session.add(user)
+    announce = None
     try:
+        await session.flush()
+        if screen_name is not None:
+            announce = await screen_name(session, user, user.display_name)
         await session.commit()
     except IntegrityError:
         await session.rollback()
         raise Conflict(f"username {username!r} is taken", code="username_taken") from None
+    if announce is not None:
+        await announce()
     return user
 
 
@@ -124,12 +133,20 @@ async def search(
     return rows[:limit], next_after
 
 
-async def update_profile(session: AsyncSession, *, user: User, display_name: str) -> User:
-    """A new display name: a new item for moderation, so whatever hid the previous one
-    does not hide it (profiles.show_display_name)."""
+async def update_profile(
+    session: AsyncSession, *, user: User, display_name: str, screen_name: ScreenName | None = None
+) -> User:
+    """A new display name: a new item for moderation, screened (with `screen_name`) before it
+    is committed; whatever hid the previous one does not hide it."""
     problem = policies.display_name_problem(display_name)
     if problem:
         raise Invalid(problem, field="display_name")
-    show_display_name(user, policies.clean_display_name(display_name), None)
+    name = policies.clean_display_name(display_name)
+    if screen_name is None:
+        show_display_name(user, name, None)
+        await session.commit()
+        return user
+    announce = await screen_name(session, user, name)
     await session.commit()
+    await announce()
     return user

@@ -19,6 +19,7 @@ from plaza.chat.limits import ChatLimits
 from plaza.chat.service.sending import Draft, Outcome, send_many
 from plaza.clock import Clock
 from plaza.errors import Unavailable, database_unavailable
+from plaza.moderation.setup import Moderation
 
 
 @dataclass
@@ -56,6 +57,8 @@ class SendBatcher:
         self._max_chars = max_chars
         self._max_media = max_media
         self._max_batch = max_batch
+        # Screening (plaza.moderation), set by chat's moderation hook once the app has it.
+        self.moderation: Moderation | None = None
         self._waiting: list[_Waiting] = []
         self._worker: asyncio.Task | None = None
         self._contended = True
@@ -91,6 +94,7 @@ class SendBatcher:
                         max_chars=self._max_chars,
                         max_media=self._max_media,
                         limits=self.limits,
+                        moderation=self.moderation,
                     )
             except Exception as exc:  # a database failure: every sender of the batch hears it
                 # Unreachable (down, restarting, locked): each sender gets its own 503 to retry

@@ -12,7 +12,9 @@ anyone but its sender, so its changes go to them alone.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -34,13 +36,35 @@ TYPES = frozenset(EVENT_TYPES.values())
 CONTEXT_MESSAGES = 5  # messages before it that a moderator sees with a message
 
 
+# The messages this task is storing and screening now (screening.screen_stored): nobody but
+# their sender has heard of them, and the sender's own announcement carries the state.
+_being_stored: ContextVar[frozenset[int]] = ContextVar("being_stored", default=frozenset())
+
+
+@contextmanager
+def storing(message_ids: Iterable[int]) -> Iterator[None]:
+    """While screening the messages a batch stores: moderation acting on one of them only
+    sets its state (no revision, nothing to retract from anyone), so a flood that screening
+    holds costs the conversation nothing more than the flood."""
+    token = _being_stored.set(frozenset(message_ids))
+    try:
+        yield
+    finally:
+        _being_stored.reset(token)
+
+
 async def set_state(
     session: AsyncSession, *, bus: Bus, now: datetime, message_id: int, state: str | None
 ) -> Callable[[], Awaitable[None]] | None:
     """Set the message's moderation state in the caller's transaction; returns the
-    announcement to make after commit (None when nothing changed)."""
+    announcement to make after commit (None when nothing changed, or nothing is owed to
+    anyone: a message being stored)."""
     message = await session.get(Message, message_id)
     if message is None or message.moderation == state:
+        return None
+    if message.id in _being_stored.get():
+        message.moderation = state
+        await session.flush()
         return None
     _, rev = await events.bump(session, message.conversation_id, now=now, quiet=True)
     message.moderation = state

@@ -33,6 +33,7 @@ from plaza.chat.limits import ChatLimits
 from plaza.chat.models import Message
 from plaza.chat.service import events, statements
 from plaza.chat.service.events import NewMessage
+from plaza.chat.service.screening import screen_stored
 from plaza.clock import Clock
 from plaza.errors import (
     Forbidden,
@@ -44,6 +45,8 @@ from plaza.errors import (
 )
 from plaza.media import service as media
 from plaza.media.service import MediaRef
+from plaza.moderation.setup import Moderation
+from plaza.moderation.verdicts import Verdict
 from plaza.public_accounts.service import cards
 from plaza.validation import check_id, check_text
 
@@ -205,11 +208,14 @@ async def send_many(
     max_chars: int,
     max_media: int,
     limits: ChatLimits | None = None,
+    moderation: Moderation | None = None,
 ) -> list[Outcome]:
     """Store the drafts that pass their checks in one transaction; one outcome per draft.
 
     With `limits`, the batch's sends are counted against the rate limits in one limiter call
-    (one Redis round trip), and those over a limit are refused with `RateLimited`."""
+    (one Redis round trip), and those over a limit are refused with `RateLimited`. With
+    `moderation`, each message is screened in the transaction that stores it
+    (`screening.screen_stored`)."""
     outcomes = [Outcome() for _ in drafts]
     if any(draft.token_hash is not None for draft in drafts):
         await _identify(session, clock=clock, drafts=drafts, outcomes=outcomes)
@@ -239,6 +245,7 @@ async def send_many(
             indexes=pending,
             outcomes=outcomes,
             max_media=max_media,
+            moderation=moderation,
         )
     return outcomes
 
@@ -252,17 +259,19 @@ async def _send_checked(
     indexes: list[int],
     outcomes: list[Outcome],
     max_media: int,
+    moderation: Moderation | None,
 ) -> None:
     """One transaction for the drafts at `indexes`; on a database error, roll back and split
     the batch until the failing draft is alone, so the others are stored regardless."""
     try:
-        stored = await _transaction(
+        stored, verdicts = await _transaction(
             session,
             clock=clock,
             drafts=drafts,
             indexes=indexes,
             outcomes=outcomes,
             max_media=max_media,
+            moderation=moderation,
         )
     except Exception as exc:
         await session.rollback()
@@ -281,6 +290,7 @@ async def _send_checked(
                     indexes=half,
                     outcomes=outcomes,
                     max_media=max_media,
+                    moderation=moderation,
                 )
             return
         [index] = indexes
@@ -296,6 +306,8 @@ async def _send_checked(
         outcomes[index] = Outcome(
             message=await _announce(bus, message, drafts[index], rev), created=True
         )
+    for verdict in verdicts:  # what screening's enforcement announces, after the messages
+        await verdict.announce()
 
 
 async def _transaction(
@@ -306,9 +318,11 @@ async def _transaction(
     indexes: list[int],
     outcomes: list[Outcome],
     max_media: int,
-) -> list[tuple[int, NewMessage, int]]:
-    """Check against the database, number and store the drafts at `indexes`, commit; a
-    draft refused by its checks gets its error in `outcomes` and the others go on."""
+    moderation: Moderation | None,
+) -> tuple[list[tuple[int, NewMessage, int]], list[Verdict]]:
+    """Check against the database, number and store the drafts at `indexes`, screen them,
+    commit; a draft refused by its checks gets its error in `outcomes` and the others go on.
+    Returns the stored messages and the verdicts that have work for after the commit."""
     connection = await session.connection()
     now = clock.now()
     accepted: dict[int, list[int]] = defaultdict(list)  # conversation -> draft indexes
@@ -322,12 +336,15 @@ async def _transaction(
             accepted[draft.conversation_id].append(index)
     if not accepted:
         await session.rollback()
-        return []
+        return [], []
     stored: list[tuple[int, NewMessage, int]] = []  # (draft index, message, rev)
     for conversation_id, group in accepted.items():
         stored += await _store(connection, conversation_id, [drafts[i] for i in group], group, now)
+    verdicts: list[Verdict] = []
+    if moderation is not None:
+        stored, verdicts = await screen_stored(connection, moderation, drafts, stored)
     await session.commit()
-    return stored
+    return stored, verdicts
 
 
 async def _store(
@@ -358,7 +375,7 @@ async def _store(
             "created_at": now,
             "recalled_at": None,
             "withheld": draft.withheld,
-            "moderation": draft.moderation,
+            "moderation": None,  # screened once stored (`screening.screen_stored`)
         }
         for n, draft in enumerate(drafts)
     ]
@@ -448,6 +465,7 @@ async def send(
     media_ids: Sequence[int] = (),
     max_media: int = 0,
     limits: ChatLimits | None = None,
+    moderation: Moderation | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Store one message and announce it; returns (message JSON, created).
 
@@ -463,6 +481,7 @@ async def send(
         max_chars=max_chars,
         max_media=max_media,
         limits=limits,
+        moderation=moderation,
     )
     if outcome.error is not None:
         raise outcome.error

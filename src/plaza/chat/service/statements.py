@@ -114,6 +114,13 @@ INSERT_MESSAGES = messages.insert().returning(messages.c.id, sort_by_parameter_o
 
 INSERT_EVENT = conversation_events.insert()
 
+# Screening's verdict on messages just stored (rare: only when a detector said something).
+SET_MODERATION = (
+    messages.update()
+    .where(messages.c.id == bindparam("message_id"))
+    .values(moderation=bindparam("state"))
+)
+
 MARK_SENDER_READ = (
     members.update()
     .where(members.c.conversation_id == bindparam("cid"), members.c.user_id == bindparam("uid"))

@@ -15,6 +15,9 @@ from plaza.accounts.service.users import users_by_id
 from plaza.bus import Bus
 from plaza.clock import Clock
 from plaza.errors import Forbidden, Invalid, NotFound
+from plaza.moderation.service.screening import screen
+from plaza.moderation.setup import Moderation
+from plaza.moderation.verdicts import ALLOW, Content
 from plaza.moments import policies
 from plaza.moments.models import Moment, MomentComment, MomentLike
 from plaza.moments.policies import MomentFacts, ViewerFacts
@@ -120,9 +123,11 @@ async def add_comment(
     reply_to: int | None,
     max_chars: int,
     stranger_preview: int = 0,
+    moderation: Moderation | None = None,
 ) -> CommentView:
     """Comment on a moment, or answer a comment the commenter can see (422 otherwise). The
-    author and the person answered hear of it live, if they may see it themselves."""
+    author and the person answered hear of it live, if they may see it themselves: not of a
+    comment screening (`moderation`, in the same transaction) held or removed."""
     require_can_publish(user, now=clock.now())
     text = text.strip()
     if not text:
@@ -155,6 +160,16 @@ async def add_comment(
     )
     session.add(comment)
     await session.flush()
+    verdict = ALLOW
+    if moderation is not None:
+        verdict = await screen(
+            session,
+            moderation=moderation,
+            content=Content(
+                surface="comment", ref_id=comment.id, author_id=user.id, text=text, public=True
+            ),
+        )
+        comment.moderation = verdict.state
     people = await users_by_id(session, {user.id, moment.author_id} | _ids(answered))
     notices: list[events.Notice] = []
     for recipient_id in dict.fromkeys([moment.author_id, *_ids(answered)]):
@@ -182,6 +197,7 @@ async def add_comment(
         )
     await session.commit()
     await events.publish(bus, notices)
+    await verdict.announce()
     return comment_view(user.id, comment, moment.author_id, people)
 
 

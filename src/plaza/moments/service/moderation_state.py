@@ -4,9 +4,10 @@ Moderation holds, removes and restores moments and comments through the callback
 registered (plaza.moments.moderation); `set_state` writes the `moderation` column in the
 caller's transaction and returns what to announce after commit:
 
-- to the author (and, for a comment, the moment's author, who heard of it), on their own
-  moments topic with its next revision, a stored notice like a like's (`moment.held`,
-  `moment.removed`, `moment.restored`, and `comment.*` the same), so a reconnect replays it;
+- to the author (and, for a comment, whoever was told of it: the moment's author, the person
+  it answers), on their own moments topic with its next revision, a stored notice like a
+  like's (`moment.held`, `moment.removed`, `moment.restored`, and `comment.*` the same), so a
+  reconnect replays it;
 - to every friend who may see the moment, on their personal topic, the same event without a
   revision: a page that shows the moment draws it again (or drops it).
 
@@ -19,11 +20,12 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.bus import Bus
 from plaza.live.envelope import pack, user_topic
-from plaza.moments.models import Moment, MomentComment
+from plaza.moments.models import Moment, MomentComment, MomentNotice
 from plaza.moments.service import events, reading
 
 # The event type of each state, which is also the kind of its stored notice.
@@ -112,6 +114,13 @@ async def set_comment_state(
     assert moment is not None  # comments go with their moment (ON DELETE CASCADE)
     comment.moderation = state
     await session.flush()
+    # Its writer, and whoever was told of it (moment.commented): never someone who did not
+    # know of it (one screening held at once was announced to nobody).
+    heard = await session.scalars(
+        select(MomentNotice.user_id).where(
+            MomentNotice.comment_id == comment.id, MomentNotice.kind == "commented"
+        )
+    )
     return await _announce(
         session,
         bus=bus,
@@ -119,7 +128,7 @@ async def set_comment_state(
         kind=f"comment.{STATES[state]}",
         moment=moment,
         comment_id=comment.id,
-        told=[comment.author_id, moment.author_id],
+        told=[comment.author_id, *heard],
     )
 
 

@@ -14,6 +14,9 @@ from plaza.accounts.service.sessions import require_can_publish
 from plaza.clock import Clock
 from plaza.errors import Forbidden, Invalid, NotFound
 from plaza.media.service import attach, detach
+from plaza.moderation.service.screening import screen
+from plaza.moderation.setup import Moderation
+from plaza.moderation.verdicts import ALLOW, Content
 from plaza.moments.models import MODES, Moment, MomentAudienceLabel, MomentAudienceUser
 from plaza.moments.service.facts import viewer_facts
 from plaza.moments.service.reading import NOT_FOUND, visible_moment
@@ -58,11 +61,19 @@ def _check_shape(draft: Draft, limits: PostLimits) -> str:
 
 
 async def create(
-    session: AsyncSession, *, clock: Clock, author: User, draft: Draft, limits: PostLimits
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    author: User,
+    draft: Draft,
+    limits: PostLimits,
+    moderation: Moderation | None = None,
 ) -> MomentView:
     """Post a moment. The people named must be the author's friends and the labels the
     author's own (422 naming the first that is not); pictures must be the author's uploads.
-    Everything is stored in one transaction, or nothing."""
+    Everything is stored in one transaction, or nothing. With `moderation` (every request;
+    not the demo's or a benchmark's own content) it is screened in that transaction, and
+    one held or removed is its author's alone from the start."""
     require_can_publish(author, now=clock.now())
     text = _check_shape(draft, limits)
     people = await friends_named(
@@ -95,7 +106,23 @@ async def create(
         ref_id=moment.id,
         limit=limits.max_media,
     )
+    verdict = ALLOW
+    if moderation is not None:
+        verdict = await screen(
+            session,
+            moderation=moderation,
+            content=Content(
+                surface=SURFACE,
+                ref_id=moment.id,
+                author_id=author.id,
+                text=text,
+                media_ids=draft.media_ids,
+                public=draft.mode != "private",
+            ),
+        )
+        moment.moderation = verdict.state
     await session.commit()
+    await verdict.announce()
     viewer = await viewer_facts(session, author.id)
     [view] = await render(session, viewer, [moment])
     return view

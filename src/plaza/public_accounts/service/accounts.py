@@ -15,10 +15,13 @@ from plaza.accounts.service.users import get_user
 from plaza.clock import Clock
 from plaza.errors import Conflict, Forbidden, Invalid, NotFound
 from plaza.media.service import attach, detach, record_uses
+from plaza.moderation.setup import Moderation
+from plaza.moderation.verdicts import ALLOW
 from plaza.pagination import BeforeId, decode_cursor, encode_cursor
 from plaza.public_accounts import handles, policies
 from plaza.public_accounts.models import PublicAccount, PublicAccountEditor, Subscription
 from plaza.public_accounts.policies import Role
+from plaza.public_accounts.service.screening import screen_account
 
 NOT_FOUND = "no such public account"
 AVATAR_SURFACE = "public_account"
@@ -71,7 +74,9 @@ async def create(
     profile: Profile,
     max_per_person: int,
     max_description: int,
+    moderation: Moderation | None = None,
 ) -> PublicAccount:
+    """A new account, screened (with `moderation`) in the transaction that creates it."""
     require_active(owner, now=clock.now())
     handle = handles.normalize_handle(profile.handle)
     problem = handles.handle_problem(handle)
@@ -111,7 +116,11 @@ async def create(
         raise
     if profile.avatar_media_id is not None:
         await _set_avatar(session, account, owner.id, profile.avatar_media_id)
+    verdict = ALLOW
+    if moderation is not None:
+        verdict = await screen_account(session, moderation, account=account, editor_id=owner.id)
     await session.commit()
+    await verdict.announce()
     return account
 
 
@@ -145,8 +154,10 @@ async def update(
     avatar_media_id: int | None,
     clear_avatar: bool,
     max_description: int,
+    moderation: Moderation | None = None,
 ) -> PublicAccount:
-    """Owner or editors change the name, description or avatar (the handle stays)."""
+    """Owner or editors change the name, description or avatar (the handle stays); a new
+    name or description is screened (with `moderation`) before it is committed."""
     require_active(user, now=clock.now())
     account, role = await account_and_role(session, handle=handle, user_id=user.id)
     if not policies.can_edit(role):
@@ -159,7 +170,11 @@ async def update(
         account.description = _clean_description(description, max_description)
     if clear_avatar or avatar_media_id is not None:
         await _set_avatar(session, account, user.id, None if clear_avatar else avatar_media_id)
+    verdict = ALLOW
+    if moderation is not None and (name is not None or description is not None):
+        verdict = await screen_account(session, moderation, account=account, editor_id=user.id)
     await session.commit()
+    await verdict.announce()
     return account
 
 

@@ -18,10 +18,13 @@ from plaza.accounts.service.sessions import require_active, require_can_publish
 from plaza.clock import Clock
 from plaza.errors import Forbidden, Invalid, NotFound, TooLarge
 from plaza.media.service import check_owned, detach, record_uses, refs_for
+from plaza.moderation.setup import Moderation
+from plaza.moderation.verdicts import ALLOW
 from plaza.public_accounts import policies, render
 from plaza.public_accounts.models import Article, ArticleRevision, PublicAccount
 from plaza.public_accounts.policies import Role
 from plaza.public_accounts.service.accounts import account_and_role, require_open, role_in
+from plaza.public_accounts.service.screening import screen_article
 from plaza.public_accounts.service.views import ARTICLE_SURFACE
 
 NOT_FOUND = "no such article"
@@ -194,8 +197,10 @@ async def edit(
     cover_media_id: int | None,
     clear_cover: bool,
     limits: ArticleLimits,
+    moderation: Moderation | None = None,
 ) -> tuple[Article, Role]:
-    """Change a draft in place; a published article gets a new revision (all are kept)."""
+    """Change a draft in place; a published article gets a new revision (all are kept),
+    screened (with `moderation`) before it is committed."""
     require_active(user, now=clock.now())
     article, account, role = await editable(session, user_id=user.id, article_id=article_id)
     require_open(account)
@@ -219,9 +224,15 @@ async def edit(
     article.title, article.body, article.html = content.title, content.body, content.html
     article.cover_media_id = content.cover_media_id
     article.updated_at = clock.now()
+    verdict = ALLOW
     if article.status == "published":
         session.add(add_revision(article, user.id, clock))
+        if moderation is not None:
+            verdict = await screen_article(
+                session, moderation, article=article, editor_id=user.id, pictures=pictures
+            )
     await session.commit()
+    await verdict.announce()
     return article, role
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.bus import Bus
 from plaza.live.envelope import pack
+from plaza.public_accounts import policies
 from plaza.public_accounts.models import Article, PublicAccount
 from plaza.public_accounts.service.accounts import is_live
 from plaza.public_accounts.service.publishing import topic
@@ -29,13 +30,6 @@ ARTICLE_EVENTS: dict[str | None, str] = {
     "held": "article.held",
     "removed": "article.removed",
     None: "article.restored",
-}
-# Moderation's states for an account as stored: removing an account is closing it.
-ACCOUNT_STATES: dict[str | None, str | None] = {
-    "held": "held",
-    "removed": "closed",
-    "closed": "closed",
-    None: None,
 }
 
 
@@ -70,7 +64,7 @@ async def set_account_state(
     session: AsyncSession, *, bus: Bus, account_id: int, state: str | None
 ) -> Announcement | None:
     account = await session.get(PublicAccount, account_id)
-    stored = ACCOUNT_STATES[state]
+    stored = policies.account_state(state)
     if account is None or account.moderation == stored:
         return None
     was_live = is_live(account)

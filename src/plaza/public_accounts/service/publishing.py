@@ -23,6 +23,8 @@ from plaza.bus import Bus
 from plaza.clock import Clock
 from plaza.errors import Invalid, RateLimited
 from plaza.live.envelope import pack
+from plaza.moderation.setup import Moderation
+from plaza.moderation.verdicts import ALLOW
 from plaza.public_accounts.models import Article, PublicAccount
 from plaza.public_accounts.policies import Role
 from plaza.public_accounts.service.accounts import is_live, require_open
@@ -34,6 +36,7 @@ from plaza.public_accounts.service.articles import (
     editable,
     record_pictures,
 )
+from plaza.public_accounts.service.screening import screen_article
 from plaza.public_accounts.service.views import article_url
 
 PREFIX = "public_account:"
@@ -92,7 +95,10 @@ async def publish(
     article_id: int,
     limits: ArticleLimits,
     per_day: int,
+    moderation: Moderation | None = None,
 ) -> tuple[Article, Role]:
+    """Publish a draft, screened (with `moderation`) in the same transaction: one held or
+    removed is announced to nobody and read by the account's people alone."""
     require_can_publish(user, now=clock.now())
     article, account, role = await editable(session, user_id=user.id, article_id=article_id)
     require_open(account)
@@ -126,10 +132,20 @@ async def publish(
     article.updated_at = now
     article.seq = seq
     session.add(add_revision(article, user.id, clock))
+    verdict = ALLOW
+    if moderation is not None:
+        verdict = await screen_article(
+            session, moderation, article=article, editor_id=user.id, pictures=pictures
+        )
     event = published_event(article, account)
     await session.commit()
-    # Subscribers of an account moderation holds hear nothing: its articles are not theirs
-    # to see (and its topic's replay no longer serves them).
+    # Subscribers hear nothing of an article screening held or removed (their connections
+    # only move past its revision, as the replay skips it), nor of an account moderation
+    # holds (its articles are not theirs to see, its topic's replay refuses them).
     if bus is not None and is_live(account):
-        await bus.publish(topic(account.id), pack(event, rev=seq))
+        hidden = article.moderation is not None
+        await bus.publish(
+            topic(account.id), pack(event, rev=seq, visible_to=[] if hidden else None)
+        )
+    await verdict.announce()
     return article, role
