@@ -20,11 +20,23 @@ from tests.moderation.scan_pictures import picture, png
 PATIENCE_SECONDS = 120.0
 
 
+async def list_picture_as(
+    client: httpx.AsyncClient, moderator: dict[str, str], seed: int, policy_id: str = "violence"
+) -> None:
+    """A moderator lists picture `seed`'s PDQ hash (it acts at once on every node)."""
+    answer = await client.post(
+        "/api/v1/moderation/hashes",
+        json={"policy_id": policy_id, "clause": 1, "hash": pdq_hashes(png(picture(seed))).hash_hex},
+        headers=moderator,
+    )
+    assert answer.status_code == 201, answer.text
+
+
 async def list_picture(
     sessions: async_sessionmaker[AsyncSession], seed: int, *, policy_id: str = "violence"
 ) -> None:
-    """Put picture `seed`'s PDQ hash on the operators' list, as `plaza moderation hashes
-    import` does."""
+    """Put picture `seed`'s PDQ hash on the operators' list before a server starts, as
+    `plaza moderation hashes import` does."""
     async with sessions() as session:
         session.add(
             ModerationHash(

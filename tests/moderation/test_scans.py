@@ -5,14 +5,16 @@ cannot be read is given up on the record, and a hold opens a case for moderators
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from plaza.media import service as media_service
 from plaza.moderation.catalogue import SHIPPED
 from tests.conftest import running_app
 from tests.helpers import befriend, register
+from tests.moderation.helpers import case_of, staff
 from tests.moderation.scan_pictures import picture, png, reuploaded
-from tests.moderation.scans import list_picture, settled, upload
+from tests.moderation.scans import list_picture_as, settled, upload
 from tests.moments.helpers import API, post, timeline_texts
 
 # Each app starts its scanning processes, which load PDQ and NudeNet: seconds per test.
@@ -20,10 +22,10 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-async def world(client):
+async def world(app, client):
     ann, bob = await register(client, "ann"), await register(client, "bob")
     await befriend(client, ann, bob, "bob")
-    return {"ann": ann, "bob": bob}
+    return {"ann": ann, "bob": bob, "mod": await staff(app, client, "mod")}
 
 
 def _sessions(app):
@@ -31,7 +33,7 @@ def _sessions(app):
 
 
 async def test_a_listed_picture_brought_back_resized_takes_the_moment_down(app, client, world):
-    await list_picture(_sessions(app), seed=1)
+    await list_picture_as(client, world["mod"], seed=1)
     listed = await upload(client, world["ann"], reuploaded(picture(1)))
     moment = await post(client, world["ann"], "look at this", media_ids=[listed])
     decisions = await settled(_sessions(app), "moment", moment["id"])
@@ -43,7 +45,7 @@ async def test_a_listed_picture_brought_back_resized_takes_the_moment_down(app, 
 
 
 async def test_an_unlisted_picture_is_let_be(app, client, world):
-    await list_picture(_sessions(app), seed=1)
+    await list_picture_as(client, world["mod"], seed=1)
     other = await upload(client, world["ann"], png(picture(2)))
     moment = await post(client, world["ann"], "holiday", media_ids=[other])
     assert await settled(_sessions(app), "moment", moment["id"]) == []  # nothing to record
@@ -51,7 +53,7 @@ async def test_an_unlisted_picture_is_let_be(app, client, world):
 
 
 async def test_a_private_message_with_a_listed_picture_is_caught(app, client, world):
-    await list_picture(_sessions(app), seed=3, policy_id="csam")
+    await list_picture_as(client, world["mod"], seed=3, policy_id="csam")
     conversation = await client.post(
         f"{API}/conversations", json={"kind": "direct", "members": ["bob"]}, headers=world["ann"]
     )
@@ -91,10 +93,6 @@ async def test_a_picture_that_cannot_be_read_is_given_up_on_the_record(app, clie
 
 async def test_a_hold_puts_the_moment_before_moderators(settings, clock, tmp_path):
     """An operator whose catalogue holds listed pictures for review instead of removing."""
-    import httpx
-
-    from tests.moderation.helpers import case_of, staff
-
     catalogue = tmp_path / "policies.toml"
     catalogue.write_text(
         SHIPPED.read_text().replace(
@@ -108,7 +106,7 @@ async def test_a_hold_puts_the_moment_before_moderators(settings, clock, tmp_pat
             ann, bob = await register(client, "ann"), await register(client, "bob")
             await befriend(client, ann, bob, "bob")
             moderator = await staff(app, client, "mod")
-            await list_picture(_sessions(app), seed=5)
+            await list_picture_as(client, moderator, seed=5)
             listed = await upload(client, ann, reuploaded(picture(5)))
             moment = await post(client, ann, "held back", media_ids=[listed])
             decisions = await settled(_sessions(app), "moment", moment["id"])
