@@ -45,6 +45,7 @@ from plaza.moderation.api import cases as moderation_cases_api
 from plaza.moderation.api import lists as moderation_lists_api
 from plaza.moderation.api import policies as moderation_policies_api
 from plaza.moderation.api import reports as moderation_reports_api
+from plaza.moderation.scans import runner as moderation_scans
 from plaza.moments import api as moments_api
 from plaza.moments import live as moments_live
 from plaza.moments import moderation as moments_moderation
@@ -148,9 +149,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             )
             app.state.sqlite_checkpointer = checkpointer
             checkpointer.start()
+        # Picture scans: a process pool here, and/or the job queue (PLAZA_MODERATION_SCAN_*).
+        scans = await moderation_scans.start(app)
         try:
             yield
         finally:
+            await scans.stop()
             if checkpointer is not None:
                 await checkpointer.stop()
             await moments_live.nudges_of(app).close()

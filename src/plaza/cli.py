@@ -1,4 +1,5 @@
-"""The `plaza` command for operators: serve, migrate, manage users, load demo data."""
+"""The `plaza` command for operators: serve, scan pictures (worker), migrate, manage users,
+load demo data."""
 
 from __future__ import annotations
 
@@ -186,6 +187,49 @@ def _multi_worker_problems(settings: Settings) -> list[str]:
     if not settings.redis_url:
         missing.append("Redis (PLAZA_REDIS_URL=redis://...)")
     return missing
+
+
+@app.command()
+def worker(
+    data_dir: DataDir = None,
+    processes: Annotated[
+        int | None,
+        typer.Option(min=1, help="Pictures scanned at once, one process each (default: cores)."),
+    ] = None,
+) -> None:
+    """Scan pictures (known-hash lists, nudity) without serving anything, until SIGTERM/Ctrl-C.
+    With PLAZA_MODERATION_SCAN_QUEUE=true (PostgreSQL), it takes the scan jobs of every node;
+    otherwise the pending scans of this database. Run web nodes with
+    PLAZA_MODERATION_SCAN_PROCESSES=0 so they leave the scanning to workers."""
+    settings = _settings(data_dir)
+    if settings.moderation_scan_queue and settings.is_sqlite:
+        console.print(
+            "[red]PLAZA_MODERATION_SCAN_QUEUE needs PostgreSQL[/red] "
+            "(PLAZA_DATABASE_URL=postgresql+asyncpg://...): the scan jobs are kept there."
+        )
+        raise typer.Exit(2)
+    count = processes or os.cpu_count() or 1
+    settings = settings.model_copy(update={"moderation_scan_processes": count})
+    _check_policies(settings)
+    _migrate(settings)
+    queue = "the scan queue in PostgreSQL" if settings.moderation_scan_queue else "this database"
+    console.print(
+        f"[bold]Plaza worker[/bold]: {count} scanning processes, taking scans from {queue}"
+    )
+    asyncio.run(_scan_until_stopped(settings))
+
+
+async def _scan_until_stopped(settings: Settings) -> None:
+    """The app's start-up and shutdown (which start and stop its scanning) with no server."""
+    from plaza.app import create_app
+
+    app = create_app(settings)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    async with app.router.lifespan_context(app):
+        await stopping.wait()
 
 
 @user_app.command("create")

@@ -169,6 +169,36 @@ class Settings(BaseSettings):
         description="A policy catalogue (TOML) replacing the shipped one "
         "(src/plaza/moderation/policies.toml); an invalid one stops start-up naming the line.",
     )
+    moderation_scan_processes: int = Field(
+        1,
+        ge=0,
+        description="Processes this node (plaza serve) gives to scanning pictures (PDQ hashes, "
+        "NudeNet); 0 = none here, for web nodes whose scans run in `plaza worker` processes.",
+    )
+    moderation_scan_queue: bool = Field(
+        False,
+        description="Dispatch picture scans through a job queue in PostgreSQL (procrastinate), "
+        "so that several nodes and `plaza worker` processes share them; needs PostgreSQL. "
+        "Off: each scanning node takes pending scans from the database itself.",
+    )
+    moderation_scan_sweep_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="Seconds between looks for pending picture scans that no wake-up announced "
+        "(left by a crash, or recorded by another process).",
+    )
+    moderation_scan_requeue_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="With the queue: a pending scan older than this that no job has finished "
+        "is queued again (a job lost with a stopped worker).",
+    )
+    moderation_scan_max_attempts: int = Field(
+        3,
+        ge=1,
+        description="Tries at a picture scan that keeps failing before it is recorded as a "
+        "failed scan and given up.",
+    )
     moderation_private_checks: str = Field(
         "spam,image.hash",
         description="What screening runs on private messages, comma-separated from keywords, "

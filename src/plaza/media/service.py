@@ -178,3 +178,10 @@ async def refs_of(session: Executor, *, media_ids: Sequence[int]) -> dict[int, M
         return {}
     rows = await session.execute(select(*_REF_COLUMNS).where(Media.id.in_(list(set(media_ids)))))
     return {row.id: MediaRef.of(*row) for row in rows}
+
+
+async def blob_key(session: Executor, *, media_id: int) -> str | None:
+    """The storage key of an upload's picture (not its thumbnail), or None when there is no
+    such upload. For moderation's picture scans, which read the picture itself."""
+    row = await session.execute(select(Media.sha256).where(Media.id == media_id))
+    return row.scalar_one_or_none()

@@ -17,7 +17,7 @@ citing the decision, audited), all in the caller's transaction. The surface stor
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 
@@ -29,6 +29,7 @@ from plaza.moderation import engine
 from plaza.moderation.detectors.signals import Rule, Signal
 from plaza.moderation.detectors.spam import SpamContext, minhash_of, spam_signals
 from plaza.moderation.models import Decision
+from plaza.moderation.scans.record import record_scans
 from plaza.moderation.service import audit, cases, enforcement
 from plaza.moderation.setup import Moderation
 from plaza.moderation.verdicts import ALLOW, Content, Verdict
@@ -54,6 +55,25 @@ async def screen(executor: Executor, *, moderation: Moderation, content: Content
         signals += matcher.scan(content.text)
     if "spam" in checks:
         signals += await _spam(executor, moderation, content)
+    if content.media_ids and checks.intersection(engine.IMAGE_DETECTORS):
+        # Pictures are looked at by the scan worker, never here (plaza.moderation.scans).
+        await record_scans(
+            executor,
+            surface=content.surface,
+            ref_id=content.ref_id,
+            author_id=content.author_id,
+            media_ids=content.media_ids,
+            now=moderation.runtime.clock.now(),
+        )
+    return await decide(executor, moderation=moderation, content=content, signals=signals)
+
+
+async def decide(
+    executor: Executor, *, moderation: Moderation, content: Content, signals: Sequence[Signal]
+) -> Verdict:
+    """What the detectors' `signals` about `content` lead to: the decision stored and acted
+    on in the caller's transaction (see the module docstring). The scan worker's verdict on
+    a picture comes here too (plaza.moderation.scans.verdict)."""
     if not signals:
         return ALLOW
     ruling = engine.rule(signals, moderation.catalogue, content.surface)
@@ -193,7 +213,7 @@ async def _store(
     executor: Executor,
     moderation: Moderation,
     content: Content,
-    signals: list[Signal],
+    signals: Sequence[Signal],
     ruling: engine.Ruling,
 ) -> int:
     row = await executor.execute(
