@@ -1694,7 +1694,14 @@ HIDDEN_ID = re.compile(
 
 async def _same_as_ghost(w: World, actor: str, call: Call, answer: Answer) -> list[str]:
     """A 404 for something hidden must read exactly like the 404 for something that does not
-    exist, or the difference tells that it exists."""
+    exist, or the difference tells that it exists. The moderators' routes are hidden whole:
+    their 404 must read like the one for an address no route serves."""
+    if answer.status == 404 and call.path.startswith(MOD + "/"):
+        nowhere = call.path.replace(MOD, f"/api/v1/{GHOST}", 1)
+        other = await w.client.request(call.method, nowhere, json=call.json, headers=w.heads[actor])
+        if other.status_code == 404 and other.json() == json.loads(answer.text):
+            return []
+        return [f"404 differs from one for no route ({other.status_code} {other.text[:100]})"]
     match = HIDDEN_ID.match(call.path)
     if answer.status != 404 or match is None or actor == "anon" or call.method == "WS":
         return []
