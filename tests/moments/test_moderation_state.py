@@ -69,6 +69,10 @@ async def test_a_moderated_moment_is_its_authors_alone(app, client, people, stat
     assert comment.status_code == 201, comment.text
     before = await _seen(client, world)
     assert before["bob"]["timeline page"] == ["bad moment"]
+    # The friends saw it whole (dan, a stranger, never did: his 404s below are no news).
+    for name in ("bob", "cat"):
+        assert before[name]["moment"][0] == 200 and before[name]["card"] == 200, name
+        assert before[name]["picture"] == 200, name
 
     await moderated.set_state(app, "moment", moment_id, state)
 
