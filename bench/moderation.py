@@ -46,7 +46,7 @@ from rich.console import Console
 from rich.table import Table
 
 from common import BENCH_DIR, percentile, report_header
-from media import phone_photo
+from media import per_second, phone_photo
 from plaza.moderation.detectors.images import pdq_hashes
 from plaza.moderation.detectors.keywords import (
     AutomatonFactory,
@@ -349,10 +349,6 @@ def landscape_jpeg(seed: int) -> bytes:
     return out.getvalue()
 
 
-def per_second(work: Callable[[bytes], object], pictures: list[bytes], rounds: int) -> float:
-    return round(len(pictures) / best_seconds(lambda: [work(p) for p in pictures], rounds), 2)
-
-
 def picture_benchmark(count: int, rounds: int) -> dict[str, Any]:
     sets = {
         "phone 4032x3024 JPEG": [phone_photo(n) for n in range(count)],
@@ -365,9 +361,9 @@ def picture_benchmark(count: int, rounds: int) -> dict[str, Any]:
         name: {
             "pictures": len(pictures),
             "mean_bytes": sum(map(len, pictures)) // len(pictures),
-            "pdq_per_second": per_second(pdq_hashes, pictures, rounds),
-            "nudenet_per_second": per_second(
-                lambda p: classifier.classify(p, rule, thresholds), pictures, rounds
+            "pdq_per_second": round(per_second(pdq_hashes, pictures, rounds), 2),
+            "nudenet_per_second": round(
+                per_second(lambda p: classifier.classify(p, rule, thresholds), pictures, rounds), 2
             ),
         }
         for name, pictures in sets.items()
