@@ -37,15 +37,17 @@ CONTEXT_MESSAGES = 5  # messages before it that a moderator sees with a message
 
 
 # The messages this task is storing and screening now (screening.screen_stored): nobody but
-# their sender has heard of them, and the sender's own announcement carries the state.
+# their sender has heard of them, the sender's own announcement carries the state, and the
+# batch stores each verdict's state with its message.
 _being_stored: ContextVar[frozenset[int]] = ContextVar("being_stored", default=frozenset())
 
 
 @contextmanager
 def storing(message_ids: Iterable[int]) -> Iterator[None]:
-    """While screening the messages a batch stores: moderation acting on one of them only
-    sets its state (no revision, nothing to retract from anyone), so a flood that screening
-    holds costs the conversation nothing more than the flood."""
+    """While screening the messages a batch stores: moderation acting on one of them leaves
+    it to the batch (no revision, nothing to retract from anyone, the state written with the
+    batch's other verdicts), so a flood that screening holds costs the conversation nothing
+    more than the flood."""
     token = _being_stored.set(frozenset(message_ids))
     try:
         yield
@@ -59,12 +61,10 @@ async def set_state(
     """Set the message's moderation state in the caller's transaction; returns the
     announcement to make after commit (None when nothing changed, or nothing is owed to
     anyone: a message being stored). The surface's `set_state` (plaza.chat.moderation)."""
+    if message_id in _being_stored.get():
+        return None  # screening.screen_stored stores the verdict's state
     message = await session.get(Message, message_id)
     if message is None or message.moderation == state:
-        return None
-    if message.id in _being_stored.get():
-        message.moderation = state
-        await session.flush()
         return None
     now = clock.now()
     _, rev = await events.bump(session, message.conversation_id, now=now, quiet=True)
