@@ -61,7 +61,7 @@ class Author:
     username: str
     display_name: str
     status: str
-    suspended_until: datetime | None = None
+    suspended_until: datetime | None  # read with the status: require_active needs both
 
 
 @dataclass
