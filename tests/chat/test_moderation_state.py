@@ -11,6 +11,8 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests import moderated
 from tests.chat.test_pictures import upload
@@ -265,3 +267,27 @@ async def test_screening_holds_a_flood_for_its_sender_alone(server, clock):
     assert restored["rev"] == start + 5  # the next revision: the hold took none
     await cat.close()
     await bob.close()
+
+
+async def test_a_send_screening_finds_nothing_in_costs_moderation_no_statement(app, client, clock):
+    """The send is the hot path: screening what nothing flags reads and writes nothing (the
+    sender's account age is remembered from their first screened write)."""
+    heads, cid = await _group(client)
+    clock.advance(61)  # signing up (screened names) is out of the spam window
+    await send(client, heads["bob"], cid, "first of the day", "b1")
+    engine: AsyncEngine = app.state.runtime.engine
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+        seen.append(" ".join(statement.split()).lower())
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        sent = await send(client, heads["bob"], cid, "an ordinary message", "b2")
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+    assert sent["moderation"] is None
+    assert any(s.startswith("insert into messages") for s in seen), seen  # it was recorded
+    # Moderation's tables, screening's verdict on a message, the account age: none of them.
+    marks = ("moderation_", "set moderation", "users.created_at")
+    assert [s for s in seen if any(mark in s for mark in marks)] == []

@@ -18,7 +18,7 @@ from plaza.accounts.service.friends import is_blocked
 from plaza.accounts.service.profiles import ScreenName
 from plaza.moderation.service.screening import screen
 from plaza.moderation.setup import Moderation
-from plaza.moderation.surfaces import AfterCommit, ModerationState, Snapshot, Surface
+from plaza.moderation.surfaces import Snapshot, Surface
 from plaza.moderation.verdicts import Content
 
 SURFACES = ("profile", "user")
@@ -58,15 +58,6 @@ async def can_view(session: AsyncSession, viewer_id: int, user_id: int) -> bool:
     )
 
 
-async def set_state(
-    session: AsyncSession, user_id: int, state: ModerationState
-) -> AfterCommit | None:
-    """Hide or restore the display name. Nothing is announced live: a name is read afresh
-    wherever it is shown next."""
-    await profiles.set_state(session, user_id, state)
-    return None
-
-
 def name_screener(moderation: Moderation) -> ScreenName:
     """Screening of display names (a sign-up, a change): the name is given first, so what
     moderation records and acts on is the new name; a held or removed one then shows as the
@@ -94,5 +85,5 @@ def install(moderation: Moderation) -> None:
     """Accounts' moderation hook, called by create_app."""
     for name in SURFACES:
         moderation.surfaces.register(
-            Surface(name, partial(snapshot, name), can_view=can_view, set_state=set_state)
+            Surface(name, partial(snapshot, name), can_view, profiles.set_state)
         )

@@ -11,13 +11,16 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.chat import pictures
 from plaza.chat.models import Message
 from plaza.chat.service import moderation_state
+from plaza.media.service import media_ids_of
 from plaza.moderation.setup import Moderation
-from plaza.moderation.surfaces import AfterCommit, ModerationState, Snapshot, Surface
+from plaza.moderation.surfaces import Snapshot, Surface
 from plaza.runtime import Runtime
 
 SURFACE = "message"
@@ -32,7 +35,7 @@ async def snapshot(session: AsyncSession, message_id: int) -> Snapshot | None:
         ref_id=message.id,
         author_id=message.sender_id,
         text=message.text,
-        media_ids=await moderation_state.media_ids_of(session, message.id),
+        media_ids=await media_ids_of(session, surface=SURFACE, ref_id=message.id),
         context=await moderation_state.snapshot_of(session, message),
     )
 
@@ -45,12 +48,5 @@ def install(moderation: Moderation, runtime: Runtime) -> None:
     """Chat's moderation hook, called by create_app: registers the surface, and has the send
     batcher screen every message it stores (HTTP and stream sends alike)."""
     runtime.chat_sends.moderation = moderation
-
-    async def set_state(
-        session: AsyncSession, message_id: int, state: ModerationState
-    ) -> AfterCommit | None:
-        return await moderation_state.set_state(
-            session, bus=runtime.bus, now=runtime.clock.now(), message_id=message_id, state=state
-        )
-
+    set_state = partial(moderation_state.set_state, bus=runtime.bus, clock=runtime.clock)
     moderation.surfaces.register(Surface(SURFACE, snapshot, can_view, set_state))

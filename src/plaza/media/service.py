@@ -171,6 +171,12 @@ async def refs_for(
     return refs
 
 
+async def media_ids_of(session: AsyncSession, *, surface: str, ref_id: int) -> list[int]:
+    """The pictures of one item, as ids in order (what a moderation snapshot keeps)."""
+    refs = await refs_for(session, surface=surface, ref_ids=[ref_id])
+    return [ref.id for ref in refs.get(ref_id, [])]
+
+
 async def refs_of(session: Executor, *, media_ids: Sequence[int]) -> dict[int, MediaRef]:
     """Pictures by id, in one query (a card's cover): media id -> picture. Whether the viewer
     may see them is the caller's rule."""

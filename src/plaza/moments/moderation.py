@@ -10,14 +10,17 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.errors import NotFound
-from plaza.media.service import refs_for
+from plaza.media.service import media_ids_of
 from plaza.moderation.setup import Moderation
-from plaza.moderation.surfaces import AfterCommit, ModerationState, Snapshot, Surface
+from plaza.moderation.surfaces import Snapshot, Surface
 from plaza.moments import policies
 from plaza.moments.models import Moment, MomentComment
+from plaza.moments.policies import ViewerFacts
 from plaza.moments.service import moderation_state
 from plaza.moments.service.facts import viewer_facts
 from plaza.moments.service.reading import visible_moment
@@ -31,13 +34,12 @@ async def moment_snapshot(session: AsyncSession, moment_id: int) -> Snapshot | N
     moment = await session.get(Moment, moment_id)
     if moment is None:
         return None
-    pictures = await refs_for(session, surface=SURFACE, ref_ids=[moment.id])
     return Snapshot(
         surface=SURFACE,
         ref_id=moment.id,
         author_id=moment.author_id,
         text=moment.text,
-        media_ids=[ref.id for ref in pictures.get(moment.id, [])],
+        media_ids=await media_ids_of(session, surface=SURFACE, ref_id=moment.id),
         public=moment.visibility != "private",
         context={"visibility": moment.visibility, "created_at": moment.created_at.isoformat()},
     )
@@ -68,8 +70,7 @@ def install(moderation: Moderation, runtime: Runtime) -> None:
     """Moments' moderation hook, called by create_app."""
     preview = runtime.settings.moments_stranger_preview
 
-    async def moment_can_view(session: AsyncSession, viewer_id: int, moment_id: int) -> bool:
-        viewer = await viewer_facts(session, viewer_id)
+    async def sees_moment(session: AsyncSession, viewer: ViewerFacts, moment_id: int) -> bool:
         try:
             await visible_moment(
                 session, viewer=viewer, moment_id=moment_id, stranger_preview=preview
@@ -78,31 +79,26 @@ def install(moderation: Moderation, runtime: Runtime) -> None:
             return False
         return True
 
+    async def moment_can_view(session: AsyncSession, viewer_id: int, moment_id: int) -> bool:
+        return await sees_moment(session, await viewer_facts(session, viewer_id), moment_id)
+
     async def comment_can_view(session: AsyncSession, viewer_id: int, comment_id: int) -> bool:
         comment = await session.get(MomentComment, comment_id)
-        if comment is None or not await moment_can_view(session, viewer_id, comment.moment_id):
+        if comment is None:
             return False
-        return policies.can_see_interaction(
-            await viewer_facts(session, viewer_id),
-            actor_id=comment.author_id,
-            reply_to_user_id=comment.reply_to_user_id,
-            moderation=comment.moderation,
+        viewer = await viewer_facts(session, viewer_id)
+        return await sees_moment(session, viewer, comment.moment_id) and (
+            policies.can_see_interaction(
+                viewer,
+                actor_id=comment.author_id,
+                reply_to_user_id=comment.reply_to_user_id,
+                moderation=comment.moderation,
+            )
         )
 
-    async def moment_set_state(
-        session: AsyncSession, moment_id: int, state: ModerationState
-    ) -> AfterCommit | None:
-        return await moderation_state.set_moment_state(
-            session, bus=runtime.bus, now=runtime.clock.now(), moment_id=moment_id, state=state
-        )
-
-    async def comment_set_state(
-        session: AsyncSession, comment_id: int, state: ModerationState
-    ) -> AfterCommit | None:
-        return await moderation_state.set_comment_state(
-            session, bus=runtime.bus, now=runtime.clock.now(), comment_id=comment_id, state=state
-        )
-
+    bus, clock = runtime.bus, runtime.clock
+    moment_set_state = partial(moderation_state.set_moment_state, bus=bus, clock=clock)
+    comment_set_state = partial(moderation_state.set_comment_state, bus=bus, clock=clock)
     surfaces = moderation.surfaces
     surfaces.register(Surface(SURFACE, moment_snapshot, moment_can_view, moment_set_state))
     surfaces.register(

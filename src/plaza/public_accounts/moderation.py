@@ -11,23 +11,20 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.errors import NotFound
-from plaza.media.service import refs_for
+from plaza.media.service import media_ids_of
 from plaza.moderation.setup import Moderation
-from plaza.moderation.surfaces import AfterCommit, ModerationState, Snapshot, Surface
+from plaza.moderation.surfaces import Snapshot, Surface
 from plaza.public_accounts.models import Article, PublicAccount
 from plaza.public_accounts.service import moderation_state
 from plaza.public_accounts.service.accounts import visible_role
 from plaza.public_accounts.service.articles import article_and_role
 from plaza.public_accounts.service.views import ARTICLE_SURFACE, AVATAR_SURFACE, article_url
 from plaza.runtime import Runtime
-
-
-async def _media_ids(session: AsyncSession, surface: str, ref_id: int) -> list[int]:
-    refs = await refs_for(session, surface=surface, ref_ids=[ref_id])
-    return [ref.id for ref in refs.get(ref_id, [])]
 
 
 async def article_snapshot(session: AsyncSession, article_id: int) -> Snapshot | None:
@@ -42,7 +39,7 @@ async def article_snapshot(session: AsyncSession, article_id: int) -> Snapshot |
         author_id=article.author_id,
         title=article.title,
         text=article.body,
-        media_ids=await _media_ids(session, ARTICLE_SURFACE, article.id),
+        media_ids=await media_ids_of(session, surface=ARTICLE_SURFACE, ref_id=article.id),
         url=article_url(account.handle, article.id),
         public=article.status == "published",
         context={
@@ -72,7 +69,7 @@ async def account_snapshot(session: AsyncSession, account_id: int) -> Snapshot |
         author_id=account.owner_id,
         title=account.name,
         text=f"{account.name}\n\n{account.description}".strip(),
-        media_ids=await _media_ids(session, AVATAR_SURFACE, account.id),
+        media_ids=await media_ids_of(session, surface=AVATAR_SURFACE, ref_id=account.id),
         url=f"/a/{account.handle}",
         public=True,
         context={
@@ -96,21 +93,8 @@ async def account_can_view(session: AsyncSession, viewer_id: int, account_id: in
 
 def install(moderation: Moderation, runtime: Runtime) -> None:
     """Public accounts' moderation hook, called by create_app."""
-
-    async def article_set_state(
-        session: AsyncSession, article_id: int, state: ModerationState
-    ) -> AfterCommit | None:
-        return await moderation_state.set_article_state(
-            session, bus=runtime.bus, article_id=article_id, state=state
-        )
-
-    async def account_set_state(
-        session: AsyncSession, account_id: int, state: ModerationState
-    ) -> AfterCommit | None:
-        return await moderation_state.set_account_state(
-            session, bus=runtime.bus, account_id=account_id, state=state
-        )
-
+    article_set_state = partial(moderation_state.set_article_state, bus=runtime.bus)
+    account_set_state = partial(moderation_state.set_account_state, bus=runtime.bus)
     surfaces = moderation.surfaces
     surfaces.register(
         Surface(ARTICLE_SURFACE, article_snapshot, article_can_view, article_set_state)

@@ -36,12 +36,13 @@ def show_display_name(user: User, name: str, state: str | None) -> None:
     user.profile_moderation = state
 
 
-async def set_state(session: AsyncSession, user_id: int, state: str | None) -> bool:
-    """Hide or restore the person's chosen display name, in the caller's transaction;
-    returns whether anything changed (False for an unknown person or the same state)."""
+async def set_state(session: AsyncSession, user_id: int, state: str | None) -> None:
+    """Hide or restore the person's chosen display name, in the caller's transaction (an
+    unknown person or the same state: no change). The surfaces' `set_state`
+    (plaza.accounts.moderation); nothing is announced live: a name is read afresh wherever it
+    is shown next."""
     user = await session.get(User, user_id)
     if user is None or user.profile_moderation == state:
-        return False
+        return
     show_display_name(user, own_display_name(user), state)
     await session.flush()
-    return True

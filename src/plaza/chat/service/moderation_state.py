@@ -12,10 +12,9 @@ anyone but its sender, so its changes go to them alone.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -25,7 +24,8 @@ from plaza.accounts.models import User
 from plaza.bus import Bus
 from plaza.chat.models import Conversation, Message
 from plaza.chat.service import events
-from plaza.media import service as media
+from plaza.clock import Clock
+from plaza.moderation.surfaces import AfterCommit, ModerationState
 
 EVENT_TYPES: dict[str | None, str] = {
     "held": "message.held",
@@ -37,15 +37,17 @@ CONTEXT_MESSAGES = 5  # messages before it that a moderator sees with a message
 
 
 # The messages this task is storing and screening now (screening.screen_stored): nobody but
-# their sender has heard of them, and the sender's own announcement carries the state.
+# their sender has heard of them, the sender's own announcement carries the state, and the
+# batch stores each verdict's state with its message.
 _being_stored: ContextVar[frozenset[int]] = ContextVar("being_stored", default=frozenset())
 
 
 @contextmanager
 def storing(message_ids: Iterable[int]) -> Iterator[None]:
-    """While screening the messages a batch stores: moderation acting on one of them only
-    sets its state (no revision, nothing to retract from anyone), so a flood that screening
-    holds costs the conversation nothing more than the flood."""
+    """While screening the messages a batch stores: moderation acting on one of them leaves
+    it to the batch (no revision, nothing to retract from anyone, the state written with the
+    batch's other verdicts), so a flood that screening holds costs the conversation nothing
+    more than the flood."""
     token = _being_stored.set(frozenset(message_ids))
     try:
         yield
@@ -54,18 +56,17 @@ def storing(message_ids: Iterable[int]) -> Iterator[None]:
 
 
 async def set_state(
-    session: AsyncSession, *, bus: Bus, now: datetime, message_id: int, state: str | None
-) -> Callable[[], Awaitable[None]] | None:
+    session: AsyncSession, message_id: int, state: ModerationState, *, bus: Bus, clock: Clock
+) -> AfterCommit | None:
     """Set the message's moderation state in the caller's transaction; returns the
     announcement to make after commit (None when nothing changed, or nothing is owed to
-    anyone: a message being stored)."""
+    anyone: a message being stored). The surface's `set_state` (plaza.chat.moderation)."""
+    if message_id in _being_stored.get():
+        return None  # screening.screen_stored stores the verdict's state
     message = await session.get(Message, message_id)
     if message is None or message.moderation == state:
         return None
-    if message.id in _being_stored.get():
-        message.moderation = state
-        await session.flush()
-        return None
+    now = clock.now()
     _, rev = await events.bump(session, message.conversation_id, now=now, quiet=True)
     message.moderation = state
     kind = EVENT_TYPES[state]
@@ -159,8 +160,3 @@ async def snapshot_of(session: AsyncSession, message: Message) -> dict[str, Any]
             for earlier, username in reversed(rows)
         ],
     }
-
-
-async def media_ids_of(session: AsyncSession, message_id: int) -> list[int]:
-    refs = await media.refs_for(session, surface="message", ref_ids=[message_id])
-    return [ref.id for ref in refs.get(message_id, [])]

@@ -61,7 +61,7 @@ class Author:
     username: str
     display_name: str
     status: str
-    suspended_until: datetime | None = None
+    suspended_until: datetime | None  # read with the status: require_active needs both
 
 
 @dataclass
@@ -148,9 +148,8 @@ async def _check(
             connection, owner_id=draft.author_id, media_ids=draft.media_ids, limit=max_media
         )
     if draft.article_id is not None:
-        await cards.check_shareable(connection, article_id=draft.article_id)
-        found_cards = await cards.cards_for(connection, [draft.article_id])
-        draft.card = found_cards[draft.article_id].as_dict()
+        card = await cards.check_shareable(connection, article_id=draft.article_id)
+        draft.card = card.as_dict()
     if found.direct_key is not None:
         other = next(int(i) for i in found.direct_key.split(":") if int(i) != draft.author_id)
         ties = (

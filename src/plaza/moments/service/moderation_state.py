@@ -16,7 +16,6 @@ The events carry ids only: what a screen then shows is asked for afresh, under t
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.bus import Bus
+from plaza.clock import Clock
 from plaza.live.envelope import pack, user_topic
+from plaza.moderation.surfaces import AfterCommit, ModerationState
 from plaza.moments.models import Moment, MomentComment, MomentNotice
 from plaza.moments.service import events, reading
 
@@ -32,8 +33,6 @@ from plaza.moments.service import events, reading
 STATES: dict[str | None, str] = {"held": "held", "removed": "removed", None: "restored"}
 MOMENT_KINDS = frozenset(f"moment.{change}" for change in STATES.values())
 COMMENT_KINDS = frozenset(f"comment.{change}" for change in STATES.values())
-
-Announcement = Callable[[], Awaitable[None]]
 
 
 def event_of(kind: str, moment_id: int, comment_id: int | None, rev: int | None) -> dict[str, Any]:
@@ -54,7 +53,7 @@ async def _announce(
     moment: Moment,
     comment_id: int | None,
     told: list[int],
-) -> Announcement:
+) -> AfterCommit:
     """Store a notice for each of `told` and find the moment's audience, in the caller's
     transaction; the announcement publishes them after commit."""
     notices = []
@@ -85,8 +84,8 @@ async def _announce(
 
 
 async def set_moment_state(
-    session: AsyncSession, *, bus: Bus, now: datetime, moment_id: int, state: str | None
-) -> Announcement | None:
+    session: AsyncSession, moment_id: int, state: ModerationState, *, bus: Bus, clock: Clock
+) -> AfterCommit | None:
     moment = await session.get(Moment, moment_id)
     if moment is None or moment.moderation == state:
         return None
@@ -96,7 +95,7 @@ async def set_moment_state(
     return await _announce(
         session,
         bus=bus,
-        now=now,
+        now=clock.now(),
         kind=kind,
         moment=moment,
         comment_id=None,
@@ -105,8 +104,8 @@ async def set_moment_state(
 
 
 async def set_comment_state(
-    session: AsyncSession, *, bus: Bus, now: datetime, comment_id: int, state: str | None
-) -> Announcement | None:
+    session: AsyncSession, comment_id: int, state: ModerationState, *, bus: Bus, clock: Clock
+) -> AfterCommit | None:
     comment = await session.get(MomentComment, comment_id)
     if comment is None or comment.moderation == state:
         return None
@@ -124,7 +123,7 @@ async def set_comment_state(
     return await _announce(
         session,
         bus=bus,
-        now=now,
+        now=clock.now(),
         kind=f"comment.{STATES[state]}",
         moment=moment,
         comment_id=comment.id,

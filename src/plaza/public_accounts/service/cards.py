@@ -21,8 +21,7 @@ from plaza.media.service import Executor, MediaRef, refs_of
 from plaza.public_accounts.models import Article, ArticleShare, PublicAccount
 from plaza.public_accounts.service.accounts import live
 from plaza.public_accounts.service.views import article_url
-
-_MAX_ID = 2**31 - 1
+from plaza.validation import ID_MAX
 
 
 @dataclass(frozen=True)
@@ -52,27 +51,19 @@ class Card:
         }
 
 
-async def check_shareable(session: Executor, *, article_id: int) -> None:
-    """422 `unknown_article` unless it names a published article of a live account that
-    moderation hides from nobody."""
-    found = None
-    if 0 < article_id <= _MAX_ID:
-        found = await session.scalar(
-            select(Article.id)
-            .join(PublicAccount, PublicAccount.id == Article.account_id)
-            .where(
-                Article.id == article_id,
-                Article.status == "published",
-                Article.moderation.is_(None),
-                live(),
-            )
-        )
-    if found is None:
+async def check_shareable(session: Executor, *, article_id: int) -> Card:
+    """The card of the article shared; 422 `unknown_article` unless it names a published
+    article of a live account that moderation hides from nobody."""
+    card = None
+    if 0 < article_id <= ID_MAX:
+        card = (await cards_for(session, [article_id]))[article_id]
+    if card is None or card.state != "published":
         raise Invalid(
             f"no published article has id {article_id}",
             code="unknown_article",
             field="article_id",
         )
+    return card
 
 
 async def record_share(

@@ -14,18 +14,16 @@ after commit, on the account's live topic:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.bus import Bus
 from plaza.live.envelope import pack
+from plaza.moderation.surfaces import AfterCommit, ModerationState
 from plaza.public_accounts import policies
 from plaza.public_accounts.models import Article, PublicAccount
 from plaza.public_accounts.service.accounts import is_live
 from plaza.public_accounts.service.publishing import topic
 
-Announcement = Callable[[], Awaitable[None]]
 ARTICLE_EVENTS: dict[str | None, str] = {
     "held": "article.held",
     "removed": "article.removed",
@@ -33,7 +31,7 @@ ARTICLE_EVENTS: dict[str | None, str] = {
 }
 
 
-def _announcement(bus: Bus, account: PublicAccount, payload: bytes) -> Announcement:
+def _announcement(bus: Bus, account: PublicAccount, payload: bytes) -> AfterCommit:
     async def announce() -> None:
         await bus.publish(topic(account.id), payload)
 
@@ -41,8 +39,8 @@ def _announcement(bus: Bus, account: PublicAccount, payload: bytes) -> Announcem
 
 
 async def set_article_state(
-    session: AsyncSession, *, bus: Bus, article_id: int, state: str | None
-) -> Announcement | None:
+    session: AsyncSession, article_id: int, state: ModerationState, *, bus: Bus
+) -> AfterCommit | None:
     article = await session.get(Article, article_id)
     if article is None or article.moderation == state:
         return None
@@ -61,8 +59,8 @@ async def set_article_state(
 
 
 async def set_account_state(
-    session: AsyncSession, *, bus: Bus, account_id: int, state: str | None
-) -> Announcement | None:
+    session: AsyncSession, account_id: int, state: ModerationState, *, bus: Bus
+) -> AfterCommit | None:
     account = await session.get(PublicAccount, account_id)
     stored = policies.account_state(state)
     if account is None or account.moderation == stored:

@@ -34,7 +34,6 @@ from plaza.public_accounts.service.articles import (
     check_content,
     check_pictures,
     editable,
-    record_pictures,
 )
 from plaza.public_accounts.service.screening import screen_article
 from plaza.public_accounts.service.views import article_url
@@ -105,7 +104,8 @@ async def publish(
     if article.status != "draft":
         raise Invalid("the article is already published; edit it to make a new revision")
     try:
-        # The settings may have changed since the draft was written: check it again.
+        # The settings may have changed since the draft was written: check it again. Its
+        # pictures were recorded when it was written (create_draft, edit), and are the same.
         content = check_content(article.title, article.body, article.cover_media_id, limits)
         pictures = await check_pictures(
             session,
@@ -114,7 +114,6 @@ async def publish(
             content=content,
             limit=limits.max_pictures,
         )
-        await record_pictures(session, article_id=article.id, ids=pictures)
         seq = await session.scalar(
             update(PublicAccount)
             .where(PublicAccount.id == account.id)
