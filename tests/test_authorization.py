@@ -1520,8 +1520,9 @@ ROWS: list[Row] = [
         "POST",
         "/api/v1/reports",
         _build_report_owner,
-        # Oneself: 422 own_content; the person one blocked (or who blocks one): not found.
-        statuses(422, 201, 201, 201, 201, 404),
+        # Oneself: 422 own_content; anyone else, the person they blocked included (blocks are
+        # invisible, and the blocked person's profile still shows).
+        statuses(422, 201, 201, 201, 201, 201),
     ),
     Row(
         "report the owner's moment",

@@ -92,8 +92,10 @@ async def test_who_may_see_a_person(app, client):
     ann_id, bob_id, cat_id = [await moderated.user_id(client, h) for h in (ann, bob, cat)]
     assert await moderated.can_view(app, "user", bob_id, ann_id)
     assert await moderated.can_view(app, "user", ann_id, ann_id)
-    assert not await moderated.can_view(app, "user", cat_id, ann_id)  # blocked by her
-    assert not await moderated.can_view(app, "user", ann_id, cat_id)  # she blocked them
+    # Across a block too, either way: the profile shows, and the one who blocked a person may
+    # report them (a 404 would also tell the blocked person of the block).
+    assert await moderated.can_view(app, "user", cat_id, ann_id)
+    assert await moderated.can_view(app, "user", ann_id, cat_id)
     assert not await moderated.can_view(app, "profile", bob_id, 10_000)
 
 

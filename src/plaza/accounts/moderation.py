@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.accounts.models import User
 from plaza.accounts.service import profiles
-from plaza.accounts.service.friends import is_blocked
 from plaza.accounts.service.profiles import ScreenName
 from plaza.moderation.service.screening import screen
 from plaza.moderation.setup import Moderation
@@ -46,16 +45,10 @@ async def snapshot(surface: str, session: AsyncSession, user_id: int) -> Snapsho
 
 
 async def can_view(session: AsyncSession, viewer_id: int, user_id: int) -> bool:
-    """Anyone may see a person's profile, except across a block either way (blocks are
-    invisible, so such a report is a 404 like any unknown person)."""
-    if await session.get(User, user_id) is None:
-        return False
-    if viewer_id == user_id:
-        return True
-    return not (
-        await is_blocked(session, blocker_id=user_id, blocked_id=viewer_id)
-        or await is_blocked(session, blocker_id=viewer_id, blocked_id=user_id)
-    )
+    """Anyone may see a person who exists, as `GET /users/{username}` shows them: across a
+    block too. Blocks are invisible, so a 404 here would tell the blocked person; and the
+    one who blocked a harasser is the first to report them."""
+    return await session.get(User, user_id) is not None
 
 
 def name_screener(moderation: Moderation) -> ScreenName:
