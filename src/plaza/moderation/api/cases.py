@@ -103,4 +103,6 @@ async def decide_case(
             duration_days=body.duration_days,
         ),
     )
-    return DecisionOut(case=await _case_out(request, session, case), action=ActionOut.of(action))
+    return DecisionOut(
+        case=await _case_out(request, session, case), action=ActionOut.model_validate(action)
+    )
