@@ -8,17 +8,18 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from plaza.accounts.models import User
 from plaza.clock import FakeClock
 from plaza.config import Settings
-from plaza.moderation.models import Action, AuditEntry, Case, Decision, ModerationTerm
+from plaza.moderation.models import Action, AuditEntry, Case, Decision
 from plaza.moderation.service.screening import screen
 from plaza.moderation.setup import Moderation, moderation_of
 from plaza.moderation.verdicts import Content, Verdict
 from tests.conftest import running_app
 from tests.helpers import befriend, register
+from tests.moderated import add_term
 
 
 @pytest.fixture
@@ -80,21 +81,6 @@ async def _decisions(app: Any) -> list[Decision]:
     return await _rows(app, Decision)
 
 
-async def _add_term(app: Any, policy_id: str, clause: int, term: str) -> None:
-    """As `plaza moderation keywords import` does, from outside the serving code."""
-    async with app.state.runtime.sessions() as session:
-        await session.execute(
-            insert(ModerationTerm).values(
-                policy_id=policy_id,
-                clause=clause,
-                term=term,
-                exception=False,
-                created_at=app.state.runtime.clock.now(),
-            )
-        )
-        await session.commit()
-
-
 async def test_ordinary_text_is_allowed_and_nothing_is_stored(world) -> None:
     app = world["app"]
     verdict = await _screen(app, "ana", "A walk by the river this morning. 今天天气很好。")
@@ -107,7 +93,7 @@ async def test_a_listed_term_acts_on_the_next_write_with_the_policy_s_action(wor
     moment = await _moment(world, "ana")
     assert moment in await _moments_seen_by_ben(world)
     assert (await _screen(app, "ana", "selling ｍｅｔｈ cheap", ref_id=moment)).outcome == "allow"
-    await _add_term(app, "illegal_goods", 1, "meth")
+    await add_term(app, "illegal_goods", 1, "meth")
     # Full-width letters and a zero-width space do not hide it.
     verdict = await _screen(app, "ana", "selling ｍｅ\u200bｔｈ cheap, DM me", ref_id=moment)
     assert verdict.outcome == "remove" and verdict.state == "removed"
@@ -153,7 +139,7 @@ async def _moments_seen_by_ben(world: dict[str, Any]) -> list[int]:
 
 async def test_private_messages_get_no_keyword_checks_by_default(world) -> None:
     app = world["app"]
-    await _add_term(app, "sexual", 3, "nsfwterm")
+    await add_term(app, "sexual", 3, "nsfwterm")
     verdict = await _screen(app, "ana", "nsfwterm between us", surface="message")
     assert verdict.outcome == "allow"
     assert await _decisions(app) == []
