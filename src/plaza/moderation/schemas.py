@@ -1,5 +1,5 @@
-"""Request and answer shapes of the reports, cases, audit and list APIs (the shapes are fixed
-by the trust-and-safety contract; fields may grow).
+"""Request and answer shapes of the policies, reports, cases, audit and list APIs (the shapes
+are fixed by the trust-and-safety contract; fields may grow).
 
 No answer carries a reporter's identity: a case shows how many reported it and what each
 said, never who.
@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from plaza.moderation.catalogue import Policy
 from plaza.moderation.models import AuditEntry
 from plaza.moderation.service.audit import EntryView
 from plaza.moderation.service.views import CaseDetail, CaseView
@@ -234,3 +235,33 @@ class HashOut(BaseModel):
     clause: int
     hash: str
     created_at: datetime
+
+
+class ClauseOut(BaseModel):
+    number: int
+    text: str
+
+
+class PolicyOut(BaseModel):
+    id: str
+    title: str
+    description: str
+    severity: int
+    surfaces: list[str]
+    clauses: list[ClauseOut]
+
+    @classmethod
+    def of(cls, policy: Policy) -> PolicyOut:
+        return cls(
+            id=policy.id,
+            title=policy.title,
+            description=policy.description,
+            severity=policy.severity,
+            surfaces=list(policy.surfaces),
+            clauses=[ClauseOut(number=n, text=t) for n, t in sorted(policy.clauses.items())],
+        )
+
+
+class PolicyList(BaseModel):
+    items: list[PolicyOut]
+    next_cursor: None = None
