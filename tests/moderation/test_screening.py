@@ -18,8 +18,8 @@ from plaza.moderation.service.screening import screen
 from plaza.moderation.setup import Moderation, moderation_of
 from plaza.moderation.verdicts import Content, Verdict
 from tests.conftest import running_app
-from tests.helpers import befriend, register
-from tests.moderated import add_term
+from tests.helpers import befriend, register, send
+from tests.moderated import add_term, screening_settings
 
 
 @pytest.fixture
@@ -190,3 +190,35 @@ async def test_the_same_text_from_many_accounts_is_held(world) -> None:
     decision = (await _decisions(app))[-1]
     assert decision.policy_id == "spam" and decision.clause == 1
     assert any(s["detector"] == "spam.duplicate" for s in decision.signals)
+
+
+async def test_the_operator_chooses_what_private_messages_are_screened_for(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """PLAZA_MODERATION_PRIVATE_CHECKS=keywords,spam: a listed term in a direct message is
+    caught (the spam policy holds its listed terms on every surface: the recipient never sees
+    it, the sender is told); a check the server does not have stops start-up, naming it."""
+    keyed = screening_settings(settings, moderation_private_checks="keywords, spam")
+    async with running_app(keyed, clock) as app:
+        await add_term(app, "spam", 4, "cheapwatchez")
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://plaza.test") as client:
+            ann, ben = await register(client, "ann"), await register(client, "ben")
+            await befriend(client, ann, ben, "ben")
+            clock.advance(61)  # signing up is out of the spam checks' window
+            chat = await client.post(
+                "/api/v1/conversations", json={"kind": "direct", "members": ["ben"]}, headers=ann
+            )
+            assert chat.status_code == 201, chat.text
+            path = f"/api/v1/conversations/{chat.json()['id']}/messages"
+            await send(client, ann, chat.json()["id"], "cheapwatchez, half price", "c1")
+            assert (await client.get(path, headers=ben)).json()["items"] == []
+            (own,) = (await client.get(path, headers=ann)).json()["items"]
+            assert own["moderation"] == "held"
+        [decision] = await _decisions(app)
+        assert (decision.surface, decision.policy_id, decision.clause) == ("message", "spam", 4)
+
+    wrong = settings.model_copy(update={"moderation_private_checks": "spam,telepathy"})
+    with pytest.raises(ValueError, match="unknown telepathy"):
+        async with running_app(wrong, clock):
+            pass
