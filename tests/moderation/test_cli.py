@@ -100,9 +100,13 @@ async def test_a_bad_line_imports_nothing(app, client, settings: Settings, tmp_p
     latin1.write_bytes("ok\ncaf\xe9\n".encode("latin-1"))
     refused = plaza(settings, "keywords", "import", str(latin1), "--policy", "spam")
     assert refused.returncode == 1 and "line 2" in said(refused) and "UTF-8" in said(refused)
-    for args in (("--policy", "nope"), ("--policy", "spam", "--clause", "9")):
+    # Refused for what is cited, before the file is read (this one would fail as latin-1).
+    for args, says in (
+        (("--policy", "nope"), "no policy 'nope'"),
+        (("--policy", "spam", "--clause", "9"), "policy 'spam' has no clause 9"),
+    ):
         wrong = plaza(settings, "keywords", "import", str(latin1), *args)
-        assert wrong.returncode == 1, wrong.stderr
+        assert wrong.returncode == 1 and says in said(wrong), wrong.stderr
     listed = await client.get("/api/v1/moderation/terms", headers=moderator)
     assert listed.json()["items"] == []
 

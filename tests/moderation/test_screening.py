@@ -8,17 +8,18 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from plaza.accounts.models import User
 from plaza.clock import FakeClock
 from plaza.config import Settings
-from plaza.moderation.models import Action, AuditEntry, Case, Decision, ModerationTerm
+from plaza.moderation.models import Action, AuditEntry, Case, Decision
 from plaza.moderation.service.screening import screen
 from plaza.moderation.setup import Moderation, moderation_of
 from plaza.moderation.verdicts import Content, Verdict
 from tests.conftest import running_app
-from tests.helpers import befriend, register
+from tests.helpers import befriend, register, send
+from tests.moderated import add_term, screening_settings
 
 
 @pytest.fixture
@@ -80,21 +81,6 @@ async def _decisions(app: Any) -> list[Decision]:
     return await _rows(app, Decision)
 
 
-async def _add_term(app: Any, policy_id: str, clause: int, term: str) -> None:
-    """As `plaza moderation keywords import` does, from outside the serving code."""
-    async with app.state.runtime.sessions() as session:
-        await session.execute(
-            insert(ModerationTerm).values(
-                policy_id=policy_id,
-                clause=clause,
-                term=term,
-                exception=False,
-                created_at=app.state.runtime.clock.now(),
-            )
-        )
-        await session.commit()
-
-
 async def test_ordinary_text_is_allowed_and_nothing_is_stored(world) -> None:
     app = world["app"]
     verdict = await _screen(app, "ana", "A walk by the river this morning. 今天天气很好。")
@@ -107,7 +93,7 @@ async def test_a_listed_term_acts_on_the_next_write_with_the_policy_s_action(wor
     moment = await _moment(world, "ana")
     assert moment in await _moments_seen_by_ben(world)
     assert (await _screen(app, "ana", "selling ｍｅｔｈ cheap", ref_id=moment)).outcome == "allow"
-    await _add_term(app, "illegal_goods", 1, "meth")
+    await add_term(app, "illegal_goods", 1, "meth")
     # Full-width letters and a zero-width space do not hide it.
     verdict = await _screen(app, "ana", "selling ｍｅ\u200bｔｈ cheap, DM me", ref_id=moment)
     assert verdict.outcome == "remove" and verdict.state == "removed"
@@ -153,7 +139,7 @@ async def _moments_seen_by_ben(world: dict[str, Any]) -> list[int]:
 
 async def test_private_messages_get_no_keyword_checks_by_default(world) -> None:
     app = world["app"]
-    await _add_term(app, "sexual", 3, "nsfwterm")
+    await add_term(app, "sexual", 3, "nsfwterm")
     verdict = await _screen(app, "ana", "nsfwterm between us", surface="message")
     assert verdict.outcome == "allow"
     assert await _decisions(app) == []
@@ -204,3 +190,35 @@ async def test_the_same_text_from_many_accounts_is_held(world) -> None:
     decision = (await _decisions(app))[-1]
     assert decision.policy_id == "spam" and decision.clause == 1
     assert any(s["detector"] == "spam.duplicate" for s in decision.signals)
+
+
+async def test_the_operator_chooses_what_private_messages_are_screened_for(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """PLAZA_MODERATION_PRIVATE_CHECKS=keywords,spam: a listed term in a direct message is
+    caught (the spam policy holds its listed terms on every surface: the recipient never sees
+    it, the sender is told); a check the server does not have stops start-up, naming it."""
+    keyed = screening_settings(settings, moderation_private_checks="keywords, spam")
+    async with running_app(keyed, clock) as app:
+        await add_term(app, "spam", 4, "cheapwatchez")
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://plaza.test") as client:
+            ann, ben = await register(client, "ann"), await register(client, "ben")
+            await befriend(client, ann, ben, "ben")
+            clock.advance(61)  # signing up is out of the spam checks' window
+            chat = await client.post(
+                "/api/v1/conversations", json={"kind": "direct", "members": ["ben"]}, headers=ann
+            )
+            assert chat.status_code == 201, chat.text
+            path = f"/api/v1/conversations/{chat.json()['id']}/messages"
+            await send(client, ann, chat.json()["id"], "cheapwatchez, half price", "c1")
+            assert (await client.get(path, headers=ben)).json()["items"] == []
+            (own,) = (await client.get(path, headers=ann)).json()["items"]
+            assert own["moderation"] == "held"
+        [decision] = await _decisions(app)
+        assert (decision.surface, decision.policy_id, decision.clause) == ("message", "spam", 4)
+
+    wrong = settings.model_copy(update={"moderation_private_checks": "spam,telepathy"})
+    with pytest.raises(ValueError, match="unknown telepathy"):
+        async with running_app(wrong, clock):
+            pass

@@ -1,5 +1,5 @@
-"""Request and answer shapes of the reports, cases, audit and list APIs (the shapes are fixed
-by the trust-and-safety contract; fields may grow).
+"""Request and answer shapes of the policies, reports, cases, audit and list APIs (the shapes
+are fixed by the trust-and-safety contract; fields may grow).
 
 No answer carries a reporter's identity: a case shows how many reported it and what each
 said, never who.
@@ -10,16 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from plaza.moderation.models import (
-    Action,
-    AuditEntry,
-    Decision,
-    ModerationHash,
-    ModerationTerm,
-    Report,
-)
+from plaza.moderation.catalogue import Policy
+from plaza.moderation.models import AuditEntry
 from plaza.moderation.service.audit import EntryView
 from plaza.moderation.service.views import CaseDetail, CaseView
 from plaza.validation import Id, Text
@@ -51,24 +45,18 @@ class ReportIn(BaseModel):
 
 
 class ReportOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     surface: str
     ref_id: int
     policy_id: str
     created_at: datetime
 
-    @classmethod
-    def of(cls, report: Report) -> ReportOut:
-        return cls(
-            id=report.id,
-            surface=report.surface,
-            ref_id=report.ref_id,
-            policy_id=report.policy_id,
-            created_at=report.created_at,
-        )
-
 
 class SubjectOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     username: str
     display_name: str
 
@@ -92,7 +80,6 @@ class CaseSummaryOut(BaseModel):
     @classmethod
     def fields_of(cls, view: CaseView) -> dict[str, Any]:
         case = view.case
-        subject = view.subject
         return {
             "id": case.id,
             "surface": case.surface,
@@ -103,9 +90,7 @@ class CaseSummaryOut(BaseModel):
             "report_count": case.report_count,
             "opened_at": case.opened_at,
             "claimed_by": view.claimer.username if view.claimer else None,
-            "subject": SubjectOut(username=subject.username, display_name=subject.display_name)
-            if subject
-            else None,
+            "subject": SubjectOut.model_validate(view.subject) if view.subject else None,
             "policies": list(view.policies),
             "excerpt": view.excerpt,
         }
@@ -118,12 +103,16 @@ class CaseSummaryOut(BaseModel):
 class CaseReportOut(BaseModel):
     """One report, without its reporter."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     policy_id: str
     details: str
     created_at: datetime
 
 
 class ActionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     action: str
     policy_id: str | None
@@ -134,39 +123,17 @@ class ActionOut(BaseModel):
     source: str
     reversed_at: datetime | None
 
-    @classmethod
-    def of(cls, action: Action) -> ActionOut:
-        return cls(
-            id=action.id,
-            action=action.action,
-            policy_id=action.policy_id,
-            clause=action.clause,
-            explanation=action.explanation,
-            ends_at=action.ends_at,
-            created_at=action.created_at,
-            source=action.source,
-            reversed_at=action.reversed_at,
-        )
-
 
 class ScreeningOut(BaseModel):
     """What automated screening decided when the content was written."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     id: int
     outcome: str
     policy_id: str | None
     clause: int | None
     created_at: datetime
-
-    @classmethod
-    def of(cls, decision: Decision) -> ScreeningOut:
-        return cls(
-            id=decision.id,
-            outcome=decision.outcome,
-            policy_id=decision.policy_id,
-            clause=decision.clause,
-            created_at=decision.created_at,
-        )
 
 
 class CaseOut(CaseSummaryOut):
@@ -187,12 +154,9 @@ class CaseOut(CaseSummaryOut):
             **cls.fields_of(view),
             snapshot=view.snapshot.as_json() if view.snapshot else None,
             signals=detail.signals,
-            reports=[
-                CaseReportOut(policy_id=r.policy_id, details=r.details, created_at=r.created_at)
-                for r in detail.reports
-            ],
-            actions=[ActionOut.of(a) for a in detail.actions],
-            decision=ScreeningOut.of(detail.screening) if detail.screening else None,
+            reports=[CaseReportOut.model_validate(r) for r in detail.reports],
+            actions=[ActionOut.model_validate(a) for a in detail.actions],
+            decision=ScreeningOut.model_validate(detail.screening) if detail.screening else None,
         )
 
 
@@ -247,23 +211,14 @@ class TermIn(BaseModel):
 
 
 class TermOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     policy_id: str
     clause: int
     term: str
     exception: bool
     created_at: datetime
-
-    @classmethod
-    def of(cls, row: ModerationTerm) -> TermOut:
-        return cls(
-            id=row.id,
-            policy_id=row.policy_id,
-            clause=row.clause,
-            term=row.term,
-            exception=row.exception,
-            created_at=row.created_at,
-        )
 
 
 class HashIn(BaseModel):
@@ -273,18 +228,40 @@ class HashIn(BaseModel):
 
 
 class HashOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     policy_id: str
     clause: int
     hash: str
     created_at: datetime
 
+
+class ClauseOut(BaseModel):
+    number: int
+    text: str
+
+
+class PolicyOut(BaseModel):
+    id: str
+    title: str
+    description: str
+    severity: int
+    surfaces: list[str]
+    clauses: list[ClauseOut]
+
     @classmethod
-    def of(cls, row: ModerationHash) -> HashOut:
+    def of(cls, policy: Policy) -> PolicyOut:
         return cls(
-            id=row.id,
-            policy_id=row.policy_id,
-            clause=row.clause,
-            hash=row.hash,
-            created_at=row.created_at,
+            id=policy.id,
+            title=policy.title,
+            description=policy.description,
+            severity=policy.severity,
+            surfaces=list(policy.surfaces),
+            clauses=[ClauseOut(number=n, text=t) for n, t in sorted(policy.clauses.items())],
         )
+
+
+class PolicyList(BaseModel):
+    items: list[PolicyOut]
+    next_cursor: None = None

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from plaza.deps import DbSession, PageLimit, RuntimeDep
+from plaza.moderation.models import Case
 from plaza.moderation.roles import CurrentModerator
 from plaza.moderation.schemas import (
     ActionOut,
@@ -41,9 +42,9 @@ async def list_cases(
     return Page(items=[CaseSummaryOut.of(v) for v in found], next_cursor=next_cursor)
 
 
-async def _case_out(request: Request, session: DbSession, case_id: int) -> CaseOut:
-    found = await cases.get(session, case_id)
-    return CaseOut.of_detail(await views.case_detail(session, moderation_of(request.app), found))
+async def _case_out(request: Request, session: DbSession, case: Case) -> CaseOut:
+    """The case as the service just returned it (read once per request, not again here)."""
+    return CaseOut.of_detail(await views.case_detail(session, moderation_of(request.app), case))
 
 
 @router.get("/cases/{case_id}", response_model=CaseOut)
@@ -52,7 +53,7 @@ async def get_case(
 ) -> CaseOut:
     """A case with the content as it stands, every signal and report (never who reported),
     the actions taken and the screening decision that opened it, if any."""
-    return await _case_out(request, session, case_id)
+    return await _case_out(request, session, await cases.get(session, case_id))
 
 
 @router.post("/cases/{case_id}/claim", response_model=CaseOut, responses=errors(409))
@@ -66,8 +67,8 @@ async def claim_case(
     """Take the case, so that no other moderator decides it meanwhile. 409 `already_claimed`
     when another moderator holds it (claiming my own claim again is a 200), `case_closed`
     once it is decided; 403 `own_case` for a case about me."""
-    await cases.claim(session, clock=runtime.clock, moderator=moderator, case_id=case_id)
-    return await _case_out(request, session, case_id)
+    claimed = await cases.claim(session, clock=runtime.clock, moderator=moderator, case_id=case_id)
+    return await _case_out(request, session, claimed)
 
 
 @router.post("/cases/{case_id}/decision", response_model=DecisionOut, responses=errors(409))
@@ -102,4 +103,6 @@ async def decide_case(
             duration_days=body.duration_days,
         ),
     )
-    return DecisionOut(case=await _case_out(request, session, case.id), action=ActionOut.of(action))
+    return DecisionOut(
+        case=await _case_out(request, session, case), action=ActionOut.model_validate(action)
+    )

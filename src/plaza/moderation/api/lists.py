@@ -40,7 +40,7 @@ async def list_terms(
         cursor=cursor,
         limit=limit,
     )
-    return Page(items=[TermOut.of(r) for r in rows], next_cursor=next_cursor)
+    return Page(items=[TermOut.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.post("/terms", status_code=201, response_model=TermOut, responses=errors(404, 409))
@@ -65,7 +65,7 @@ async def add_term(
         value=body.term,
         exception=body.exception,
     )
-    return TermOut.of(row)
+    return TermOut.model_validate(row)
 
 
 @router.delete("/terms/{term_id}", status_code=204)
@@ -105,7 +105,7 @@ async def list_hashes(
         cursor=cursor,
         limit=limit,
     )
-    return Page(items=[HashOut.of(r) for r in rows], next_cursor=next_cursor)
+    return Page(items=[HashOut.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.post("/hashes", status_code=201, response_model=HashOut, responses=errors(404, 409))
@@ -128,7 +128,7 @@ async def add_hash(
         clause=body.clause,
         value=body.hash,
     )
-    return HashOut.of(row)
+    return HashOut.model_validate(row)
 
 
 @router.delete("/hashes/{hash_id}", status_code=204)

@@ -4,42 +4,11 @@ cited against them (and reporters can pick one)."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
 
-from plaza.moderation.catalogue import Policy
+from plaza.moderation.schemas import PolicyList, PolicyOut
 from plaza.moderation.setup import moderation_of
 
 router = APIRouter(prefix="/api/v1", tags=["trust and safety"])
-
-
-class ClauseOut(BaseModel):
-    number: int
-    text: str
-
-
-class PolicyOut(BaseModel):
-    id: str
-    title: str
-    description: str
-    severity: int
-    surfaces: list[str]
-    clauses: list[ClauseOut]
-
-    @classmethod
-    def of(cls, policy: Policy) -> PolicyOut:
-        return cls(
-            id=policy.id,
-            title=policy.title,
-            description=policy.description,
-            severity=policy.severity,
-            surfaces=list(policy.surfaces),
-            clauses=[ClauseOut(number=n, text=t) for n, t in sorted(policy.clauses.items())],
-        )
-
-
-class PolicyList(BaseModel):
-    items: list[PolicyOut]
-    next_cursor: None = None
 
 
 @router.get("/policies", response_model=PolicyList)

@@ -50,4 +50,4 @@ async def file_report(
     )
     if not filed.created:
         response.status_code = 200
-    return ReportOut.of(filed.report)
+    return ReportOut.model_validate(filed.report)

@@ -38,7 +38,7 @@ from plaza.moderation.scans import record, verdict
 from plaza.moderation.scans.pool import PoolBroken, Scanned, ScanPool
 from plaza.moderation.scans.queue import ScanQueue
 from plaza.moderation.scans.verdict import ScanItem
-from plaza.moderation.service.screening import PUBLIC_CHECKS
+from plaza.moderation.service.screening import checks_for
 from plaza.moderation.setup import Moderation, moderation_of
 
 log = logging.getLogger(__name__)
@@ -169,7 +169,7 @@ class Scans:
                 await verdict.conclude(session, moderation=moderation, item=item, signals=[])
                 return
             key = await media_service.blob_key(session, media_id=item.media_id)
-            checks = PUBLIC_CHECKS if snapshot.public else moderation.private_checks
+            checks = checks_for(moderation, public=snapshot.public)
             await session.commit()  # give the connection back while the picture is scanned
         data = await self.media.storage.get(key) if key is not None else None
         scanned: Scanned | None = None

@@ -27,8 +27,6 @@ from plaza.moderation.service import audit
 from plaza.pagination import Position, UtcTime, decode_cursor, encode_cursor
 from plaza.validation import Id
 
-STATES = ("open", "claimed", "closed", "all")
-
 
 class QueuePosition(Position):
     """The queue's order: severity down, then opened_at and id up."""

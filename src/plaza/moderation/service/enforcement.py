@@ -51,9 +51,9 @@ PUBLIC_ACCOUNT = "public_account"
 # closed instead).
 NOT_CONTENT = (PERSON, PUBLIC_ACCOUNT)
 TIMED = ("restrict", "suspend")
-# The actions that hide content, strongest first: the state they leave it in.
 # The status each account action leaves a person in.
 _STATUS_OF = {"suspend": "suspended", "close_account": "closed"}
+# The actions that hide content, strongest first: the state they leave it in.
 HIDING: dict[str, ModerationState] = {
     "remove_content": "removed",
     "strike": "removed",

@@ -31,24 +31,26 @@ from plaza.moderation.detectors.spam import SpamContext, minhash_of, spam_signal
 from plaza.moderation.models import Decision
 from plaza.moderation.scans.record import record_scans
 from plaza.moderation.service import audit, cases, enforcement
-from plaza.moderation.setup import Moderation
+from plaza.moderation.setup import CHECKS, Moderation
 from plaza.moderation.verdicts import ALLOW, Content, Verdict
 
 Executor = AsyncSession | AsyncConnection
-PUBLIC_CHECKS = frozenset({"keywords", "spam", "image.hash", "image.nudity"})
+# Public surfaces get every check; private messages what PLAZA_MODERATION_PRIVATE_CHECKS says.
+PUBLIC_CHECKS = frozenset(CHECKS)
 # Texts shorter than this are not compared for near-duplicates: "ok", "好的", "thanks!" are
 # said by everyone and prove nothing.
 MIN_DUPLICATE_CHARS = 24
 
 
-def checks_for(moderation: Moderation, content: Content) -> frozenset[str]:
-    return PUBLIC_CHECKS if content.public else moderation.private_checks
+def checks_for(moderation: Moderation, *, public: bool) -> frozenset[str]:
+    """What screening and the scan worker run on an item (one rule for both)."""
+    return PUBLIC_CHECKS if public else moderation.private_checks
 
 
 async def screen(executor: Executor, *, moderation: Moderation, content: Content) -> Verdict:
     """Run the inline detectors on `content` and store what they found; the verdict says
     which moderation state the surface stores with the item."""
-    checks = checks_for(moderation, content)
+    checks = checks_for(moderation, public=content.public)
     signals: list[Signal] = []
     if "keywords" in checks and content.text:
         matcher = await moderation.lists.matcher(executor)
