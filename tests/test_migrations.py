@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 import plaza.accounts.models
 import plaza.chat.models
+import plaza.exports.models
 import plaza.media.models
 import plaza.moderation.models
 import plaza.moments.models

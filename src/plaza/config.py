@@ -289,6 +289,40 @@ class Settings(BaseSettings):
         "reads it in their notice).",
     )
 
+    # Accountability: notices, appeals, strikes, exports, the transparency report
+    appeal_window_days: int = Field(
+        180, ge=1, description="Days after a notice during which its person may appeal it."
+    )
+    appeal_max_chars: int = Field(
+        5000, ge=1, description="Longest appeal text a person may write, in characters."
+    )
+    strike_expiry_days: int = Field(
+        90,
+        ge=1,
+        description="Days a strike stays active on a person's standing (and counts towards "
+        "an escalation).",
+    )
+    strikes_to_suspend: int = Field(
+        3,
+        ge=0,
+        description="Active strikes that suspend an account (the suspension cites them); "
+        "0 = strikes never escalate.",
+    )
+    strike_suspension_days: int = Field(
+        7, ge=1, description="Days an escalation for too many strikes suspends the account."
+    )
+    exports_per_day: str = Field(
+        "3/86400", description="Data exports one person may start: N/seconds."
+    )
+    export_keep_days: int = Field(
+        7, ge=1, description="Days a finished export's zip is kept for download."
+    )
+    transparency_max_days: int = Field(
+        3660,
+        ge=1,
+        description="Longest date range one transparency report may cover; longer is 422.",
+    )
+
     # Database outages
     db_connect_timeout: float = Field(
         5.0,

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 import plaza.accounts.models
 import plaza.chat.models
+import plaza.exports.models
 import plaza.media.models
 import plaza.moderation.models
 import plaza.moments.models

@@ -211,6 +211,8 @@ class Action(Base):
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # An escalation (a suspension for too many strikes): the strike actions it counted.
+    counted_strikes: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)
 
 
 class AuditEntry(Base):
@@ -227,6 +229,10 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(String(80))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # A chain: each entry's `hash` covers its own fields and the previous entry's hash, so
+    # an edited or deleted row breaks every hash after it (`plaza audit verify`).
+    prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class PendingScan(Base):
@@ -244,3 +250,59 @@ class PendingScan(Base):
     media_id: Mapped[int] = mapped_column(ForeignKey("media.id", ondelete="CASCADE"))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class Notice(Base):
+    """What a person is told about an enforcement that concerns them, and later about their
+    appeal's outcome. `statement` is the statement of reasons frozen when the notice is
+    issued (EU DSA Art. 17: the content, the action and its duration, the policy and the
+    clause's text, the facts, the automation used, how to appeal): it reads the same however
+    the catalogue or the content change afterwards."""
+
+    __tablename__ = "moderation_notices"
+    __table_args__ = (
+        # One notice of each kind per action: issuing twice is a no-op.
+        UniqueConstraint("action_id", "kind"),
+        Index("ix_moderation_notices_user", "user_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    action_id: Mapped[int] = mapped_column(ForeignKey("moderation_actions.id", ondelete="CASCADE"))
+    # enforcement | appeal_upheld | appeal_reversed
+    kind: Mapped[str] = mapped_column(String(16))
+    statement: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Enforcement notices: the last moment an appeal may be filed (None: not appealable).
+    appeal_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Appeal(Base):
+    """One appeal per enforcement notice, decided by a moderator other than the one who
+    decided the action."""
+
+    __tablename__ = "moderation_appeals"
+    __table_args__ = (Index("ix_moderation_appeals_queue", "state", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(
+        ForeignKey("moderation_notices.id", ondelete="CASCADE"), unique=True
+    )
+    action_id: Mapped[int] = mapped_column(
+        ForeignKey("moderation_actions.id", ondelete="CASCADE"), index=True
+    )
+    appellant_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    # pending | claimed | upheld | reversed
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    reviewer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The reviewer's explanation, written for the appellant.
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
