@@ -66,7 +66,8 @@ from PIL import Image
 from sqlalchemy import select
 
 from plaza.app import create_app
-from plaza.moderation.service import lists
+from plaza.moderation.models import Notice
+from plaza.moderation.service import enforcement, lists
 from plaza.moderation.service.cases import open_case_of
 from plaza.moderation.setup import moderation_of
 from tests.helpers import PASSWORD, befriend, register
@@ -763,6 +764,50 @@ def _on_list_entry(kind: str, entry: dict[str, str]):
 def _on_case(method: str, suffix: str = "", body: Any = None):
     async def build(w: World, actor: str) -> Call:
         return Call(method, f"{MOD}/cases/{await _fresh_case(w)}{suffix}", body)
+
+    return build
+
+
+async def _owner_notice(w: World) -> int:
+    """A fresh notice of the owner's: a fresh moment of theirs removed through enforcement."""
+    moment = await w.call(w.heads["owner"], "POST", "/api/v1/moments", {"text": "removed"})
+    runtime = w.app.state.runtime
+    async with runtime.sessions() as session:
+        done = await enforcement.enforce(
+            session,
+            moderation=moderation_of(w.app),
+            clock=runtime.clock,
+            bus=runtime.bus,
+            surface="moment",
+            ref_id=moment["id"],
+            action="remove_content",
+            policy_id="spam",
+            clause=1,
+            explanation="Advertising.",
+            source="moderator",
+        )
+        await session.commit()
+        await done.announce()
+        notice = await session.scalar(select(Notice).where(Notice.action_id == done.action.id))
+    assert notice is not None
+    return notice.id
+
+
+def _on_owner_notice(method: str, suffix: str = "", body: Any = None):
+    async def build(w: World, actor: str) -> Call:
+        return Call(method, f"/api/v1/notices/{await _owner_notice(w)}{suffix}", body)
+
+    return build
+
+
+def _on_appeal(method: str, suffix: str = "", body: Any = None):
+    """A fresh appeal of the owner's."""
+
+    async def build(w: World, actor: str) -> Call:
+        notice_id = await _owner_notice(w)
+        url = f"/api/v1/notices/{notice_id}/appeal"
+        appeal = await w.call(w.heads["owner"], "POST", url, {"text": "Not an advert."})
+        return Call(method, f"{MOD}/appeals/{appeal['id']}{suffix}", body)
 
     return build
 
@@ -1562,6 +1607,44 @@ ROWS: list[Row] = [
         NO_MEMBER,
     ),
     Row("the audit log", "GET", MOD + "/audit", fixed("GET", MOD + "/audit"), NO_MEMBER),
+    # --- notices and appeals (issue #12) --------------------------------------------------
+    Row("my notices", "GET", "/api/v1/notices", fixed("GET", "/api/v1/notices"), signed_in(200)),
+    Row(
+        "the owner's notice",
+        "GET",
+        "/api/v1/notices/{notice_id}",
+        _on_owner_notice("GET"),
+        statuses(200, 404, 404, 404, 404, 404),
+    ),
+    Row(
+        "appeal the owner's notice",
+        "POST",
+        "/api/v1/notices/{notice_id}/appeal",
+        _on_owner_notice("POST", "/appeal", {"text": "It was not spam."}),
+        statuses(201, 404, 404, 404, 404, 404),
+    ),
+    Row(
+        "the appeal queue",
+        "GET",
+        MOD + "/appeals",
+        fixed("GET", MOD + "/appeals?state=all"),
+        NO_MEMBER,
+    ),
+    Row("an appeal", "GET", MOD + "/appeals/{appeal_id}", _on_appeal("GET"), NO_MEMBER),
+    Row(
+        "claim an appeal",
+        "POST",
+        MOD + "/appeals/{appeal_id}/claim",
+        _on_appeal("POST", "/claim"),
+        NO_MEMBER,
+    ),
+    Row(
+        "decide an appeal",
+        "POST",
+        MOD + "/appeals/{appeal_id}/decision",
+        _on_appeal("POST", "/decision", {"outcome": "uphold", "explanation": "It was."}),
+        NO_MEMBER,
+    ),
     Row("the keyword lists", "GET", MOD + "/terms", fixed("GET", MOD + "/terms"), NO_MEMBER),
     Row(
         "list a keyword",

@@ -40,9 +40,11 @@ from plaza.media import api as media_api
 from plaza.media import setup as media_setup
 from plaza.moderation import setup as moderation_setup
 from plaza.moderation import web as moderation_web
+from plaza.moderation.api import appeals as moderation_appeals_api
 from plaza.moderation.api import audit as moderation_audit_api
 from plaza.moderation.api import cases as moderation_cases_api
 from plaza.moderation.api import lists as moderation_lists_api
+from plaza.moderation.api import notices as moderation_notices_api
 from plaza.moderation.api import policies as moderation_policies_api
 from plaza.moderation.api import reports as moderation_reports_api
 from plaza.moderation.scans import runner as moderation_scans
@@ -246,6 +248,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         moderation_cases_api.router,
         moderation_audit_api.router,
         moderation_lists_api.router,
+        moderation_notices_api.router,
+        moderation_appeals_api.router,
         # Before the web pages: /a/{handle}/feed.xml is not an article page.
         public_accounts_atom.router,
         media_api.router,

@@ -8,13 +8,14 @@ said, never who.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from plaza.moderation.catalogue import Policy
 from plaza.moderation.models import AuditEntry
 from plaza.moderation.service.audit import EntryView
+from plaza.moderation.service.notices import NoticeView
 from plaza.moderation.service.views import CaseDetail, CaseView
 from plaza.validation import Id, Text
 
@@ -265,3 +266,85 @@ class PolicyOut(BaseModel):
 class PolicyList(BaseModel):
     items: list[PolicyOut]
     next_cursor: None = None
+
+
+# Notices and appeals (issue #12): what a person is told, and how they contest it.
+AppealStateOut = Literal["pending", "claimed", "upheld", "reversed"]
+NoticeKind = Literal["enforcement", "appeal_upheld", "appeal_reversed"]
+
+
+class AppealOut(BaseModel):
+    """An appeal as its person sees it (never who reviews it)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    notice_id: int
+    state: AppealStateOut
+    text: str
+    explanation: str = Field(description="The reviewer's explanation, once decided.")
+    created_at: datetime
+    decided_at: datetime | None
+
+
+class NoticeOut(BaseModel):
+    id: int
+    kind: NoticeKind
+    statement: dict[str, Any] = Field(
+        description="The statement of reasons, frozen when the notice was issued: content, "
+        "action, policy, facts, automated_detection, automated_decision, redress (see the "
+        "README); an appeal outcome's carries `appeal` instead of `facts` and `redress`."
+    )
+    in_force: bool = Field(description="Whether the action is still in force (not reversed).")
+    appeal_until: datetime | None = Field(description="Until when it can be appealed.")
+    appealable: bool = Field(description="Whether I can appeal it now.")
+    appeal: AppealOut | None
+    created_at: datetime
+    read_at: datetime | None
+
+    @classmethod
+    def of(cls, view: NoticeView, now: datetime) -> NoticeOut:
+        notice = view.notice
+        return cls(
+            id=notice.id,
+            kind=cast(NoticeKind, notice.kind),
+            statement=notice.statement,
+            in_force=view.action.reversed_at is None,
+            appeal_until=notice.appeal_until,
+            appealable=view.appeal is None
+            and notice.appeal_until is not None
+            and now <= notice.appeal_until,
+            appeal=AppealOut.model_validate(view.appeal) if view.appeal else None,
+            created_at=notice.created_at,
+            read_at=notice.read_at,
+        )
+
+
+class AppealIn(BaseModel):
+    text: Annotated[Text, Field(min_length=1, max_length=EXPLANATION_EDGE_MAX)] = Field(
+        description="Why the decision was wrong, in my own words."
+    )
+
+
+class AppealReviewOut(BaseModel):
+    """An appeal as a reviewing moderator sees it: the person's text, the action contested
+    and the statement of reasons they received (with the content as it was decided on)."""
+
+    id: int
+    state: AppealStateOut
+    text: str
+    explanation: str
+    appellant: str | None
+    reviewer: str | None
+    action: ActionOut
+    statement: dict[str, Any]
+    created_at: datetime
+    claimed_at: datetime | None
+    decided_at: datetime | None
+
+
+class AppealDecisionIn(BaseModel):
+    outcome: Literal["uphold", "reverse"]
+    explanation: Annotated[Text, Field(min_length=1, max_length=EXPLANATION_EDGE_MAX)] = Field(
+        description="Written for the person who appealed: their outcome notice quotes it."
+    )

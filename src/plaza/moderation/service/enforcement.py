@@ -41,6 +41,7 @@ from plaza.bus import Bus
 from plaza.clock import Clock
 from plaza.errors import Conflict, Invalid
 from plaza.moderation.models import Action, Case, Decision
+from plaza.moderation.service import notices
 from plaza.moderation.setup import Moderation
 from plaza.moderation.surfaces import AfterCommit, ModerationState, Snapshot
 
@@ -104,11 +105,13 @@ async def enforce(
     case: Case | None = None,
     duration: timedelta | None = None,
     subject_id: int | None = None,
+    counted_strikes: Sequence[int] | None = None,
 ) -> Enforced:
-    """Apply `action` to (`surface`, `ref_id`) and add its `Action`; see the module docstring.
-    `subject_id` defaults to the content's author (the case's subject when the content is
-    gone). Refusals (422 `not_content`, `no_subject`, `duration_days`; 409 `content_gone`)
-    come before any change."""
+    """Apply `action` to (`surface`, `ref_id`) and add its `Action` and the notice that tells
+    its person (`notices.issue`); see the module docstring. `subject_id` defaults to the
+    content's author (the case's subject when the content is gone); `counted_strikes` are
+    the strikes an escalation counted. Refusals (422 `not_content`, `no_subject`,
+    `duration_days`; 409 `content_gone`) come before any change."""
     snapshot = await moderation.surfaces.get(surface).snapshot(session, ref_id)
     if subject_id is None:
         subject_id = snapshot.author_id if snapshot else (case.subject_id if case else None)
@@ -132,11 +135,13 @@ async def enforce(
         report_count=case.report_count if case else 0,
         ends_at=ends_at,
         snapshot=snapshot.as_json() if snapshot else {},
+        counted_strikes=list(counted_strikes) if counted_strikes else None,
         created_at=now,
     )
     session.add(row)
     await session.flush()
-    work: list[AfterCommit] = []
+    issued = await notices.issue(session, moderation=moderation, bus=bus, action=row)
+    work: list[AfterCommit] = [issued[1]] if issued else []
     if action == "no_action":
         if case is not None and snapshot is not None and is_content(surface):
             await _release_hold(session, moderation, case, work, now)
