@@ -793,8 +793,10 @@ async def _owner_notice(w: World) -> int:
     return notice.id
 
 
-def _on_owner_notice(method: str, suffix: str = "", body: Any = None):
+def _on_owner_notice(method: str, suffix: str = "", body: Any = None, *, page: bool = False):
     async def build(w: World, actor: str) -> Call:
+        if page:
+            return Call(method, f"/notices/{await _owner_notice(w)}{suffix}", cookie=True)
         return Call(method, f"/api/v1/notices/{await _owner_notice(w)}{suffix}", body)
 
     return build
@@ -1029,6 +1031,21 @@ ROWS: list[Row] = [
     Row("page: my profile", "GET", "/me", fixed("GET", "/me", cookie=True), PAGE),
     Row("page: friends", "GET", "/friends", fixed("GET", "/friends", cookie=True), PAGE),
     Row("page: people", "GET", "/people", fixed("GET", "/people?q={owner}", cookie=True), PAGE),
+    Row("page: my notices", "GET", "/notices", fixed("GET", "/notices", cookie=True), PAGE),
+    Row(
+        "page: the owner's notice",
+        "GET",
+        "/notices/{notice_id}",
+        _on_owner_notice("GET", page=True),
+        statuses(200, 404, 404, 404, 404, 404, 303),
+    ),
+    Row(
+        "page: the appeal queue",
+        "GET",
+        "/moderation/appeals",
+        fixed("GET", "/moderation/appeals", cookie=True),
+        statuses(404, 404, 404, 404, 404, 404, 303),
+    ),
     # --- writes: each cell acts on its own fresh target ------------------------------------
     Row("register", "POST", "/api/v1/accounts", _build_register, signed_in(201, anon=201)),
     Row(

@@ -38,6 +38,8 @@ from plaza.live import api as live_api
 from plaza.live.hub import Hub
 from plaza.media import api as media_api
 from plaza.media import setup as media_setup
+from plaza.moderation import appeals_web as moderation_appeals_web
+from plaza.moderation import notices_web as moderation_notices_web
 from plaza.moderation import setup as moderation_setup
 from plaza.moderation import web as moderation_web
 from plaza.moderation.api import appeals as moderation_appeals_api
@@ -260,6 +262,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         moments_web.router,
         public_accounts_web.router,
         moderation_web.router,
+        moderation_notices_web.router,
+        moderation_appeals_web.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

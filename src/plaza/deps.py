@@ -19,6 +19,7 @@ from plaza.accounts.models import User
 from plaza.accounts.service.friends import incoming_count
 from plaza.accounts.service.sessions import SignedIn, authenticate, hash_token, session_owner
 from plaza.errors import Unauthorized
+from plaza.moderation.service.notices import unread_count
 from plaza.moderation.setup import Moderation, moderation_of
 from plaza.runtime import Runtime
 from plaza.web.addresses import client_address as _client_address
@@ -182,13 +183,15 @@ async def cookie_sign_in(
     request: Request, session: DbSession, runtime: RuntimeDep
 ) -> SignedIn | None:
     """The web client's session (forms check their own CSRF field). Pages also show how many
-    friend requests wait, in the navigation."""
+    friend requests and unread notices wait, in the navigation."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
     signed_in = await authenticate(session, clock=runtime.clock, token=token)
     if signed_in is not None:
-        request.state.incoming_requests = await incoming_count(session, user_id=signed_in.user.id)
+        user_id = signed_in.user.id
+        request.state.incoming_requests = await incoming_count(session, user_id=user_id)
+        request.state.unread_notices = await unread_count(session, user_id=user_id)
     return signed_in
 
 

@@ -19,6 +19,7 @@ def render(
         user=user,
         csrf_token=request.state.csrf_token,
         incoming_requests=getattr(request.state, "incoming_requests", 0),
+        unread_notices=getattr(request.state, "unread_notices", 0),
     )
     return templates().TemplateResponse(request, name, context, status_code=status_code)
 

@@ -150,7 +150,7 @@ def _generated(action: Action, signals: Sequence[dict[str, Any]], cited: bool) -
     found = [_finding(s.get("detector", ""), s.get("evidence") or {}) for s in signals]
     if not found:
         return ""
-    rule = "which the policy below forbids" if cited else "which our rules forbid"
+    rule = "which the cited policy forbids" if cited else "which our rules forbid"
     return f"Automated detection found {'; '.join(found)}: {rule}."
 
 

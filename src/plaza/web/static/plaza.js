@@ -268,9 +268,21 @@ window.Plaza = (() => {
     }
   }
 
+  // Unread notices on the navigation's bell (`notice.new` carries the count).
+  function setUnreadNotices(count) {
+    const badge = document.getElementById("notices-badge");
+    if (!badge || typeof count !== "number") return;
+    badge.dataset.count = String(count);
+    badge.textContent = count > 0 ? String(count) : "";
+    badge.title = count === 1 ? "1 unread notice" : `${count} unread notices`;
+    badge.hidden = count <= 0;
+  }
+
   // Events that every page understands (chat.js and moments.js forward theirs here too).
   function onCommonEvent(event) {
-    if (typeof event.type === "string" && event.type.startsWith("friend_request.")) {
+    if (event.type === "notice.new") {
+      setUnreadNotices(event.unread);
+    } else if (typeof event.type === "string" && event.type.startsWith("friend_request.")) {
       setFriendRequests(event.count);
     } else if (event.type === "moments.unseen" && !document.getElementById("new-moments")) {
       setMomentsUnseen(event.count);
