@@ -19,7 +19,7 @@ from plaza.clock import FakeClock
 from plaza.moderation.models import Action, Appeal, Notice
 from tests import moderated
 from tests.helpers import register
-from tests.moderation.helpers import Headers, case_of, claim, decide, report, staff
+from tests.moderation.helpers import Headers, case_of, claim, decide, report, reverse, staff
 
 API = "/api/v1/transparency"
 RANGE = "from=2026-01-02&to=2026-01-03"
@@ -167,7 +167,7 @@ async def history(app, client, clock: FakeClock) -> dict[str, Any]:
     late = await moment(client, heads["ana"], f"more {moderated.REMOVED_TERM}")
     assert late["moderation"] == "removed"
     await appeal(app, await action_on(app, "moment", late["id"]), ids["ana"], "reversed")
-    return {"heads": heads}
+    return {"heads": heads, "suspended": suspended}
 
 
 def counts(items: list[dict[str, Any]], key: str = "key") -> dict[Any, int]:
@@ -241,6 +241,14 @@ async def test_one_day_and_the_days_around(client, history) -> None:
     assert recent["actions"]["total"] == 6
     assert recent["reports"]["filed"] == 4
     assert recent["appeals"]["filed"] == 5
+
+
+async def test_a_reversal_leaves_the_actions_taken_as_they_were(app, client, history) -> None:
+    before = (await client.get(f"{API}?{RANGE}")).json()
+    await reverse(app, history["suspended"])  # as an appeal's reversal undoes it
+    after = (await client.get(f"{API}?{RANGE}")).json()
+    assert after == before
+    assert counts(after["actions"]["by_action"])["suspend"] == 1
 
 
 async def test_as_csv(client, history) -> None:

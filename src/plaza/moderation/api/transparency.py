@@ -28,7 +28,7 @@ DATE: dict[str, Any] = {
 
 
 class CountOut(BaseModel):
-    key: str | None = Field(description="What is counted: an action, a surface or a source.")
+    key: str = Field(description="What is counted: an action, a surface or a source.")
     label: str = Field(description="Its name for people.")
     count: int
 

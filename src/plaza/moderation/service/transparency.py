@@ -131,8 +131,8 @@ def _day(value: str, field: str, today: date) -> date:
 
 @dataclass(frozen=True)
 class Count:
-    """One line of a breakdown: what (`key`, e.g. a policy id or "remove_content"), its
-    name for people (`label`), how many."""
+    """One line of a breakdown: what (`key`, e.g. a policy id or "remove_content"; None for
+    actions citing no policy), its name for people (`label`), how many."""
 
     key: str | None
     label: str
