@@ -1692,6 +1692,31 @@ ROWS: list[Row] = [
         _on_list_entry("hashes", {"hash": "b" * 64}),
         NO_MEMBER,
     ),
+    # --- the transparency report: public, for everyone, signed in or not ------------------
+    Row(
+        "the transparency report",
+        "GET",
+        "/api/v1/transparency",
+        fixed("GET", "/api/v1/transparency?from=2026-01-01&to=2026-01-31"),
+        EVERYONE_200,
+        shows={a: ("Automated detection",) for a in ACTORS},
+    ),
+    Row(
+        "the transparency report as CSV",
+        "GET",
+        "/api/v1/transparency",
+        fixed("GET", "/api/v1/transparency?format=csv"),
+        EVERYONE_200,
+        shows={a: ("section,key,count",) for a in ACTORS},
+    ),
+    Row(
+        "page: the transparency report",
+        "GET",
+        "/transparency",
+        fixed("GET", "/transparency", cookie=True),
+        EVERYONE_200,
+        shows={a: ("Transparency report",) for a in ACTORS},
+    ),
 ]
 
 # Cells where today's code disagrees with the design: (row name, actor) -> the finding.

@@ -41,6 +41,7 @@ from plaza.media import setup as media_setup
 from plaza.moderation import appeals_web as moderation_appeals_web
 from plaza.moderation import notices_web as moderation_notices_web
 from plaza.moderation import setup as moderation_setup
+from plaza.moderation import transparency_web as moderation_transparency_web
 from plaza.moderation import web as moderation_web
 from plaza.moderation.api import appeals as moderation_appeals_api
 from plaza.moderation.api import audit as moderation_audit_api
@@ -49,6 +50,7 @@ from plaza.moderation.api import lists as moderation_lists_api
 from plaza.moderation.api import notices as moderation_notices_api
 from plaza.moderation.api import policies as moderation_policies_api
 from plaza.moderation.api import reports as moderation_reports_api
+from plaza.moderation.api import transparency as moderation_transparency_api
 from plaza.moderation.scans import runner as moderation_scans
 from plaza.moments import api as moments_api
 from plaza.moments import live as moments_live
@@ -252,6 +254,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         moderation_lists_api.router,
         moderation_notices_api.router,
         moderation_appeals_api.router,
+        moderation_transparency_api.router,
         # Before the web pages: /a/{handle}/feed.xml is not an article page.
         public_accounts_atom.router,
         media_api.router,
@@ -264,6 +267,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         moderation_web.router,
         moderation_notices_web.router,
         moderation_appeals_web.router,
+        moderation_transparency_web.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -35,7 +35,12 @@ def test_every_page_is_accessible(new_page, server, size):
     phone = size == "phone"
     # Signed out.
     page = new_page(phone=phone)
-    for path, name in [("/", "home"), ("/signin", "signin"), ("/signup", "signup")]:
+    for path, name in [
+        ("/", "home"),
+        ("/signin", "signin"),
+        ("/signup", "signup"),
+        ("/transparency", "transparency"),
+    ]:
         page.goto(path)
         check(page, name, size)
 
