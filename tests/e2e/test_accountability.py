@@ -3,7 +3,8 @@
 An article caught by a keyword is removed as it is published; its author finds a notice that
 names the policy and the matched term, and appeals from the notice's page; the moderator who
 listed the term is not the one who reviews: a second moderator reverses, and the article is
-back on its public page. The pages (my notices, a notice, the appeal queue, an appeal) are
+back on its public page; the transparency page counts one more automated removal and one more
+reversed appeal. The pages (my notices, a notice, the appeal queue, an appeal) are
 looked at on a phone and a desktop with Chinese text, checked by axe and for fit.
 """
 
@@ -40,6 +41,18 @@ def _publish(server, token: str, handle: str, title: str, body: str) -> int:
         return article_id
 
 
+def _figures(server) -> dict:
+    """Today's transparency counts: (label, count) by source and by action, and reversals."""
+    with httpx.Client(base_url=server.url + "/api/v1", timeout=30) as client:
+        report = client.get("/transparency").raise_for_status().json()
+    actions = report["actions"]
+    return {
+        "by-source": {c["key"]: (c["label"], c["count"]) for c in actions["by_source"]},
+        "by-action": {c["key"]: (c["label"], c["count"]) for c in actions["by_action"]},
+        "reversed": report["appeals"]["reversed"],
+    }
+
+
 def test_a_removed_article_is_appealed_and_restored(new_page, server):
     author, mo, rae = (make_person(n) for n in ("Wen", "Mo", "Rae"))
     create_with_role(server, mo, "moderator")
@@ -53,6 +66,7 @@ def test_a_removed_article_is_appealed_and_restored(new_page, server):
         body = {"policy_id": "illegal_goods", "clause": 1, "term": TERM}
         client.post("/moderation/terms", json=body).raise_for_status()
 
+    before = _figures(server)
     token = api_register(server, author)
     handle = "jiefang_" + author.username[-6:]
     article_id = _publish(
@@ -106,6 +120,21 @@ def test_a_removed_article_is_appealed_and_restored(new_page, server):
     expect(reader.locator("main")).to_contain_text("社区警方通报")
     page_a.goto("/notices")
     expect(page_a.locator(".notice-item").first).to_contain_text("Your appeal was granted")
+
+    # The transparency page (the server is shared by the run's browser tests: count the
+    # difference) shows one more automated removal and one more reversed appeal.
+    after = _figures(server)
+    reader.goto("/transparency")
+    for table, key in (("by-source", "automated"), ("by-action", "remove_content")):
+        label, count = after[table][key]
+        assert count == before[table][key][1] + 1, (table, before, after)
+        row = reader.locator(f"#{table} tr").filter(has_text=label)
+        expect(row.locator("td.tp-num")).to_have_text(str(count))
+    reversed_now = after["reversed"]
+    assert reversed_now == before["reversed"] + 1
+    expect(
+        reader.locator("#appeals tr").filter(has_text="Reversed").locator("td.tp-num")
+    ).to_have_text(str(reversed_now))
     for size in SIZES:
         page_a.set_viewport_size(SIZES[size])
         check_page(page_a, "accountability", "notices", size)
