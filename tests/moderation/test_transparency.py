@@ -13,12 +13,16 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
+from plaza.accounts.service import users
+from plaza.accounts.service.users import users_by_id
 from plaza.clock import FakeClock
-from plaza.moderation.models import Action, Appeal, Notice
+from plaza.moderation.models import Action, Notice
+from plaza.moderation.service import appeals
+from plaza.moderation.setup import moderation_of
 from tests import moderated
-from tests.helpers import register
+from tests.helpers import PASSWORD, register
 from tests.moderation.helpers import Headers, case_of, claim, decide, report, reverse, staff
 
 API = "/api/v1/transparency"
@@ -72,30 +76,48 @@ async def reported_and_decided(
 
 
 async def appeal(app: FastAPI, action_id: int, person: int, state: str) -> None:
-    """An appeal of `action_id` (one per action: one notice each) filed now, in `state`.
-    Written as rows because the appeals service is being written alongside this report;
-    the real flow (notice, appeal, review) replaces these."""
+    """The person appeals the notice of `action_id` now, through the appeals service, and a
+    reviewer (not the moderator who decided) takes it as far as `state`."""
     runtime = app.state.runtime
-    now = runtime.clock.now()
+    moderation = moderation_of(app)
     async with runtime.sessions() as session:
-        notice = await session.execute(
-            insert(Notice)
-            .values(user_id=person, action_id=action_id, kind="enforcement", created_at=now)
-            .returning(Notice.id)
+        notice_id = await session.scalar(
+            select(Notice.id).where(Notice.action_id == action_id, Notice.kind == "enforcement")
         )
-        decided = state in ("upheld", "reversed")
-        await session.execute(
-            insert(Appeal).values(
-                notice_id=notice.scalar_one(),
-                action_id=action_id,
-                appellant_id=person,
-                text="I did nothing wrong.",
-                state=state,
-                created_at=now,
-                decided_at=now if decided else None,
-            )
+        assert notice_id is not None
+        appellant = (await users_by_id(session, {person}))[person]
+        filed = await appeals.file(
+            session,
+            moderation=moderation,
+            clock=runtime.clock,
+            user=appellant,
+            notice_id=notice_id,
+            text="I did nothing wrong.",
         )
-        await session.commit()
+        if state == "pending":
+            return
+        reviewer = await users.register(
+            session,
+            passwords=runtime.passwords,
+            clock=runtime.clock,
+            username=f"reviewer_{filed.id}",
+            password=PASSWORD,
+            display_name="Reviewer",
+            role="moderator",
+        )
+        await appeals.claim(session, clock=runtime.clock, moderator=reviewer, appeal_id=filed.id)
+        if state == "claimed":
+            return
+        await appeals.decide(
+            session,
+            moderation=moderation,
+            clock=runtime.clock,
+            bus=runtime.bus,
+            moderator=reviewer,
+            appeal_id=filed.id,
+            outcome="reverse" if state == "reversed" else "uphold",
+            explanation="Reviewed.",
+        )
 
 
 async def action_on(app: FastAPI, surface: str, ref_id: int) -> int:
@@ -167,7 +189,7 @@ async def history(app, client, clock: FakeClock) -> dict[str, Any]:
     late = await moment(client, heads["ana"], f"more {moderated.REMOVED_TERM}")
     assert late["moderation"] == "removed"
     await appeal(app, await action_on(app, "moment", late["id"]), ids["ana"], "reversed")
-    return {"heads": heads, "suspended": suspended}
+    return {"heads": heads, "suspended": suspended, "struck": struck}
 
 
 def counts(items: list[dict[str, Any]], key: str = "key") -> dict[Any, int]:
@@ -245,10 +267,10 @@ async def test_one_day_and_the_days_around(client, history) -> None:
 
 async def test_a_reversal_leaves_the_actions_taken_as_they_were(app, client, history) -> None:
     before = (await client.get(f"{API}?{RANGE}")).json()
-    await reverse(app, history["suspended"])  # as an appeal's reversal undoes it
+    await reverse(app, history["struck"])  # as a moderator's reversal undoes it
     after = (await client.get(f"{API}?{RANGE}")).json()
     assert after == before
-    assert counts(after["actions"]["by_action"])["suspend"] == 1
+    assert counts(after["actions"]["by_action"])["strike"] == 1
 
 
 async def test_as_csv(client, history) -> None:
