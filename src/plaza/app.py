@@ -39,12 +39,14 @@ from plaza.live.hub import Hub
 from plaza.media import api as media_api
 from plaza.media import setup as media_setup
 from plaza.moderation import setup as moderation_setup
+from plaza.moderation import standing_web as moderation_standing_web
 from plaza.moderation import web as moderation_web
 from plaza.moderation.api import audit as moderation_audit_api
 from plaza.moderation.api import cases as moderation_cases_api
 from plaza.moderation.api import lists as moderation_lists_api
 from plaza.moderation.api import policies as moderation_policies_api
 from plaza.moderation.api import reports as moderation_reports_api
+from plaza.moderation.api import standing as moderation_standing_api
 from plaza.moderation.scans import runner as moderation_scans
 from plaza.moments import api as moments_api
 from plaza.moments import live as moments_live
@@ -246,6 +248,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         moderation_cases_api.router,
         moderation_audit_api.router,
         moderation_lists_api.router,
+        moderation_standing_api.router,
         # Before the web pages: /a/{handle}/feed.xml is not an article page.
         public_accounts_atom.router,
         media_api.router,
@@ -256,6 +259,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         moments_web.router,
         public_accounts_web.router,
         moderation_web.router,
+        moderation_standing_web.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
