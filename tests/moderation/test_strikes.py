@@ -287,6 +287,7 @@ async def test_standing_shows_each_field(app, client, clock: FakeClock):
             "clause_text": CLAUSE_1,
             "surface": "moment",
             "ref_id": w.moments[1],
+            "excerpt": "buy now 1",
             "created_at": standing["active_strikes"][0]["created_at"],
             "expires_at": standing["active_strikes"][0]["expires_at"],
         }
@@ -318,7 +319,7 @@ async def test_standing_shows_each_field(app, client, clock: FakeClock):
             "You may not publish moments, comments or articles until",
             "Spam and scams",
             CLAUSE_1,
-            "For a moment",
+            'For a moment: <q class="standing-excerpt">buy now 1</q>',
             f"given {given.date().isoformat()}",
             f"expires {(given + timedelta(days=90)).date().isoformat()}",
             "1 older strike expired and no longer counts.",
@@ -353,4 +354,4 @@ async def test_a_closed_person_reads_their_standing_and_page(app, client):
         page = await browser.get("/standing")
         assert page.status_code == 200 and "Your account is closed." in page.text
         assert "Suspended for too many strikes" in page.text
-        assert "2026-01-01" in page.text
+        assert all(f'<a href="#strike-{strike}">2026-01-01</a>' in page.text for strike in strikes)

@@ -68,6 +68,7 @@ class StrikeOut(BaseModel):
     clause_text: str | None
     surface: str = Field(description="What the strike was for: message, moment, article, ...")
     ref_id: int
+    excerpt: str = Field(description="The start of that content as it was when struck.")
     created_at: datetime
     expires_at: datetime = Field(description="When it stops counting towards a suspension.")
 
@@ -82,6 +83,7 @@ class StrikeOut(BaseModel):
             clause_text=view.clause_text,
             surface=a.surface,
             ref_id=a.ref_id,
+            excerpt=view.excerpt,
             created_at=a.created_at,
             expires_at=view.expires_at,
         )

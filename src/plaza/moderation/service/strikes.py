@@ -42,6 +42,8 @@ from plaza.moderation.surfaces import AfterCommit
 
 STRIKE = "strike"
 ESCALATION = "suspend"
+# How much of the struck content the standing quotes to its author, in characters.
+EXCERPT_CHARS = 80
 
 
 @dataclass(frozen=True)
@@ -235,6 +237,9 @@ class StrikeView:
     expires_at: datetime
     policy_title: str | None  # None: the catalogue no longer has the policy
     clause_text: str | None
+    # The start of what was struck, as it was then (its title, else its text): the person's
+    # own words, so they know which message or article it was.
+    excerpt: str
 
 
 @dataclass(frozen=True)
@@ -294,7 +299,11 @@ async def standing(
 def _view(catalogue: Catalogue, strike: Action, rule: Rule) -> StrikeView:
     policy = catalogue.policy(strike.policy_id) if strike.policy_id else None
     clause = policy.clauses.get(strike.clause) if policy and strike.clause else None
-    return StrikeView(strike, expires_at(strike, rule), policy.title if policy else None, clause)
+    frozen = strike.snapshot or {}
+    words = str(frozen.get("title") or frozen.get("text") or "")
+    excerpt = words if len(words) <= EXCERPT_CHARS else words[: EXCERPT_CHARS - 1] + "…"
+    title = policy.title if policy else None
+    return StrikeView(strike, expires_at(strike, rule), title, clause, excerpt)
 
 
 def _plural(count: int, noun: str) -> str:
