@@ -30,7 +30,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.accounts import policies as account_policies
 from plaza.accounts.models import User
-from plaza.accounts.service.users import users_by_id
 from plaza.bus import Bus
 from plaza.clock import Clock
 from plaza.config import Settings
@@ -116,11 +115,13 @@ async def escalate(
     user_id = strike.subject_id
     if not rule.escalates or user_id is None:
         return None
+    # The person's row is locked first, so two strikes decided at once are counted one after
+    # the other (on PostgreSQL the second waits, then sees the first).
+    person = await session.scalar(select(User).where(User.id == user_id).with_for_update())
+    if person is None or person.status == "closed":
+        return None
     counted = await active_strikes(session, user_id=user_id, now=clock.now(), expiry=rule.expiry)
     if not rule.reached_by(len(counted)):
-        return None
-    person = (await users_by_id(session, {user_id})).get(user_id)
-    if person is None or person.status == "closed":
         return None
     escalation = await enforcement.enforce(
         session,
