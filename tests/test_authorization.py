@@ -1576,6 +1576,23 @@ ROWS: list[Row] = [
         EVERYONE_200,
         shows={a: ("Spam and scams",) for a in ACTORS},
     ),
+    # --- my standing (issue #12: strikes and standing): everyone signed in, their own -----
+    Row(
+        "my standing",
+        "GET",
+        "/api/v1/standing",
+        fixed("GET", "/api/v1/standing"),
+        signed_in(200),
+        shows={a: ("strikes_to_suspend",) for a in SIGNED_IN},
+    ),
+    Row(
+        "page: my standing",
+        "GET",
+        "/standing",
+        fixed("GET", "/standing", cookie=True),
+        PAGE,
+        shows={a: ("How strikes work",) for a in SIGNED_IN},
+    ),
     # --- trust and safety: reports, and the moderators' routes (members find none) -------
     Row(
         "report the owner",

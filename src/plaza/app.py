@@ -41,6 +41,7 @@ from plaza.media import setup as media_setup
 from plaza.moderation import appeals_web as moderation_appeals_web
 from plaza.moderation import notices_web as moderation_notices_web
 from plaza.moderation import setup as moderation_setup
+from plaza.moderation import standing_web as moderation_standing_web
 from plaza.moderation import transparency_web as moderation_transparency_web
 from plaza.moderation import web as moderation_web
 from plaza.moderation.api import appeals as moderation_appeals_api
@@ -50,6 +51,7 @@ from plaza.moderation.api import lists as moderation_lists_api
 from plaza.moderation.api import notices as moderation_notices_api
 from plaza.moderation.api import policies as moderation_policies_api
 from plaza.moderation.api import reports as moderation_reports_api
+from plaza.moderation.api import standing as moderation_standing_api
 from plaza.moderation.api import transparency as moderation_transparency_api
 from plaza.moderation.scans import runner as moderation_scans
 from plaza.moments import api as moments_api
@@ -255,6 +257,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         moderation_notices_api.router,
         moderation_appeals_api.router,
         moderation_transparency_api.router,
+        moderation_standing_api.router,
         # Before the web pages: /a/{handle}/feed.xml is not an article page.
         public_accounts_atom.router,
         media_api.router,
@@ -268,6 +271,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         moderation_notices_web.router,
         moderation_appeals_web.router,
         moderation_transparency_web.router,
+        moderation_standing_web.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -82,6 +82,7 @@ def test_every_page_is_accessible(new_page, server, size):
         (f"/u/{bob.username}", "profile-friend"),
         (f"/u/{stranger.username}", "profile-stranger"),
         ("/me", "me"),
+        ("/standing", "standing"),
     ]:
         page.goto(path)
         check(page, name, size)

@@ -8,10 +8,12 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import select
 
+from plaza.accounts.models import User
 from plaza.accounts.service import users
-from plaza.moderation.models import Action
-from plaza.moderation.service import enforcement
+from plaza.moderation.models import Action, Notice
+from plaza.moderation.service import appeals, enforcement
 from plaza.moderation.setup import moderation_of
 from plaza.runtime import Runtime
 from tests.helpers import PASSWORD, log_in
@@ -113,3 +115,59 @@ async def reverse(app: FastAPI, action_id: int) -> None:
         )
         await session.commit()
         await done.announce()
+
+
+async def file_appeal(
+    app: FastAPI, action_id: int, person_id: int, text: str = "I did nothing wrong."
+) -> int:
+    """The person appeals the notice of `action_id` through the appeals service: its id."""
+    runtime: Runtime = app.state.runtime
+    async with runtime.sessions() as session:
+        notice_id = await session.scalar(
+            select(Notice.id).where(Notice.action_id == action_id, Notice.kind == "enforcement")
+        )
+        assert notice_id is not None
+        appellant = (await users.users_by_id(session, {person_id}))[person_id]
+        filed = await appeals.file(
+            session,
+            moderation=moderation_of(app),
+            clock=runtime.clock,
+            user=appellant,
+            notice_id=notice_id,
+            text=text,
+        )
+        return filed.id
+
+
+async def reviewer(app: FastAPI, username: str) -> User:
+    """A moderator who decided nothing yet, to review appeals."""
+    runtime: Runtime = app.state.runtime
+    async with runtime.sessions() as session:
+        return await users.register(
+            session,
+            passwords=runtime.passwords,
+            clock=runtime.clock,
+            username=username,
+            password=PASSWORD,
+            display_name=f"{username} Name",
+            role="moderator",
+        )
+
+
+async def review(app: FastAPI, appeal_id: int, moderator: User, to: str) -> None:
+    """Take the appeal as far as `to`: claimed, upheld or reversed (claiming first)."""
+    runtime: Runtime = app.state.runtime
+    async with runtime.sessions() as session:
+        await appeals.claim(session, clock=runtime.clock, moderator=moderator, appeal_id=appeal_id)
+        if to == "claimed":
+            return
+        await appeals.decide(
+            session,
+            moderation=moderation_of(app),
+            clock=runtime.clock,
+            bus=runtime.bus,
+            moderator=moderator,
+            appeal_id=appeal_id,
+            outcome="reverse" if to == "reversed" else "uphold",
+            explanation="Reviewed.",
+        )

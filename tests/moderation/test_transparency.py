@@ -15,15 +15,22 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from plaza.accounts.service import users
-from plaza.accounts.service.users import users_by_id
 from plaza.clock import FakeClock
-from plaza.moderation.models import Action, Notice
-from plaza.moderation.service import appeals
-from plaza.moderation.setup import moderation_of
+from plaza.moderation.models import Action
 from tests import moderated
-from tests.helpers import PASSWORD, register
-from tests.moderation.helpers import Headers, case_of, claim, decide, report, reverse, staff
+from tests.helpers import register
+from tests.moderation.helpers import (
+    Headers,
+    case_of,
+    claim,
+    decide,
+    file_appeal,
+    report,
+    reverse,
+    review,
+    reviewer,
+    staff,
+)
 
 API = "/api/v1/transparency"
 RANGE = "from=2026-01-02&to=2026-01-03"
@@ -76,48 +83,11 @@ async def reported_and_decided(
 
 
 async def appeal(app: FastAPI, action_id: int, person: int, state: str) -> None:
-    """The person appeals the notice of `action_id` now, through the appeals service, and a
-    reviewer (not the moderator who decided) takes it as far as `state`."""
-    runtime = app.state.runtime
-    moderation = moderation_of(app)
-    async with runtime.sessions() as session:
-        notice_id = await session.scalar(
-            select(Notice.id).where(Notice.action_id == action_id, Notice.kind == "enforcement")
-        )
-        assert notice_id is not None
-        appellant = (await users_by_id(session, {person}))[person]
-        filed = await appeals.file(
-            session,
-            moderation=moderation,
-            clock=runtime.clock,
-            user=appellant,
-            notice_id=notice_id,
-            text="I did nothing wrong.",
-        )
-        if state == "pending":
-            return
-        reviewer = await users.register(
-            session,
-            passwords=runtime.passwords,
-            clock=runtime.clock,
-            username=f"reviewer_{filed.id}",
-            password=PASSWORD,
-            display_name="Reviewer",
-            role="moderator",
-        )
-        await appeals.claim(session, clock=runtime.clock, moderator=reviewer, appeal_id=filed.id)
-        if state == "claimed":
-            return
-        await appeals.decide(
-            session,
-            moderation=moderation,
-            clock=runtime.clock,
-            bus=runtime.bus,
-            moderator=reviewer,
-            appeal_id=filed.id,
-            outcome="reverse" if state == "reversed" else "uphold",
-            explanation="Reviewed.",
-        )
+    """The person appeals the notice of `action_id` now, and a reviewer (not the moderator
+    who decided) takes it as far as `state`."""
+    appeal_id = await file_appeal(app, action_id, person)
+    if state != "pending":
+        await review(app, appeal_id, await reviewer(app, f"reviewer_{appeal_id}"), state)
 
 
 async def action_on(app: FastAPI, surface: str, ref_id: int) -> int:

@@ -16,6 +16,7 @@ from plaza.moderation.catalogue import Policy
 from plaza.moderation.models import AuditEntry
 from plaza.moderation.service.audit import EntryView
 from plaza.moderation.service.notices import NoticeView
+from plaza.moderation.service.strikes import Standing, StrikeView
 from plaza.moderation.service.views import CaseDetail, CaseView
 from plaza.validation import Id, Text
 
@@ -53,6 +54,98 @@ class ReportOut(BaseModel):
     ref_id: int
     policy_id: str
     created_at: datetime
+
+
+# -- my standing (GET /standing): strikes and what they led to ---------------------------------
+
+
+class StrikeOut(BaseModel):
+    """An active strike, as its person sees it (never who reported, nor who decided)."""
+
+    id: int
+    policy_id: str | None
+    policy_title: str | None = Field(description="None if the catalogue no longer has it.")
+    clause: int | None
+    clause_text: str | None
+    surface: str = Field(description="What the strike was for: message, moment, article, ...")
+    ref_id: int
+    excerpt: str = Field(description="The start of that content as it was when struck.")
+    created_at: datetime
+    expires_at: datetime = Field(description="When it stops counting towards a suspension.")
+
+    @classmethod
+    def of(cls, view: StrikeView) -> StrikeOut:
+        a = view.action
+        return cls(
+            id=a.id,
+            policy_id=a.policy_id,
+            policy_title=view.policy_title,
+            clause=a.clause,
+            clause_text=view.clause_text,
+            surface=a.surface,
+            ref_id=a.ref_id,
+            excerpt=view.excerpt,
+            created_at=a.created_at,
+            expires_at=view.expires_at,
+        )
+
+
+class StrikeRuleOut(BaseModel):
+    strikes_to_suspend: int = Field(description="Active strikes that suspend; 0: never.")
+    strike_expiry_days: int = Field(description="Days a strike stays active.")
+    suspension_days: int
+    text: str = Field(description="The rule in words.")
+
+
+class EscalationOut(BaseModel):
+    """A suspension in force for too many strikes, citing the strikes it counted."""
+
+    id: int
+    policy_id: str | None
+    created_at: datetime
+    ends_at: datetime | None
+    explanation: str
+    counted_strikes: list[int]
+
+
+class StandingOut(BaseModel):
+    status: Literal["active", "suspended", "closed"]
+    suspended_until: datetime | None = Field(description="While a timed suspension runs.")
+    restricted_until: datetime | None = Field(
+        description="While I may not publish moments, comments or articles."
+    )
+    active_strikes: list[StrikeOut]
+    expired_strikes: int = Field(description="Strikes that no longer count (not reversed).")
+    rule: StrikeRuleOut
+    escalations: list[EscalationOut]
+
+    @classmethod
+    def of(cls, standing: Standing) -> StandingOut:
+        rule = standing.rule
+        return cls(
+            status=cast(Any, standing.status),
+            suspended_until=standing.suspended_until,
+            restricted_until=standing.restricted_until,
+            active_strikes=[StrikeOut.of(v) for v in standing.active],
+            expired_strikes=standing.expired_count,
+            rule=StrikeRuleOut(
+                strikes_to_suspend=rule.strikes_to_suspend,
+                strike_expiry_days=rule.expiry_days,
+                suspension_days=rule.suspension_days,
+                text=rule.in_words(),
+            ),
+            escalations=[
+                EscalationOut(
+                    id=e.action.id,
+                    policy_id=e.action.policy_id,
+                    created_at=e.action.created_at,
+                    ends_at=e.action.ends_at,
+                    explanation=e.action.explanation,
+                    counted_strikes=list(e.action.counted_strikes or ()),
+                )
+                for e in standing.escalations
+            ],
+        )
 
 
 class SubjectOut(BaseModel):

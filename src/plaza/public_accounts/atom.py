@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Request, Response
 from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 from sqlalchemy import select
 
-from plaza.deps import DbSession
+from plaza.deps import DbSession, ModerationDep
 from plaza.errors import Gone
 from plaza.public_accounts.handles import HANDLE_PATTERN
 from plaza.public_accounts.models import Article, PublicAccount
@@ -75,14 +75,19 @@ def build_feed(account: PublicAccount, articles: list[Article], base: str) -> by
     },
 )
 async def atom_feed(
-    handle: Annotated[str, Path(pattern=HANDLE_PATTERN)], request: Request, session: DbSession
+    handle: Annotated[str, Path(pattern=HANDLE_PATTERN)],
+    request: Request,
+    session: DbSession,
+    moderation: ModerationDep,
 ) -> Response:
     """The account's latest published articles as Atom, to anyone; 410 `account_closed` once
-    a moderator closed the account (a feed reader may forget it), 404 while one holds it.
-    Articles a moderator holds or removed are left out."""
+    a moderator closed the account (a feed reader may forget it; the message says when and
+    under which policy, and where an appeal stands), 404 while one holds it. Articles a
+    moderator holds or removed are left out."""
     account = await accounts.find(session, handle)
-    if tombstones.of_account(account) is not None:
-        raise Gone("a moderator closed this public account", code="account_closed")
+    stone = await tombstones.of_account(session, moderation, account)
+    if stone is not None:
+        raise Gone(stone.summary(), code="account_closed")
     await accounts.visible_role(session, account, None)
     articles = list(
         await session.scalars(

@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from plaza.accounts.models import User
 from plaza.accounts.service.users import users_by_id
-from plaza.deps import DbSession, RuntimeDep, WebUser
+from plaza.deps import DbSession, ModerationDep, RuntimeDep, WebUser
 from plaza.errors import Forbidden, NotFound
 from plaza.public_accounts import charts, policies
 from plaza.public_accounts.live import ArticlesSource
@@ -98,13 +98,14 @@ async def account_page(
     handle: str,
     user: WebUser,
     session: DbSession,
+    moderation: ModerationDep,
     cursor: str | None = None,
 ) -> Response:
     """The account's public page: who it is, its articles; its owner and editors also see
     the drafts, the "Write" button and the editors."""
     user_id = user.id if user else None
     account = await accounts.find(session, handle)
-    stone = tombstones.of_account(account)
+    stone = await tombstones.of_account(session, moderation, account)
     if stone is not None:
         return _tombstone(request, user, stone)
     role = await accounts.visible_role(session, account, user_id)
@@ -168,11 +169,12 @@ async def article_page(
     user: WebUser,
     session: DbSession,
     runtime: RuntimeDep,
+    moderation: ModerationDep,
 ) -> Response:
     """The article in a reading layout, with Open Graph tags for link previews; counts a
     read. A removed article (or one that never was) gets a page that says so; one a
     moderator removed, or of an account a moderator closed, a tombstone (410)."""
-    stone = await tombstones.of_article(session, article_id)
+    stone = await tombstones.of_article(session, moderation, article_id)
     if stone is not None and stone.kind == "account":
         return _tombstone(request, user, stone)
     try:

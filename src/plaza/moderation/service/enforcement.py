@@ -41,7 +41,7 @@ from plaza.bus import Bus
 from plaza.clock import Clock
 from plaza.errors import Conflict, Invalid
 from plaza.moderation.models import Action, Case, Decision
-from plaza.moderation.service import notices
+from plaza.moderation.service import notices, strikes
 from plaza.moderation.setup import Moderation
 from plaza.moderation.surfaces import AfterCommit, ModerationState, Snapshot
 
@@ -155,6 +155,11 @@ async def enforce(
         _punish(person, action, ends_at)
         if action != "restrict":
             work.append(_ending_sessions(session, clock, bus, person.id, person.status))
+    if action == "strike":  # too many strikes suspend the account (strikes.py)
+        escalation = await strikes.escalate(
+            session, moderation=moderation, clock=clock, bus=bus, strike=row
+        )
+        work.extend(escalation.after_commit if escalation else ())
     return Enforced(row, work)
 
 
@@ -292,6 +297,10 @@ async def reverse(
             apply_restriction(person, await _restricted_until(session, person.id, now))
         elif person is not None and person.status == _STATUS_OF[action.action]:
             await _restore_standing(session, person, now)
+    if action.action == "strike":  # an escalation it no longer justifies is lifted
+        work += await strikes.lift_escalations(
+            session, moderation=moderation, clock=clock, bus=bus, strike=action
+        )
     return Enforced(action, work)
 
 

@@ -3,9 +3,11 @@ removed (for its readers; the account's own people still see it, marked) and a p
 account a moderator closed (for everyone: its pages, its articles and its Atom feed). Such a
 page answers 410 Gone and says what happened, never a bare "not found".
 
-Issue #12 adds what a tombstone must also say: the policy cited, the date, and whether an
-appeal is pending or was decided. `Tombstone` is the one place those facts are gathered and
-`tombstone.html` the one page that shows them.
+A tombstone also says what moderation's public record holds (issue #12): the policy and
+clause cited, the date, and whether an appeal is pending or was decided, never a bare "this
+violated our policies" (`moderation.service.public_record`: no reporter, no moderator, no
+explanation meant for the author). `Tombstone` is the one place those facts are gathered and
+`tombstone.html` the one page that shows them (the Atom feed's 410 says them in its message).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from plaza.moderation.service.public_record import PublicRecord, latest_enforcement
+from plaza.moderation.setup import Moderation
 from plaza.public_accounts.models import Article, PublicAccount
 
 
@@ -23,16 +27,39 @@ class Tombstone:
     kind: Literal["article", "account"]
     handle: str
     name: str  # the account's
+    # The enforcement that took it down, as the public may know it; None when moderation
+    # keeps no action for it (its state was set by other means).
+    record: PublicRecord | None
+
+    def summary(self) -> str:
+        """What happened, in words: for answers that carry only a message (the feed's 410)."""
+        what = "This article was removed" if self.kind == "article" else "This account was closed"
+        if self.record is None:
+            return f"{what} by a moderator."
+        who = "by automated moderation" if self.record.automated else "by a moderator"
+        return f"{what} {who} {self.record.summary()}"
 
 
-def of_account(account: PublicAccount) -> Tombstone | None:
+def closed(account: PublicAccount) -> bool:
+    """Whether moderation closed the account (its pages and feed are a tombstone)."""
+    return account.status == "active" and account.moderation == "closed"
+
+
+async def of_account(
+    session: AsyncSession, moderation: Moderation, account: PublicAccount
+) -> Tombstone | None:
     """The tombstone of an account moderation closed, or None."""
-    if account.status != "active" or account.moderation != "closed":
+    if not closed(account):
         return None
-    return Tombstone("account", account.handle, account.name)
+    record = await latest_enforcement(
+        session, moderation=moderation, surface="public_account", ref_id=account.id
+    )
+    return Tombstone("account", account.handle, account.name, record)
 
 
-async def of_article(session: AsyncSession, article_id: int) -> Tombstone | None:
+async def of_article(
+    session: AsyncSession, moderation: Moderation, article_id: int
+) -> Tombstone | None:
     """The tombstone at an article's address: its account's if moderation closed it, its
     own if moderation removed it; None otherwise (it is readable, held, or was never
     published: not a tombstone's business)."""
@@ -42,7 +69,10 @@ async def of_article(session: AsyncSession, article_id: int) -> Tombstone | None
     account = await session.get(PublicAccount, article.account_id)
     if account is None or account.status != "active":
         return None
-    stone = of_account(account)
+    stone = await of_account(session, moderation, account)
     if stone is None and article.moderation == "removed":
-        stone = Tombstone("article", account.handle, account.name)
+        record = await latest_enforcement(
+            session, moderation=moderation, surface="article", ref_id=article.id
+        )
+        stone = Tombstone("article", account.handle, account.name, record)
     return stone
