@@ -89,6 +89,7 @@ async def seal(session: AsyncSession) -> None:
     itself (one joined to a connection whose owner commits). The chain stays locked until
     that transaction ends."""
     await session.run_sync(_seal)
+    await session.flush()  # the hashes: a commit would flush them, this session never does
 
 
 @event.listens_for(Session, "before_commit")
