@@ -183,6 +183,7 @@ async def release(session: AsyncSession, *, clock: Clock, moderator: User, case_
     holder = found.claimed_by
     if holder != moderator.id and moderator.role not in ADMIN_ROLES:
         raise Conflict("another moderator has claimed this case", code="not_yours")
+    holder_name = moderator.username if holder == moderator.id else await _username(session, holder)
     # The row is locked (PostgreSQL) or the database's one writer is us (SQLite): no race.
     found.state, found.claimed_by, found.claimed_at = "open", None, None
     audit.record(
@@ -191,7 +192,15 @@ async def release(session: AsyncSession, *, clock: Clock, moderator: User, case_
         actor_id=moderator.id,
         verb="case.release",
         target=f"case:{case_id}",
-        details={"claimed_by": holder, "surface": found.surface, "ref_id": found.ref_id},
+        details={
+            "claimed_by": holder_name,
+            "surface": found.surface,
+            "ref_id": found.ref_id,
+        },
     )
     await session.commit()
     return await get(session, case_id)
+
+
+async def _username(session: AsyncSession, user_id: int) -> str | None:
+    return await session.scalar(select(User.username).where(User.id == user_id))
