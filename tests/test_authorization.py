@@ -1679,6 +1679,21 @@ ROWS: list[Row] = [
         _on_appeal("POST", "/decision", {"outcome": "uphold", "explanation": "It was."}),
         NO_MEMBER,
     ),
+    # --- issue #11 leftovers and #12 item 8: releasing a claim, the audit log's filters ---
+    Row(
+        "release a claimed case",
+        "POST",
+        MOD + "/cases/{case_id}/release",
+        _on_case("POST", "/release"),
+        NO_MEMBER,
+    ),
+    Row(
+        "the audit log, filtered",
+        "GET",
+        MOD + "/audit",
+        fixed("GET", MOD + "/audit?verb=case.claim&from=2026-01-01T00:00:00Z"),
+        NO_MEMBER,
+    ),
     Row("the keyword lists", "GET", MOD + "/terms", fixed("GET", MOD + "/terms"), NO_MEMBER),
     Row(
         "list a keyword",

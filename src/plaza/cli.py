@@ -30,6 +30,8 @@ hashes_app = typer.Typer(help="PDQ picture hash lists, per policy.", no_args_is_
 moderation_app.add_typer(keywords_app, name="keywords")
 moderation_app.add_typer(hashes_app, name="hashes")
 app.add_typer(moderation_app, name="moderation")
+audit_app = typer.Typer(help="The moderation audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 console = Console(stderr=True)
 
 DataDir = Annotated[
@@ -253,6 +255,10 @@ def user_create(
     async def create(runtime: Runtime, session: AsyncSession) -> str:
         from plaza.accounts.service import users
 
+        # Committed by `register`, with the person: a staff account never appears unlogged.
+        _audit_operator(
+            session, runtime, "user.create", username, {"username": username, "role": role}
+        )
         user = await users.register(
             session,
             passwords=runtime.passwords,
@@ -284,11 +290,94 @@ def user_status(
         from plaza.accounts.service.status import set_status
 
         user = await users.get_user(session, username=username)
+        details = {"status": status, "previous": user.status}
+        _audit_operator(session, runtime, "user.status", user.username, details)
         await set_status(session, clock=runtime.clock, bus=runtime.bus, user=user, status=status)
         return user.username
 
     name = _with_runtime(settings, change)
     console.print(f"[green]{name} is now {status}.[/green]")
+
+
+@user_app.command("role")
+def user_role(
+    username: str,
+    role: Annotated[str, typer.Argument(help="member, moderator or admin.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Make a person a member, a moderator or an admin. The change is in the audit log; it
+    applies to their next request."""
+    settings = _settings(data_dir)
+    _migrate(settings)
+
+    async def change(runtime: Runtime, session: AsyncSession) -> str:
+        from plaza.accounts.service import users
+
+        user = await users.get_user(session, username=username)
+        details = {"role": role, "previous": user.role}
+        users.set_role(user, role)
+        _audit_operator(session, runtime, "user.role", user.username, details)
+        await session.commit()
+        return user.username
+
+    name = _with_runtime(settings, change)
+    console.print(f"[green]{name} is now {role}.[/green]")
+
+
+def _audit_operator(
+    session: AsyncSession, runtime: Runtime, verb: str, username: str, details: dict[str, Any]
+) -> None:
+    """An audit entry for the operator's command line (no actor), in `session`'s transaction:
+    it is written when, and only if, that transaction commits."""
+    from plaza.moderation.service import audit
+
+    audit.record(
+        session,
+        clock=runtime.clock,
+        actor_id=None,
+        verb=verb,
+        target=f"user:{username}",
+        details=details,
+    )
+
+
+@audit_app.command("verify")
+def audit_verify(data_dir: DataDir = None) -> None:
+    """Check the audit log's hash chain: exit 0 when every entry's hash matches its contents
+    and links to the entry before it, 1 naming the first entry that does not (edited,
+    deleted, or written outside the chain). Entries from before the chain existed are
+    counted as unchained and skipped."""
+    from rich.progress import Progress
+
+    settings = _settings(data_dir)
+    _migrate(settings)
+
+    async def walk(runtime: Runtime, session: AsyncSession) -> str:
+        from plaza.moderation.service import audit_chain
+
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("Checking the audit log", total=None)
+            verdict = await audit_chain.verify(
+                session,
+                total=lambda count: progress.update(task, total=count),
+                progress=lambda count: progress.advance(task, count),
+            )
+        if verdict.broken is not None:
+            broken = verdict.broken
+            console.print(
+                f"[red]The chain is broken at entry {broken.entry_id}[/red] ({broken.verb}, "
+                f"{broken.created_at.isoformat()}): {broken.reason}.",
+                highlight=False,
+            )
+            raise typer.Exit(1)
+        unchained = (
+            f" ({verdict.unchained} unchained entries from before the chain, skipped)"
+            if verdict.unchained
+            else ""
+        )
+        return f"{verdict.entries} entries, chain intact{unchained}"
+
+    console.print(f"[green]{_with_runtime(settings, walk)}[/green]", highlight=False)
 
 
 ListFile = Annotated[

@@ -193,6 +193,12 @@ class Settings(BaseSettings):
         description="With the queue: a pending scan older than this that no job has finished "
         "is queued again (a job lost with a stopped worker).",
     )
+    moderation_scan_stalled_seconds: float = Field(
+        60.0,
+        ge=30,
+        description="With the queue: a scan job still being done by a worker that has sent no "
+        "heartbeat for this long (killed; workers beat every 10 s) is handed back to the queue.",
+    )
     moderation_scan_max_attempts: int = Field(
         3,
         ge=1,

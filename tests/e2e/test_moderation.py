@@ -326,10 +326,29 @@ def test_console_pages_are_accessible_and_fit(browser, server, size):
         page.get_by_role("button", name="Claim").click()
         expect(page.locator("#decision-form")).to_be_visible()
         check_page(page, "moderation", "case", size)
+        # Given back to the queue, and taken again.
+        page.get_by_role("button", name="Release the claim").click()
+        expect(page.locator("#claim-note")).to_have_text(
+            "Nobody has claimed it. Claim it to decide it."
+        )
+        expect(page.locator("#decision-form")).to_be_hidden()
+        page.get_by_role("button", name="Claim").click()
+        expect(page.locator("#decision-form")).to_be_visible()
 
         page.goto("/moderation/audit")
         expect(page.locator("#audit-rows")).to_contain_text("case.claim")
         check_page(page, "moderation", "audit", size)
+        # Filtered by the form: this admin's releases.
+        page.get_by_label("What").fill("case.release")
+        page.get_by_label("Who (username)").fill(admin.username)
+        page.get_by_role("button", name="Filter").click()
+        expect(page).to_have_url(re.compile(r"verb=case\.release"))
+        expect(page.locator("#audit-rows tr")).to_have_count(1)
+        expect(page.locator("#audit-rows")).to_contain_text("@" + admin.username)
+        check_page(page, "moderation", "audit-filtered", size)
+        page.get_by_label("Who (username)").fill("nobody_" + uuid.uuid4().hex[:8])
+        page.get_by_role("button", name="Filter").click()
+        expect(page.locator("#audit-note")).to_contain_text("no user called")
 
         page.goto(f"/u/{ann.username}")
         page.get_by_role("button", name="Report 安妮 Annabelle").click()

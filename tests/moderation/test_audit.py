@@ -3,6 +3,9 @@ first, for admins alone; entries are only ever added."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from urllib.parse import urlencode
+
 from fastapi import FastAPI
 
 from plaza.app import create_app
@@ -94,3 +97,65 @@ async def test_only_admins_read_it(app: FastAPI, client) -> None:
         assert answer.status_code == 404
         assert answer.json() == {"error": {"code": "not_found", "message": "Not Found"}}
     assert (await client.get(AUDIT)).status_code == 401
+
+
+async def test_the_log_is_filtered_by_verb_actor_target_and_time(
+    app: FastAPI, client, clock
+) -> None:
+    admin = await staff(app, client, "filtering_admin", role="admin")
+    ana = await staff(app, client, "ana_mod")
+    ben = await staff(app, client, "ben_mod")
+    start = clock.now()
+    listed = {}
+    for who, term in ((ana, "first"), (ben, "second"), (ana, "third")):
+        answer = await client.post(
+            "/api/v1/moderation/terms",
+            json={"policy_id": "spam", "clause": 1, "term": f"{term} term"},
+            headers=who,
+        )
+        assert answer.status_code == 201
+        listed[term] = answer.json()["id"]
+        clock.advance(3600)
+    gone = await client.delete(f"/api/v1/moderation/terms/{listed['first']}", headers=ben)
+    assert gone.status_code == 204
+
+    async def shown(query: str) -> list[tuple[str, str, str]]:
+        answer = await client.get(f"{AUDIT}?{query}", headers=admin)
+        assert answer.status_code == 200, answer.text
+        return [(e["verb"], e["actor"], e["target"]) for e in answer.json()["items"]]
+
+    first, second, third = (f"term:{listed[t]}" for t in ("first", "second", "third"))
+    assert await shown("verb=terms.add") == [
+        ("terms.add", "ana_mod", third),
+        ("terms.add", "ben_mod", second),
+        ("terms.add", "ana_mod", first),
+    ]
+    assert await shown("actor=BEN_MOD") == [
+        ("terms.remove", "ben_mod", first),
+        ("terms.add", "ben_mod", second),
+    ]
+    assert await shown(f"target={first}") == [
+        ("terms.remove", "ben_mod", first),
+        ("terms.add", "ana_mod", first),
+    ]
+    # from is inclusive, to exclusive: the second hour alone.
+    hour = (start.replace(microsecond=0) + timedelta(hours=1)).isoformat()
+    two = (start.replace(microsecond=0) + timedelta(hours=2)).isoformat()
+    window = urlencode({"from": hour, "to": two})
+    assert await shown(window) == [("terms.add", "ben_mod", second)]
+    assert await shown(f"{window}&actor=ana_mod") == []
+    assert await shown("verb=terms.add&actor=ana_mod&limit=1") == [("terms.add", "ana_mod", third)]
+
+    bad = {
+        "verb=Terms.Add!": "verb",
+        "actor=no": "actor",
+        "actor=nobody_at_all": "unknown_actor",
+        "target=": "target",
+        "from=yesterday": "from",
+        "from=2026-01-01T00:00:00": "from",  # no zone
+        urlencode({"from": two, "to": hour}): "reversed_range",
+    }
+    for query, expected in bad.items():
+        answer = await client.get(f"{AUDIT}?{query}", headers=admin)
+        assert answer.status_code == 422, (query, answer.text)
+        assert expected in answer.text, (query, answer.text)

@@ -187,3 +187,68 @@ async def test_two_claims_at_once_one_wins(app, client) -> None:
     winner = next(a.json()["claimed_by"] for a in answers if a.status_code == 200)
     detail = await client.get(f"/api/v1/moderation/cases/{case['id']}", headers=moderators[0])
     assert detail.json()["claimed_by"] == winner
+
+
+async def _release(client: httpx.AsyncClient, who: dict[str, str], case_id: int) -> httpx.Response:
+    return await client.post(f"/api/v1/moderation/cases/{case_id}/release", headers=who)
+
+
+async def _audited(app: FastAPI, client: httpx.AsyncClient, verb: str) -> list[dict]:
+    admin = await staff(app, client, f"reader_{verb.replace('.', '_')}", role="admin")
+    answer = await client.get(f"/api/v1/moderation/audit?verb={verb}", headers=admin)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["items"]
+
+
+async def test_the_claimer_gives_a_case_back_to_the_queue(app, client) -> None:
+    holder = await staff(app, client, "holding_mod")
+    other = await staff(app, client, "other_mod")
+    reporter, _ = await member(client, "reporter")
+    person = await _reported(client, reporter, "released_one", "spam")
+    case = await case_of(client, holder, "user", person)
+
+    unclaimed = await _release(client, holder, case["id"])
+    assert unclaimed.status_code == 409 and unclaimed.json()["error"]["code"] == "not_claimed"
+    assert (await claim(client, holder, case["id"])).status_code == 200
+    theirs = await _release(client, other, case["id"])
+    assert theirs.status_code == 409 and theirs.json()["error"]["code"] == "not_yours"
+
+    released = await _release(client, holder, case["id"])
+    assert released.status_code == 200, released.text
+    assert released.json()["state"] == "open" and released.json()["claimed_by"] is None
+    # Back in the queue, where another moderator takes it.
+    queue = await client.get("/api/v1/moderation/cases", headers=other)
+    assert case["id"] in [c["id"] for c in queue.json()["items"]]
+    assert (await claim(client, other, case["id"])).status_code == 200
+
+    [entry] = await _audited(app, client, "case.release")
+    assert (entry["actor"], entry["target"]) == ("holding_mod", f"case:{case['id']}")
+    assert entry["details"]["claimed_by"] == "holding_mod"
+
+
+async def test_an_admin_releases_anyones_claim_but_not_a_decided_case(app, client) -> None:
+    holder = await staff(app, client, "absent_mod")
+    admin = await staff(app, client, "lead_admin", role="admin")
+    reporter, _ = await member(client, "reporter")
+    person = await _reported(client, reporter, "stuck_one", "spam")
+    case = await case_of(client, holder, "user", person)
+    assert (await claim(client, holder, case["id"])).status_code == 200
+    released = await _release(client, admin, case["id"])
+    assert released.status_code == 200, released.text
+    assert released.json()["state"] == "open"
+    [entry] = await _audited(app, client, "case.release")
+    assert entry["actor"] == "lead_admin"
+    assert entry["details"]["claimed_by"] == "absent_mod"
+
+    assert (await claim(client, holder, case["id"])).status_code == 200
+    decided = await client.post(
+        f"/api/v1/moderation/cases/{case['id']}/decision",
+        json={"action": "no_action", "explanation": "Nothing wrong here."},
+        headers=holder,
+    )
+    assert decided.status_code == 200, decided.text
+    for who in (holder, admin):
+        closed = await _release(client, who, case["id"])
+        assert closed.status_code == 409 and closed.json()["error"]["code"] == "case_closed"
+    missing = await _release(client, admin, 999_999)
+    assert missing.status_code == 404

@@ -127,3 +127,11 @@ async def test_hashes_import(app, client, settings: Settings, tmp_path: Path) ->
     assert refused.returncode == 1 and "line 2" in said(refused)
     again = plaza(settings, "hashes", "import", str(hashes), "--policy", "csam")
     assert again.returncode == 0 and "Imported 0 hashes" in said(again)
+    # Each import is audited as the operator's (no actor); the refused one is not.
+    admin = await staff(app, client, "hash_cli_admin", role="admin")
+    log = await client.get("/api/v1/moderation/audit?verb=hashes.import", headers=admin)
+    imported = log.json()["items"]
+    assert [(e["actor"], e["target"], e["details"]["added"]) for e in imported] == [
+        (None, "policy:csam", 0),
+        (None, "policy:csam", 2),
+    ]

@@ -145,6 +145,14 @@ async def test_hashes_are_added_listed_and_removed(app, client) -> None:
     assert [h["hash"] for h in page.json()["items"]] == [PDQ]
     assert (await client.delete(f"{HASHES}/{listed['id']}", headers=moderator)).status_code == 204
     assert (await client.get(HASHES, headers=moderator)).json()["items"] == []
+    # Both changes are in the audit log, the moderator's.
+    admin = await staff(app, client, "hash_admin", role="admin")
+    log = (await client.get("/api/v1/moderation/audit", headers=admin)).json()["items"]
+    assert [(e["verb"], e["actor"], e["target"]) for e in log] == [
+        ("hashes.remove", "hash_mod", f"hash:{listed['id']}"),
+        ("hashes.add", "hash_mod", f"hash:{listed['id']}"),
+    ]
+    assert log[1]["details"]["hash"] == PDQ and log[1]["details"]["policy_id"] == "csam"
 
 
 async def test_members_cannot_touch_the_lists(app, client) -> None:

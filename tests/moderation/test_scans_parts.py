@@ -165,3 +165,57 @@ async def test_a_scan_is_queued_once_however_often_it_is_deferred(tmp_path, cloc
         finally:
             await queue.stop()
             await runtime.engine.dispose()
+
+
+async def test_jobs_a_killed_worker_left_doing_go_back_to_the_queue(tmp_path, clock):
+    """procrastinate's stalled jobs: a job "doing" for a worker that is gone (pruned) or has
+    missed its heartbeats is handed back; a live worker's job is left alone; a stalled job
+    whose scan was queued again meanwhile is surplus and goes."""
+    with services.pg_database("plaza_stalled") as url:
+        settings = Settings(data_dir=tmp_path, database_url=url, moderation_scan_queue=True)
+        services.off_loop(upgrade, settings)
+        runtime = build_runtime(settings, clock)
+
+        async def never(scan_id: int) -> None:
+            raise AssertionError("nothing consumes in this test")
+
+        queue = ScanQueue(runtime, never, processes=1)
+        try:
+            await queue.start(consume=False)
+            await queue.defer([7, 8, 9])
+            async with runtime.engine.begin() as connection:
+                live, silent = [
+                    (
+                        await connection.execute(
+                            text(
+                                "INSERT INTO procrastinate_workers (last_heartbeat) "
+                                f"VALUES (NOW() - INTERVAL '{age} seconds') RETURNING id"
+                            )
+                        )
+                    ).scalar_one()
+                    for age in (1, 3600)
+                ]
+                for scan_id, worker in ((7, None), (8, live), (9, silent)):
+                    await connection.execute(
+                        text(
+                            "UPDATE procrastinate_jobs SET status = 'doing', worker_id = :w "
+                            "WHERE args->>'scan_id' = :s"
+                        ),
+                        {"w": worker, "s": str(scan_id)},
+                    )
+            await queue.defer([9])  # the pending-scan sweep queued scan 9 again meanwhile
+
+            assert await queue.retry_stalled() == 1
+            async with runtime.engine.connect() as connection:
+                jobs = await connection.execute(
+                    text("SELECT args->>'scan_id', status FROM procrastinate_jobs ORDER BY id")
+                )
+                assert [tuple(row) for row in jobs] == [
+                    ("7", "todo"),
+                    ("8", "doing"),
+                    ("9", "todo"),
+                ]
+            assert await queue.retry_stalled() == 0
+        finally:
+            await queue.stop()
+            await runtime.engine.dispose()

@@ -217,6 +217,10 @@ async def test_the_operator_chooses_what_private_messages_are_screened_for(
             assert own["moderation"] == "held"
         [decision] = await _decisions(app)
         assert (decision.surface, decision.policy_id, decision.clause) == ("message", "spam", 4)
+        # Audited and chained, though chat's own connection committed it (not a session).
+        [entry] = await _rows(app, AuditEntry)
+        assert (entry.verb, entry.target) == ("screening.hold", f"message:{decision.ref_id}")
+        assert entry.hash is not None and entry.prev_hash is None
 
     wrong = settings.model_copy(update={"moderation_private_checks": "spam,telepathy"})
     with pytest.raises(ValueError, match="unknown telepathy"):

@@ -112,6 +112,7 @@ async def test_a_moderator_gets_the_console_but_not_the_audit_log(client, person
         assert 'href="/moderation/audit"' not in answer.text
     case = await moderator.get(f"/moderation/cases/{case_id}")
     assert f'data-id="{case_id}"' in case.text and f"Case {case_id}</h1>" in case.text
+    assert 'id="release"' in case.text and "data-admin" not in case.text
     assert (await moderator.get("/moderation/audit")).status_code == 404
     # A case that does not exist is a 404 page; so are ids that are no id at all.
     missing = await moderator.get(
@@ -138,6 +139,20 @@ async def test_an_admin_gets_everything(client, person):
         answer = await admin.get(path)
         assert answer.status_code == 200, path
         assert 'href="/moderation/audit"' in answer.text
+    # The audit log's filters are a form that keeps what was asked (escaped).
+    filtered = await admin.get(
+        "/moderation/audit",
+        params={"verb": "case.decide", "actor": "<b>moe</b>", "from": "2026-11-01"},
+    )
+    assert '<form id="audit-filters" method="get" action="/moderation/audit"' in filtered.text
+    assert 'name="verb"' in filtered.text and 'value="case.decide"' in filtered.text
+    assert 'value="&lt;b&gt;moe&lt;/b&gt;"' in filtered.text and "<b>moe" not in filtered.text
+    assert 'type="date" id="filter-from" name="from" value="2026-11-01"' in filtered.text
+    for name in ("target", "to"):
+        assert f'name="{name}"' in filtered.text
+    # A case page offers releasing a claim; an admin's may release anyone's.
+    case = await admin.get(f"/moderation/cases/{case_id}")
+    assert 'id="release"' in case.text and "data-admin" in case.text
 
 
 def reportable(page: httpx.Response) -> list[tuple[str, int, str]]:

@@ -41,8 +41,7 @@ async def register(
     """A new person. With `screen_name` (every sign-up; not the operator's `plaza user
     create` or the demo) their display name is screened before it is committed."""
     username = check_registration(username, password, display_name)
-    if role not in ROLES:
-        raise Invalid(f"role must be one of {', '.join(ROLES)}", field="role")
+    _check_role(role)
     if await find_user(session, username=username):
         raise Conflict(f"username {username!r} is taken", code="username_taken")
     user = User(
@@ -65,6 +64,18 @@ async def register(
     if announce is not None:
         await announce()
     return user
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise Invalid(f"role must be one of {', '.join(ROLES)}", field="role")
+
+
+def set_role(user: User, role: str) -> None:
+    """Give `user` a role, in the caller's transaction (the operator's `plaza user role`,
+    which audits it). Staff routes read the role on every request, so it applies at once."""
+    _check_role(role)
+    user.role = role
 
 
 async def find_user(session: AsyncSession, *, username: str) -> User | None:

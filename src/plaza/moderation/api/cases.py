@@ -1,5 +1,6 @@
-"""The moderators' queue: list cases, open one, claim it, decide it. Moderators only (a
-member gets the 404 of an address that does not exist; see plaza.moderation.roles)."""
+"""The moderators' queue: list cases, open one, claim it (or release the claim), decide it.
+Moderators only (a member gets the 404 of an address that does not exist; see
+plaza.moderation.roles)."""
 
 from __future__ import annotations
 
@@ -69,6 +70,23 @@ async def claim_case(
     once it is decided; 403 `own_case` for a case about me."""
     claimed = await cases.claim(session, clock=runtime.clock, moderator=moderator, case_id=case_id)
     return await _case_out(request, session, claimed)
+
+
+@router.post("/cases/{case_id}/release", response_model=CaseOut, responses=errors(409))
+async def release_case(
+    case_id: PathId,
+    request: Request,
+    moderator: CurrentModerator,
+    session: DbSession,
+    runtime: RuntimeDep,
+) -> CaseOut:
+    """Give a case I claimed back to the queue (open again, unclaimed), e.g. when I cannot
+    decide it; an admin may release another moderator's claim. 409 `not_claimed` when nobody
+    holds it, `case_closed` once it is decided, `not_yours` for another moderator's claim."""
+    released = await cases.release(
+        session, clock=runtime.clock, moderator=moderator, case_id=case_id
+    )
+    return await _case_out(request, session, released)
 
 
 @router.post("/cases/{case_id}/decision", response_model=DecisionOut, responses=errors(409))

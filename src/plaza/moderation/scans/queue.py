@@ -15,6 +15,13 @@ database). The `PendingScan` row stays the truth: scanning nodes queue again, ev
 PLAZA_MODERATION_SCAN_REQUEUE_SECONDS, the pending scans older than that, whose job a
 stopped worker may have taken with it; a scan done twice is decided once.
 
+A killed worker also leaves its jobs "doing" in procrastinate's table, where nothing would
+ever touch them again. The same sweep hands them back through procrastinate's own stalled-job
+mechanism: workers beat every 10 s, and `get_stalled_jobs` names the jobs of workers silent
+for PLAZA_MODERATION_SCAN_STALLED_SECONDS (or already pruned), which `retry_job` returns to
+"todo". One whose scan was queued again meanwhile (its queueing lock taken) is surplus, and
+is finished as failed and deleted instead.
+
 procrastinate keeps its jobs in tables of its own (procrastinate_jobs, ...). The first node
 to start with the queue on creates them (under an advisory lock, so nodes starting together
 do not race); upgrading procrastinate means applying its migrations
@@ -31,7 +38,8 @@ from datetime import timedelta
 
 import psycopg
 from procrastinate import App, PsycopgConnector
-from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
+from procrastinate.jobs import Status
 from procrastinate.schema import SchemaManager
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
@@ -112,12 +120,33 @@ class ScanQueue:
                 # The row is the truth: a scanning node's requeue takes it up later.
                 log.warning("could not queue picture scan %s", scan_id, exc_info=True)
 
+    async def retry_stalled(self) -> int:
+        """Hand back to the queue the jobs that killed workers left "doing"; how many."""
+        manager = self.app.job_manager
+        stalled = await manager.get_stalled_jobs(
+            queue=QUEUE, seconds_since_heartbeat=self.settings.moderation_scan_stalled_seconds
+        )
+        count = 0
+        for job in stalled:
+            assert job.id is not None  # a job read from the table has one
+            try:
+                await manager.retry_job(job)
+                count += 1
+            except UniqueViolation:
+                # Its scan waits in another job already (the requeue below got there first).
+                await manager.finish_job_by_id_async(job.id, Status.FAILED, delete_job=True)
+        if count:
+            log.warning("retried %d picture scan jobs left by stopped workers", count)
+        return count
+
     async def _requeue(self) -> None:
-        """Queue again what looks forgotten: pending scans older than the requeue age."""
+        """Queue again what looks forgotten: the jobs of stopped workers, and pending scans
+        older than the requeue age."""
         age = self.settings.moderation_scan_requeue_seconds
         while True:
             await asyncio.sleep(age)
             try:
+                await self.retry_stalled()
                 before = self.runtime.clock.now() - timedelta(seconds=age)
                 async with self.runtime.sessions() as session:
                     stale = list(

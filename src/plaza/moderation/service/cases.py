@@ -4,7 +4,8 @@ Reports and screening's holds open cases here (`open_case`), one per thing. The 
 every case in a state, the most severe first and, within a severity, the oldest first. A
 moderator claims a case before deciding it, so two moderators never decide the same case:
 the claim is one conditional update (open -> claimed by me), which only one of two
-concurrent claims can win. A moderator does not claim a case about themselves.
+concurrent claims can win. A moderator does not claim a case about themselves. The claimer,
+or an admin (a moderator who left), may release a claim: the case goes back to the queue.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from plaza.accounts.models import User
 from plaza.clock import Clock
 from plaza.errors import Conflict, Forbidden, NotFound
 from plaza.moderation.models import Case
+from plaza.moderation.roles import ADMIN_ROLES
 from plaza.moderation.service import audit
 from plaza.pagination import Position, UtcTime, decode_cursor, encode_cursor
 from plaza.validation import Id
@@ -167,3 +169,38 @@ async def claim(session: AsyncSession, *, clock: Clock, moderator: User, case_id
     if found.claimed_by != moderator.id:
         raise Conflict("another moderator has claimed this case", code="already_claimed")
     return found
+
+
+async def release(session: AsyncSession, *, clock: Clock, moderator: User, case_id: int) -> Case:
+    """Give a claimed case back to the queue (open, unclaimed), audited `case.release`. 409
+    `not_claimed` for an open case, `case_closed` for a decided one, `not_yours` for another
+    moderator's claim (an admin may release anyone's)."""
+    found = await get(session, case_id, for_update=True)
+    if found.state == "closed":
+        raise Conflict("this case is already decided", code="case_closed")
+    if found.state != "claimed" or found.claimed_by is None:
+        raise Conflict("this case is not claimed", code="not_claimed")
+    holder = found.claimed_by
+    if holder != moderator.id and moderator.role not in ADMIN_ROLES:
+        raise Conflict("another moderator has claimed this case", code="not_yours")
+    holder_name = moderator.username if holder == moderator.id else await _username(session, holder)
+    # The row is locked (PostgreSQL) or the database's one writer is us (SQLite): no race.
+    found.state, found.claimed_by, found.claimed_at = "open", None, None
+    audit.record(
+        session,
+        clock=clock,
+        actor_id=moderator.id,
+        verb="case.release",
+        target=f"case:{case_id}",
+        details={
+            "claimed_by": holder_name,
+            "surface": found.surface,
+            "ref_id": found.ref_id,
+        },
+    )
+    await session.commit()
+    return await get(session, case_id)
+
+
+async def _username(session: AsyncSession, user_id: int) -> str | None:
+    return await session.scalar(select(User.username).where(User.id == user_id))

@@ -30,7 +30,7 @@ from plaza.moderation.detectors.signals import Rule, Signal
 from plaza.moderation.detectors.spam import SpamContext, minhash_of, spam_signals
 from plaza.moderation.models import Decision
 from plaza.moderation.scans.record import record_scans
-from plaza.moderation.service import audit, cases, enforcement
+from plaza.moderation.service import audit, audit_chain, cases, enforcement
 from plaza.moderation.setup import CHECKS, Moderation
 from plaza.moderation.verdicts import ALLOW, Content, Verdict
 
@@ -157,13 +157,15 @@ async def _act(
 async def _session_for(executor: Executor) -> AsyncIterator[AsyncSession]:
     """An ORM session inside the caller's transaction: enforcement works on sessions, and
     chat's group commit screens on a Core connection. A session bound to that connection
-    joins its transaction and leaves committing to its owner."""
+    joins its transaction and leaves committing to its owner, so its audit entries are
+    chained before it is let go (they are written when the owner commits)."""
     if isinstance(executor, AsyncSession):
         yield executor
         return
     session = AsyncSession(bind=executor, join_transaction_mode="conditional_savepoint")
     try:
         yield session
+        await audit_chain.seal(session)
     finally:
         await session.close()
 

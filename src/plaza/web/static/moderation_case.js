@@ -1,7 +1,8 @@
 // One case (moderation_case.html): GET /moderation/cases/{id} drawn as the facts, the content
 // with what the detectors matched highlighted (the signals' evidence start/end, offsets in
 // characters of the snapshot's text), the signals, the reports (never who made them), the
-// actions taken; then Claim (POST .../claim) and the decision form (POST .../decision),
+// actions taken; then Claim (POST .../claim), Release the claim (POST .../release: the
+// claimer, or an admin for anyone's claim) and the decision form (POST .../decision),
 // citing a policy and clause of GET /policies. After either, the case is asked for again.
 // Builds on moderation.js.
 "use strict";
@@ -14,6 +15,7 @@
   const root = $("mod-case");
   const caseId = Number(root.dataset.id);
   const me = root.dataset.me;
+  const admin = "admin" in root.dataset;
   // What a moderator may decide, what each does, and which need a policy or a duration.
   const DECISIONS = [
     ["no_action", "Nothing here breaks a rule. Held content is shown again."],
@@ -215,6 +217,9 @@
     const mine = c.state === "claimed" && c.claimed_by === me;
     claim.hidden = c.state !== "open";
     claim.disabled = false;
+    const release = $("release");
+    release.hidden = !(mine || (admin && c.state === "claimed"));
+    release.disabled = false;
     if (c.state === "open") show($("claim-note"), "Nobody has claimed it. Claim it to decide it.");
     else if (mine) show($("claim-note"), "You claimed this case.");
     else if (c.state === "claimed") show($("claim-note"), `@${c.claimed_by} claimed this case.`);
@@ -253,20 +258,27 @@
 
   // ---------------------------------------------------------------- claiming
 
-  $("claim").addEventListener("click", async () => {
-    const button = $("claim");
+  // Claim or release: the case as it stands afterwards is drawn; a 409 (someone else was
+  // quicker) says why and draws the case again.
+  async function claimStep(id, verb, then) {
+    const button = $(id);
     button.disabled = true;
     show($("claim-error"), "");
     try {
-      draw(await api("POST", `/moderation/cases/${caseId}/claim`));
-      const first = document.querySelector('#decision-actions input:checked');
-      if (first) first.focus();
+      draw(await api("POST", `/moderation/cases/${caseId}/${verb}`));
+      then();
     } catch (error) {
       button.disabled = false;
       show($("claim-error"), M.messageOf(error));
       if (error instanceof ApiError && error.status === 409) load();
     }
-  });
+  }
+
+  $("claim").addEventListener("click", () => claimStep("claim", "claim", () => {
+    const first = document.querySelector('#decision-actions input:checked');
+    if (first) first.focus();
+  }));
+  $("release").addEventListener("click", () => claimStep("release", "release", () => $("claim").focus()));
 
   // ---------------------------------------------------------------- the decision form
 
