@@ -59,7 +59,11 @@ def _items(
 
 
 def _tombstone(request: Request, user: User | None, stone: tombstones.Tombstone) -> Response:
-    return render(request, "tombstone.html", user, status_code=410, stone=stone)
+    """410 Gone, which caches may keep by default: an appeal may bring the page back, so a
+    tombstone is never served from a cache without asking again."""
+    page = render(request, "tombstone.html", user, status_code=410, stone=stone)
+    page.headers["Cache-Control"] = "no-cache"
+    return page
 
 
 # -- the directory ---------------------------------------------------------------------------
