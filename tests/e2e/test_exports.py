@@ -1,13 +1,19 @@
 """The "Export my data" page at a phone size (360x740) and a desktop size (1280x800), with
 Chinese content: reached from my profile, the button starts an export whose progress bar
-gives way to the download link; the downloaded zip's index.html, opened from disk with every
-network request refused, shows the person's writing and pictures. Screenshots of both land in
-/tmp/shots."""
+moves by itself and gives way to the download link; the downloaded zip's index.html, opened
+from disk with every network request refused, shows the person's writing and pictures.
+Screenshots of each land in /tmp/shots.
+
+To see the build in progress, the picture's blob in the server's storage is swapped for a
+named pipe: the build waits there, after its JSON sections, until the test writes the
+picture's bytes into the pipe."""
 
 from __future__ import annotations
 
 import io
+import os
 import re
+import threading
 import zipfile
 from pathlib import Path
 
@@ -35,8 +41,12 @@ def test_export_my_data_page_and_the_offline_archive(browser, server, size, tmp_
     ann.display_name, bob.display_name = "王小明", "李雷"
     token_a, _ = api_befriend(server, ann, bob)
     with api(server, token_a) as client:
-        picture = client.post("/media", files={"file": ("a.jpg", jpeg(), "image/jpeg")})
+        # A size of its own: its blob (content-addressed) is no other test's.
+        picture = client.post(
+            "/media", files={"file": ("a.jpg", jpeg(333, 222 + len(size)), "image/jpeg")}
+        )
         picture_id = picture.raise_for_status().json()["id"]
+        sha = client.get(f"/media/{picture_id}").headers["etag"].strip('"')
         client.post(
             "/moments",
             json={"text": "今天天气很好，我们去公园散步了。", "media_ids": [picture_id]},
@@ -64,7 +74,22 @@ def test_export_my_data_page_and_the_offline_archive(browser, server, size, tmp_
         expect(page).to_have_url(re.compile("/exports$"))
         check_page(page, "exports", "empty", size)
 
-        page.get_by_role("button", name="Export my data").click()
+        blob = server.data_dir / "media" / sha[:2] / sha[2:4] / sha
+        original = blob.read_bytes()
+        blob.unlink()
+        os.mkfifo(blob)
+        try:
+            page.get_by_role("button", name="Export my data").click()
+            expect(page.locator(".export-state")).to_have_text("Building: 6 of 8 steps")
+            expect(page.locator(".export progress")).to_have_attribute("value", "6")
+            check_page(page, "exports", "building", size)
+        finally:
+            # The build reads the picture from the pipe; then the blob is a file again.
+            feeder = threading.Thread(target=blob.write_bytes, args=(original,), daemon=True)
+            feeder.start()
+            feeder.join(WAIT_MS / 1000)
+            blob.unlink()
+            blob.write_bytes(original)
         download = page.get_by_role("link", name="Download zip")
         expect(download).to_be_visible()
         expect(page.locator(".export progress")).to_have_count(0)
