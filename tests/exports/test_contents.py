@@ -25,7 +25,15 @@ GROUP_WITHOUT_ALICE = "mkGroupWithoutAlice"
 BOB_MOMENT = "mkBobFriendsOnlyMoment"
 BOB_COMMENT = "mkBobCommentOnAlice"
 REPORTER_DETAILS = "mkReporterSaid"
-FORBIDDEN = (CAROL_DM, GROUP_WITHOUT_ALICE, BOB_MOMENT, BOB_COMMENT, REPORTER_DETAILS)
+RENAMED_AFTER_SHE_LEFT = "mkRenamedAfterSheLeft"
+FORBIDDEN = (
+    CAROL_DM,
+    GROUP_WITHOUT_ALICE,
+    BOB_MOMENT,
+    BOB_COMMENT,
+    REPORTER_DETAILS,
+    RENAMED_AFTER_SHE_LEFT,
+)
 # Alice's own writing, and the context she was party to.
 ALICE_MESSAGE = "mkAliceAnswer 你好"
 BOB_QUESTION = "mkBobQuestion"
@@ -129,6 +137,15 @@ async def test_the_zip_holds_what_alice_wrote_and_nothing_private_of_others(
     await send(client, carol, other.json()["id"], CAROL_DM, "c1")
     circle = await group(client, bob, ["carol", "dave"], "bob's circle")
     await send(client, dave, circle["id"], GROUP_WITHOUT_ALICE, "d1")
+    # A group alice wrote in and left: what it became afterwards is not hers to know.
+    old = await group(client, bob, ["alice"], "old group")
+    await send(client, alice, old["id"], "mkAliceInTheOldGroup", "o1")
+    left = await client.delete(f"{API}/conversations/{old['id']}/members/alice", headers=alice)
+    assert left.status_code == 204, left.text
+    renamed = await client.patch(
+        f"{API}/conversations/{old['id']}", json={"title": RENAMED_AFTER_SHE_LEFT}, headers=bob
+    )
+    assert renamed.status_code == 200, renamed.text
 
     # Bob's friends-only moment, which alice sees and comments on; alice's own moment, which
     # bob comments on.
@@ -163,17 +180,18 @@ async def test_the_zip_holds_what_alice_wrote_and_nothing_private_of_others(
     files = await export_zip(client, alice)
 
     every = "\n".join(data.decode("utf-8", "replace") for data in files.values())
-    for marker in FORBIDDEN:
-        assert marker not in every, marker
-    assert "mk_mod_name" not in every and "moderator_id" not in every
+    leaked = [m for m in (*FORBIDDEN, "mk_mod_name", "moderator_id") if m in every]
+    assert leaked == []
 
     profile = json.loads(files["profile.json"])
     assert profile["username"] == "alice" and profile["display_name"] == "爱丽丝"
     friends = json.loads(files["friends.json"])["friends"]
     assert [f["username"] for f in friends] == ["bob"] and friends[0]["since"]
 
-    [conversation] = json.loads(files["messages.json"])["conversations"]
+    conversation, gone = json.loads(files["messages.json"])["conversations"]
     assert conversation["kind"] == "direct" and conversation["members"] == ["alice", "bob"]
+    assert gone["member"] is False and gone["members"] == [] and gone["title"] == ""
+    assert [m["text"] for m in gone["messages"]] == ["mkAliceInTheOldGroup"]
     [message] = conversation["messages"]
     assert message["text"] == ALICE_MESSAGE
     assert message["reply_to"]["text"] == BOB_QUESTION and message["reply_to"]["sender"] == "bob"

@@ -129,7 +129,8 @@ def _quotable(message: Message, user_id: int) -> bool:
 
 async def messages(session: AsyncSession, user: User) -> Json:
     """The messages the person sent, by conversation, with the conversation's kind, title
-    and members, and for each reply the message it answered (as the person saw it)."""
+    and members (of those they are still in; `member` false for the others), and for each
+    reply the message it answered (as the person saw it)."""
     sent = list(
         await session.scalars(
             select(Message)
@@ -146,10 +147,14 @@ async def messages(session: AsyncSession, user: User) -> Json:
             select(Conversation).where(Conversation.id.in_(conversation_ids))
         )
     }
+    # Only where the person is still a member: who joined after they left, or what the
+    # group was renamed to, is not theirs to know.
+    still_in = select(Member.conversation_id).where(Member.user_id == user.id)
     member_rows = await session.execute(
         select(Member.conversation_id, User.username)
         .join(User, User.id == Member.user_id)
         .where(Member.conversation_id.in_(conversation_ids))
+        .where(Member.conversation_id.in_(still_in))
         .order_by(User.username)
     )
     members: dict[int, list[str]] = defaultdict(list)
@@ -189,8 +194,9 @@ async def messages(session: AsyncSession, user: User) -> Json:
             {
                 "id": cid,
                 "kind": conversations[cid].kind,
-                "title": conversations[cid].title,
-                "members": members[cid],
+                "member": cid in members,
+                "title": conversations[cid].title if cid in members else "",
+                "members": members.get(cid, []),
                 "messages": grouped[cid],
             }
             for cid in conversation_ids
