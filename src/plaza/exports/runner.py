@@ -5,6 +5,12 @@ lifespan starts it. On start it queues every export a crash left `queued` or `ru
 is built again from scratch, as attempt N+1; the half-written zip of the crashed attempt is
 deleted), then builds what the API queues, one at a time (`lock`), and every
 SWEEP_SECONDS deletes the zips kept past PLAZA_EXPORT_KEEP_DAYS.
+
+Several processes on one database (`plaza serve --workers N`, or nodes) each take up at start
+what was left unfinished; the attempt count is the claim, so of two that race one builds. A
+process that starts while another is building takes that build over as a new attempt, and
+the other's progress and result are then ignored (the table has no owner or heartbeat column
+to tell a live build from a dead one).
 """
 
 from __future__ import annotations

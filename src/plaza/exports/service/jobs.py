@@ -184,9 +184,15 @@ class Builder:
             await session.commit()
             return user_id
 
-    async def _set(self, export_id: int, **values: object) -> None:
+    async def _set(self, export_id: int, attempt: int, **values: object) -> None:
+        """Record the progress or the end of attempt `attempt`; a no-op once another
+        attempt has taken the export over (so a superseded build changes nothing)."""
         async with self.sessions() as session:
-            await session.execute(update(Export).where(Export.id == export_id).values(**values))
+            await session.execute(
+                update(Export)
+                .where(Export.id == export_id, Export.attempts == attempt)
+                .values(**values)
+            )
             await session.commit()
 
     async def run(self, export_id: int, attempts: int) -> None:
@@ -195,13 +201,15 @@ class Builder:
         user_id = await self._claim(export_id, attempts)
         if user_id is None:
             return
-        name = f"export-{export_id}-{attempts + 1}.zip"
-        # What an attempt that crashed left half-written.
-        for stale in directory(self.data_dir).glob(f"export-{export_id}-*.part"):
-            stale.unlink(missing_ok=True)
+        attempt = attempts + 1
+        name = f"export-{export_id}-{attempt}.zip"
+        # What earlier attempts that crashed left half-written.
+        for number in range(1, attempt):
+            partial = directory(self.data_dir) / f"export-{export_id}-{number}.zip.part"
+            partial.unlink(missing_ok=True)
 
         async def progress(done: int, total: int) -> None:
-            await self._set(export_id, done_steps=done, total_steps=total)
+            await self._set(export_id, attempt, done_steps=done, total_steps=total)
 
         try:
             size = await archive.build(
@@ -215,11 +223,16 @@ class Builder:
         except Exception as exc:
             log.exception("export %d failed", export_id)
             await self._set(
-                export_id, state="failed", error=str(exc)[:500], finished_at=self.clock.now()
+                export_id,
+                attempt,
+                state="failed",
+                error=str(exc)[:500],
+                finished_at=self.clock.now(),
             )
             return
         await self._set(
             export_id,
+            attempt,
             state="done",
             file_name=name,
             size_bytes=size,
