@@ -38,7 +38,7 @@ class PublicAccount(Base):
     )
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
-    # active | closed
+    # active | closed (by its owner, who keeps its export and its moved notice)
     status: Mapped[str] = mapped_column(String(16), default="active")
     subscriber_count: Mapped[int] = mapped_column(Integer, default=0)
     article_seq: Mapped[int] = mapped_column(Integer, default=0)
@@ -46,6 +46,14 @@ class PublicAccount(Base):
     # Set by moderation: "closed" when a moderator closed the account (its pages then serve a
     # tombstone, and it cannot publish); None otherwise. Reversible: nothing is deleted.
     moderation: Mapped[str | None] = mapped_column(String(16), nullable=True, default=None)
+    # When its owner closed it (status "closed"; for good: plaza.public_accounts.service.exits).
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The one neutral "moved to" notice of a closed account: an https URL or "@handle" of
+    # another public account, nothing else. Changed at most
+    # PLAZA_PUBLIC_ACCOUNT_MOVED_CHANGES times after it is first set (`moved_changes`).
+    moved_to: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    moved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    moved_changes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class PublicAccountEditor(Base):
