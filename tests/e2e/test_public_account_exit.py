@@ -45,6 +45,7 @@ def test_an_owner_closes_and_a_subscriber_sees_where_it_moved(browser, server, s
         close = page.get_by_role("button", name=f"Close @{handle}")
         close.click()
         expect(page.locator("#close-error")).to_have_text("Tick the box to confirm first.")
+        check_page(page, "exit", "owner-close", size)
         expect(page.get_by_role("heading", name="This public account was closed")).to_have_count(0)
         page.get_by_label(f"I understand: close @{handle} for good").check()
         close.click()
