@@ -21,7 +21,17 @@ ARTICLE_STATES = ("draft", "published", "removed")
 
 class PublicAccount(Base):
     __tablename__ = "public_accounts"
-    __table_args__ = ({"sqlite_autoincrement": True},)
+    __table_args__ = (
+        # The few closed accounts that left a moved notice: a feed looks for those its reader
+        # follows among them, not through all of the reader's subscriptions.
+        Index(
+            "ix_public_accounts_moved",
+            "id",
+            postgresql_where=text("moved_to IS NOT NULL"),
+            sqlite_where=text("moved_to IS NOT NULL"),
+        ),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lower-case: handles are unique regardless of case.
