@@ -66,9 +66,11 @@ def _tombstone(
     *,
     changes_left: int | None = None,
 ) -> Response:
-    """410 and what happened; its owner (`changes_left`: times the moved notice may still
-    change) also gets the moved notice's form and the export."""
-    return render(
+    """410 Gone and what happened; its owner (`changes_left`: times the moved notice may still
+    change) also gets the moved notice's form and the export. Caches may keep a 410 by
+    default: an appeal may bring the page back (and a moved notice may come), so a tombstone
+    is never served from a cache without asking again."""
+    page = render(
         request,
         "tombstone.html",
         user,
@@ -77,6 +79,8 @@ def _tombstone(
         owner=changes_left is not None,
         changes_left=changes_left,
     )
+    page.headers["Cache-Control"] = "no-cache"
+    return page
 
 
 # -- the directory ---------------------------------------------------------------------------
