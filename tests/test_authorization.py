@@ -681,6 +681,18 @@ def _on_fresh_public_account(method: str, suffix: str, body: Any = None):
     return build
 
 
+def _on_closed_public_account(method: str, suffix: str, body: Any = None):
+    """A fresh account of the owner's (admin its editor) that the owner closed."""
+
+    async def build(w: World, actor: str) -> Call:
+        handle = w.fresh("a")
+        await _public_account(w, handle)
+        await w.call(w.heads["owner"], "POST", f"/api/v1/public-accounts/{handle}/close")
+        return Call(method, f"/api/v1/public-accounts/{handle}{suffix}", body)
+
+    return build
+
+
 def _on_article(method: str, suffix: str = ""):
     async def build(w: World, actor: str) -> Call:
         return Call(method, f"/api/v1/articles/{w.article}{suffix}")
@@ -1566,6 +1578,36 @@ ROWS: list[Row] = [
     ),
     Row("like an article", "POST", A + "/like", _on_article("POST", "/like"), signed_in(200)),
     Row("unlike an article", "DELETE", A + "/like", _on_article("DELETE", "/like"), signed_in(200)),
+    # --- a publisher's exit (issue #13): closing, the moved notice, the export --------------
+    # The owner's alone: who sees the account gets 403; a closed one only its owner sees.
+    Row(
+        "close a public account",
+        "POST",
+        PA + "/close",
+        _on_fresh_public_account("POST", "/close"),
+        statuses(200, 403, 403, 403, 403, 403),
+    ),
+    Row(
+        "a closed public account's moved notice",
+        "PUT",
+        PA + "/moved",
+        _on_closed_public_account("PUT", "/moved", {"to": "https://example.org/moved"}),
+        statuses(200, 404, 404, 404, 404, 404),
+    ),
+    Row(
+        "a public account's export",
+        "GET",
+        PA + "/export",
+        fixed("GET", f"/api/v1/public-accounts/{PA_HANDLE}/export"),
+        statuses(200, 403, 403, 403, 403, 403),
+    ),
+    Row(
+        "a closed public account's export",
+        "GET",
+        PA + "/export",
+        _on_closed_public_account("GET", "/export"),
+        statuses(200, 404, 404, 404, 404, 404),
+    ),
     # --- media ----------------------------------------------------------------------------
     Row(
         "a picture of the owner's moment",
