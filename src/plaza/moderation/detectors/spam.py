@@ -142,9 +142,10 @@ def minhash_of(text: str) -> MinHash | None:
     if len(shingles) < MIN_SHINGLES:
         return None
     # crc32 (C) instead of datasketch's default SHA-1 (Python) halves the cost; the scheme
-    # mixes the 32-bit value before permuting, so crc32's linearity does not show.
+    # mixes the 32-bit value before permuting, so crc32's linearity does not show. The GPU
+    # probe datasketch makes on every update by default ("detect") costs as much again.
     sketch = MinHash(num_perm=NUM_PERM, permutations=_permutations(), scheme="affine32",
-                     hashfunc=zlib.crc32)  # fmt: skip
+                     hashfunc=zlib.crc32, gpu_mode="disable")  # fmt: skip
     sketch.update_batch([s.encode() for s in shingles])
     return sketch
 
