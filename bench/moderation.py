@@ -257,8 +257,8 @@ def keyword_benchmark(
     return results
 
 
-# ahocorasick-rs's automata: None lets it choose (a DFA up to 100 patterns, else the
-# contiguous NFA when it can be built: Plaza's setting), the others are forced.
+# ahocorasick-rs's automata: "auto" lets it choose, as Plaza does (a DFA for small sets of
+# patterns, else the contiguous NFA); the others are forced.
 IMPLEMENTATIONS = ("auto", "NoncontiguousNFA", "ContiguousNFA", "DFA")
 
 
