@@ -310,6 +310,18 @@ def start_plaza(
     return PlazaServer(workdir, extra_env=extra, send_over=send_over, workers=workers)
 
 
+def pair_services(args: argparse.Namespace, pair_dir: Path, variant: str) -> Services:
+    """The database and bus of one server of the moderation-cost pair."""
+    return plaza_services(args, pair_dir / variant)
+
+
+def pair_start(
+    pair_dir: Path, stack: Services, variant: str, send_over: str, env: dict[str, str]
+) -> Any:
+    """One server of the moderation-cost pair, `env` saying how it screens."""
+    return start_plaza(stack, workdir=pair_dir / variant, send_over=send_over, env=env)
+
+
 async def guarded(name: str, work: Awaitable[dict[str, Any]]) -> dict[str, Any]:
     """Run one system; a failure is reported in the results instead of ending the run."""
     try:
@@ -528,10 +540,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 measure_pair(
                     send_over,
                     args,
-                    services=lambda variant, d=pair_dir: plaza_services(args, d / variant),
-                    start=lambda stack, variant, over, env, d=pair_dir: start_plaza(
-                        stack, workdir=d / variant, send_over=over, env=env
-                    ),
+                    services=functools.partial(pair_services, args, pair_dir),
+                    start=functools.partial(pair_start, pair_dir),
                     console=console,
                 ),
             )

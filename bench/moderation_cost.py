@@ -190,7 +190,7 @@ def summary(
             "half_rate": pooled(side.half),
         }
     on, off = out["screened"], out["unscreened"]
-    ratios = {
+    ratios: dict[str, Any] = {
         "deliveries_per_s": _ratio(
             on["full_rate"]["deliveries_per_s"], off["full_rate"]["deliveries_per_s"]
         ),
