@@ -37,7 +37,7 @@ test: install
 	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 bench: install
-	$(BIN)/python bench/chat.py
+	$(BIN)/python bench/chat.py --moderation-cost
 	$(BIN)/python bench/replay.py
 	$(BIN)/python bench/request_path.py
 	$(BIN)/python bench/moments.py

@@ -88,6 +88,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "1,2 with --database postgresql --bus redis); more than 1 needs both",
     )
     parser.add_argument(
+        "--moderation-cost",
+        nargs="?",
+        const="stream",
+        default=None,
+        metavar="SENDS",
+        help="also measure what moderation's screening costs: two Plaza servers, screening as "
+        "shipped and off, phases alternated; SENDS is stream (the default), http or "
+        "stream,http (see bench/moderation_cost.py)",
+    )
+    parser.add_argument(
+        "--moderation-rounds",
+        type=int,
+        default=2,
+        help="alternated rounds of the moderation-cost pair (default 2: A B, B A)",
+    )
+    parser.add_argument(
+        "--moderation-phase-s",
+        type=float,
+        default=None,
+        help="seconds of each moderation-cost phase (default half of --duration, so each "
+        "server sends as long in all as in the main run)",
+    )
+    parser.add_argument(
         "--output",
         type=Path,
         default=None,
@@ -116,6 +139,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.idle_connections = min(args.idle_connections, 1000)
     if not 1 <= args.senders <= args.members:
         parser.error("--senders must be between 1 and --members")
+    if args.moderation_cost is not None:
+        args.moderation_cost = [k.strip() for k in args.moderation_cost.split(",") if k.strip()]
+        if not args.moderation_cost or set(args.moderation_cost) - {"stream", "http"}:
+            parser.error("--moderation-cost takes stream, http or stream,http")
+    if args.moderation_rounds < 1:
+        parser.error("--moderation-rounds must be at least 1")
+    if args.moderation_phase_s is None:
+        args.moderation_phase_s = args.duration / 2
     return args
 
 
@@ -242,6 +273,53 @@ async def run_system(
         if server is not None:
             stop_process(server.proc)
         await asyncio.to_thread(stack.close)
+
+
+def plaza_services(args: argparse.Namespace, workdir: Path) -> Services:
+    """A Plaza server's database and bus as the flags say: a fresh PostgreSQL database and a
+    private redis-server, or nothing (SQLite in its data dir, the in-process bus)."""
+    stack = Services()
+    try:
+        if args.database == "postgresql":
+            stack.databases.append(PgDatabase("bench_plaza").create())
+        if args.bus == "redis":
+            workdir.mkdir(parents=True, exist_ok=True)
+            stack.redis = RedisProcess(workdir / "redis.log")
+    except BaseException:
+        stack.close()
+        raise
+    return stack
+
+
+def start_plaza(
+    stack: Services,
+    *,
+    workdir: Path,
+    send_over: str,
+    workers: int = 1,
+    env: dict[str, str] | None = None,
+) -> Any:
+    """`plaza serve` on `stack`, with `env` on top of the bench's settings."""
+    from plaza_driver import PlazaServer
+
+    extra = dict(env or {})
+    if stack.databases:
+        extra["PLAZA_DATABASE_URL"] = stack.databases[0].asyncpg_url()
+    if stack.redis is not None:
+        extra["PLAZA_REDIS_URL"] = stack.redis.url
+    return PlazaServer(workdir, extra_env=extra, send_over=send_over, workers=workers)
+
+
+def pair_services(args: argparse.Namespace, pair_dir: Path, variant: str) -> Services:
+    """The database and bus of one server of the moderation-cost pair."""
+    return plaza_services(args, pair_dir / variant)
+
+
+def pair_start(
+    pair_dir: Path, stack: Services, variant: str, send_over: str, env: dict[str, str]
+) -> Any:
+    """One server of the moderation-cost pair, `env` saying how it screens."""
+    return start_plaza(stack, workdir=pair_dir / variant, send_over=send_over, env=env)
 
 
 async def guarded(name: str, work: Awaitable[dict[str, Any]]) -> dict[str, Any]:
@@ -375,6 +453,10 @@ def render(report: dict[str, Any]) -> None:
         )
     elif idle:
         console.print(f"[red]Idle connections failed:[/] {idle.get('error')}")
+    if report.get("moderation_cost"):
+        from moderation_cost import render as render_moderation_cost
+
+        render_moderation_cost(report["moderation_cost"], console)
     for note in report["notes"]:
         console.print(f"[dim]- {note}[/]")
 
@@ -383,7 +465,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     # Imported here so `--help` works without the drivers' dependencies.
     from ceiling import CeilingServer
     from idle_conns import IdleParams, measure_idle
-    from plaza_driver import PlazaServer
+    from moderation_cost import measure_pair
     from synapse_peer import SynapseServer, ensure_installed, postgres_config
 
     started = time.monotonic()
@@ -427,42 +509,40 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             workers = int(key.partition("_w")[2] or 1)
             send_over = "stream" if key.startswith("plaza_stream") else "http"
             workdir = work / key
-
-            def plaza_services(workdir: Path = workdir) -> Services:
-                stack = Services()
-                try:
-                    if postgresql:
-                        stack.databases.append(PgDatabase("bench_plaza").create())
-                    if args.bus == "redis":
-                        stack.redis = RedisProcess(workdir / "redis.log")
-                except BaseException:
-                    stack.close()
-                    raise
-                return stack
-
-            def start_plaza(
-                stack: Services,
-                workdir: Path = workdir,
-                send_over: str = send_over,
-                w: int = workers,
-            ) -> PlazaServer:
-                env: dict[str, str] = {}
-                if stack.databases:
-                    env["PLAZA_DATABASE_URL"] = stack.databases[0].asyncpg_url()
-                if stack.redis is not None:
-                    env["PLAZA_REDIS_URL"] = stack.redis.url
-                return PlazaServer(workdir, extra_env=env, send_over=send_over, workers=w)
-
             systems[key] = await guarded(
                 key,
                 run_system(
                     key,
-                    start_plaza,
+                    functools.partial(
+                        start_plaza, workdir=workdir, send_over=send_over, workers=workers
+                    ),
                     args,
                     drain=15,
                     half_rate=True,
-                    services=plaza_services,
+                    services=functools.partial(plaza_services, args, workdir),
                     processes=workers,
+                ),
+            )
+    moderation_cost: dict[str, Any] | None = None
+    if args.moderation_cost:
+        moderation_cost = {
+            "parameters": {
+                "rounds": args.moderation_rounds,
+                "phase_s": args.moderation_phase_s,
+                "order": "screened first in rounds 1, 3, ...; unscreened first in rounds 2, 4, ...",
+                "processes": 1,
+            }
+        }
+        for send_over in args.moderation_cost:
+            pair_dir = work / f"moderation_{send_over}"
+            moderation_cost[send_over] = await guarded(
+                f"moderation cost ({send_over})",
+                measure_pair(
+                    send_over,
+                    args,
+                    services=functools.partial(pair_services, args, pair_dir),
+                    start=functools.partial(pair_start, pair_dir),
+                    console=console,
                 ),
             )
     idle: dict[str, Any] | None = None
@@ -526,6 +606,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         },
         **{f"{key}_half_rate": half_rate_summary(key) for key in plaza_keys(args.workers)},
         "idle_connections": idle,
+        **({"moderation_cost": moderation_cost} if moderation_cost else {}),
         "notes": [
             "A delivery is one message reaching one member other than its sender; Plaza "
             "and the ceiling also echo each message to the sender's own socket and Synapse "
@@ -580,6 +661,8 @@ def main(argv: list[str] | None = None) -> int:
     render(report)
     console.print(f"wrote {args.output} in {report['wall_seconds']:.0f}s")
     failed = [n for n, s in report["systems"].items() if s.get("status") != "ok"]
+    cost = report.get("moderation_cost") or {}
+    failed += [f"moderation cost ({k})" for k, v in cost.items() if v.get("status") == "error"]
     return 1 if failed else 0
 
 

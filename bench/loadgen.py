@@ -212,9 +212,11 @@ class PhaseResult:
     behind_schedule: int = 0
     members_gone: int = 0
     notes: list[str] = field(default_factory=list)
+    #: Every delivery's latency (ns), for pooling several phases (not in the report).
+    latencies_ns: array = field(default_factory=lambda: array("q"), repr=False)
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {k: v for k, v in self.__dict__.items() if k != "latencies_ns"}
 
 
 class LoadRun:
@@ -372,6 +374,7 @@ class LoadRun:
             behind_schedule=behind[0],
             members_gone=sum(r["members_gone"] for r in results),
             notes=notes,
+            latencies_ns=latencies,
         )
 
     async def close(self) -> None:
