@@ -48,7 +48,7 @@ class ServerProcess:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> ServerProcess:
+    def start(self, timeout: float = 90.0) -> ServerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         args = [*PLAZA, "serve", "--host", "127.0.0.1", "--port", str(self.port)]
         args += ["--data-dir", str(self.data_dir)]

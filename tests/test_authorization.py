@@ -55,6 +55,7 @@ import io
 import itertools
 import json
 import re
+import zipfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -164,6 +165,7 @@ class World:
     label: int = 0  # the owner's label holding friend
     article: int = 0  # a published article of the owner's public account PA_HANDLE
     draft: int = 0  # a draft there (DRAFT_TITLE); admin is the account's editor
+    export: int = 0  # the owner's finished data export (made by the first row that needs it)
     visible: dict[str, set[int]] = field(default_factory=dict)  # actor -> conversations
     counter: itertools.count = field(default_factory=itertools.count)
 
@@ -679,6 +681,18 @@ def _on_fresh_public_account(method: str, suffix: str, body: Any = None):
     return build
 
 
+def _on_closed_public_account(method: str, suffix: str, body: Any = None):
+    """A fresh account of the owner's (admin its editor) that the owner closed."""
+
+    async def build(w: World, actor: str) -> Call:
+        handle = w.fresh("a")
+        await _public_account(w, handle)
+        await w.call(w.heads["owner"], "POST", f"/api/v1/public-accounts/{handle}/close")
+        return Call(method, f"/api/v1/public-accounts/{handle}{suffix}", body)
+
+    return build
+
+
 def _on_article(method: str, suffix: str = ""):
     async def build(w: World, actor: str) -> Call:
         return Call(method, f"/api/v1/articles/{w.article}{suffix}")
@@ -812,6 +826,46 @@ def _on_appeal(method: str, suffix: str = "", body: Any = None):
         return Call(method, f"{MOD}/appeals/{appeal['id']}{suffix}", body)
 
     return build
+
+
+# --- data export ------------------------------------------------------------------------------
+
+
+def _owners_export(suffix: str):
+    """The owner's export, asked for once and built to the end, for each actor to try."""
+
+    async def build(w: World, actor: str) -> Call:
+        if not w.export:
+            owner = w.heads["owner"]
+            w.export = (await w.call(owner, "POST", "/api/v1/exports"))["id"]
+            for _ in range(600):
+                state = (await w.call(owner, "GET", f"/api/v1/exports/{w.export}"))["state"]
+                if state == "done":
+                    break
+                await asyncio.sleep(0.05)
+        return Call("GET", f"/api/v1/exports/{w.export}{suffix}")
+
+    return build
+
+
+async def _owners_zip_holds_only_theirs(
+    w: World, actor: str, call: Call, answer: Answer
+) -> list[str]:
+    """Every file of the zip, searched for the markers its owner may not see (the zip is
+    compressed, so the answer's raw text shows nothing of them)."""
+    response = await w.client.get(call.path, headers=w.heads[actor])
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        text = "\n".join(
+            archive.read(name).decode("utf-8", "replace") for name in archive.namelist()
+        )
+    problems = [
+        f"the zip holds {marker!r}"
+        for marker, allowed in MARKERS.items()
+        if actor not in allowed and marker in text
+    ]
+    return problems + [
+        f"the zip lacks {s!r}" for s in (DIRECT_TEXT, PRIVATE_MOMENT) if s not in text
+    ]
 
 
 ROWS: list[Row] = [
@@ -1524,6 +1578,36 @@ ROWS: list[Row] = [
     ),
     Row("like an article", "POST", A + "/like", _on_article("POST", "/like"), signed_in(200)),
     Row("unlike an article", "DELETE", A + "/like", _on_article("DELETE", "/like"), signed_in(200)),
+    # --- a publisher's exit (issue #13): closing, the moved notice, the export --------------
+    # The owner's alone: who sees the account gets 403; a closed one only its owner sees.
+    Row(
+        "close a public account",
+        "POST",
+        PA + "/close",
+        _on_fresh_public_account("POST", "/close"),
+        statuses(200, 403, 403, 403, 403, 403),
+    ),
+    Row(
+        "a closed public account's moved notice",
+        "PUT",
+        PA + "/moved",
+        _on_closed_public_account("PUT", "/moved", {"to": "https://example.org/moved"}),
+        statuses(200, 404, 404, 404, 404, 404),
+    ),
+    Row(
+        "a public account's export",
+        "GET",
+        PA + "/export",
+        fixed("GET", f"/api/v1/public-accounts/{PA_HANDLE}/export"),
+        statuses(200, 403, 403, 403, 403, 403),
+    ),
+    Row(
+        "a closed public account's export",
+        "GET",
+        PA + "/export",
+        _on_closed_public_account("GET", "/export"),
+        statuses(200, 404, 404, 404, 404, 404),
+    ),
     # --- media ----------------------------------------------------------------------------
     Row(
         "a picture of the owner's moment",
@@ -1773,7 +1857,36 @@ ROWS: list[Row] = [
         EVERYONE_200,
         shows={a: ("Decision log",) for a in ACTORS},
     ),
+    # --- data export: one's own only; a zip of what the owner may see, nothing more ---------
+    Row(
+        "my data exports", "GET", "/api/v1/exports", fixed("GET", "/api/v1/exports"), signed_in(200)
+    ),
+    Row(
+        "the owner's data export",
+        "GET",
+        "/api/v1/exports/{export_id}",
+        _owners_export(""),
+        statuses(200, 404, 404, 404, 404, 404),
+    ),
+    Row(
+        "the owner's data export's zip",
+        "GET",
+        "/api/v1/exports/{export_id}/download",
+        _owners_export("/download"),
+        statuses(200, 404, 404, 404, 404, 404),
+        check=_owners_zip_holds_only_theirs,
+    ),
+    # After the rows above: the owner's export is done by now, so this one may start.
+    Row(
+        "start a data export",
+        "POST",
+        "/api/v1/exports",
+        fixed("POST", "/api/v1/exports"),
+        signed_in(202),
+    ),
+    Row("page: export my data", "GET", "/exports", fixed("GET", "/exports", cookie=True), PAGE),
 ]
+
 
 # Cells where today's code disagrees with the design: (row name, actor) -> the finding.
 # Each must still fail; when one passes, the test says so: delete its line.

@@ -263,6 +263,8 @@ def _populate(client) -> World:
     article_id = article.json()["id"]
     published = client.post(f"/api/v1/articles/{article_id}/publish", headers=alice)
     assert published.status_code == 200, published.text
+    export = client.post("/api/v1/exports", headers=alice)
+    assert export.status_code == 202, export.text
     spare = {"Authorization": f"Bearer {_log_in(client, 'alice')}"}
     mine = client.get("/api/v1/sessions", headers=spare)
     assert mine.status_code == 200, mine.text
@@ -282,6 +284,7 @@ def _populate(client) -> World:
             "comment_id": comment.json()["id"],
             "handle": "alice_news",
             "article_id": article_id,
+            "export_id": export.json()["id"],
         },
     )
 

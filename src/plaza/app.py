@@ -34,6 +34,9 @@ from plaza.chat.service.batcher import SendBatcher
 from plaza.clock import Clock
 from plaza.config import Settings
 from plaza.db import create_engine, create_sessionmaker
+from plaza.exports import api as exports_api
+from plaza.exports import runner as exports_runner
+from plaza.exports import web as exports_web
 from plaza.live import api as live_api
 from plaza.live.hub import Hub
 from plaza.media import api as media_api
@@ -161,9 +164,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             checkpointer.start()
         # Picture scans: a process pool here, and/or the job queue (PLAZA_MODERATION_SCAN_*).
         scans = await moderation_scans.start(app)
+        # Data exports: takes up the builds a crash left unfinished, then builds what is asked.
+        await exports.start()
         try:
             yield
         finally:
+            await exports.stop()
             await scans.stop()
             if checkpointer is not None:
                 await checkpointer.stop()
@@ -197,6 +203,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     chat_pictures.install(media.access)
     moments_live.install(app, runtime, media.access)
     public_accounts_live.install(runtime, media.access)
+    exports = exports_runner.install(app, runtime, media)
     install_openapi(app)
     install_error_handlers(app)
     app.add_middleware(
@@ -261,6 +268,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         moderation_transparency_api.router,
         moderation_decision_log_api.router,
         moderation_standing_api.router,
+        exports_api.router,
         # Before the web pages: /a/{handle}/feed.xml is not an article page.
         public_accounts_atom.router,
         media_api.router,
@@ -276,6 +284,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         moderation_transparency_web.router,
         moderation_decision_log_web.router,
         moderation_standing_web.router,
+        exports_web.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

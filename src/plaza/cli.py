@@ -473,6 +473,54 @@ def hashes_import(
     _import_list("hashes", file, policy, clause, False, data_dir)
 
 
+@app.command("export")
+def export(
+    username: str,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="The zip to write (default: plaza-USERNAME-export.zip)."),
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Build a person's data export (the zip `POST /api/v1/exports` makes: JSON, pictures and
+    an offline index.html), with a progress bar; suspended and closed accounts too."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    settings = _settings(data_dir)
+    _migrate(settings)
+    destination = (out or Path(f"plaza-{username.lower()}-export.zip")).resolve()
+
+    async def build(runtime: Runtime, session: AsyncSession) -> str:
+        from plaza.accounts.service import users
+        from plaza.exports.service import archive
+        from plaza.media.storage import storage_for
+
+        person = await users.get_user(session, username=username)
+        await session.close()
+        storage = storage_for(settings)
+        columns = (TextColumn("Exporting"), BarColumn(), MofNCompleteColumn())
+        with Progress(*columns, console=console, transient=True) as progress:
+            task = progress.add_task("export", total=None)
+
+            async def advance(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            try:
+                size = await archive.build(
+                    sessions=runtime.sessions,
+                    storage=storage,
+                    user_id=person.id,
+                    destination=destination,
+                    now=runtime.clock.now(),
+                    progress=advance,
+                )
+            finally:
+                await storage.close()
+        return f"Wrote {destination} ({size} bytes)."
+
+    console.print(f"[green]{_with_runtime(settings, build)}[/green]", highlight=False)
+
+
 @app.command()
 def demo(
     data_dir: DataDir = None,

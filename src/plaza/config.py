@@ -250,6 +250,12 @@ class Settings(BaseSettings):
     public_account_description_max_chars: int = Field(
         500, ge=1, description="Longest public account description, in characters."
     )
+    public_account_moved_changes: int = Field(
+        2,
+        ge=0,
+        description='Times a closed public account\'s "moved to" notice may be changed '
+        "after it is first set (0 = never); beyond, 409 moved_notice_final.",
+    )
     articles_per_account_per_day: int = Field(
         8,
         ge=1,

@@ -163,13 +163,49 @@ async def test_every_action_type_gives_a_complete_notice(world, clock: FakeClock
     assert statement["content"]["surface"] == "public_account"
     assert "public account was closed" in statement["action"]["says"]
 
+    # Closing a person's account.
+    await _decided(
+        app, client, "user", author_id, moderator, [rep1_reporter],
+        action="close_account", policy_id="harassment", clause=2,
+    )  # fmt: skip
+    again = await log_in(client, "author")  # closed people may sign in to read
+    closed_n = (await _notices(client, again))[0]
+    statement = _complete(closed_n, action="close_account", policy_id="harassment", clause=2)
+    assert statement["action"]["says"] == "Your account was closed."
+
     # One notice a piece, the newest first; the author's are theirs alone.
     kinds = [n["statement"]["action"]["type"] for n in await _notices(client, again)]
-    assert kinds == ["suspend", "restrict", "strike", "hold", "remove_content"]
+    assert kinds == ["close_account", "suspend", "restrict", "strike", "hold", "remove_content"]
     assert await _notices(client, rep2) == []
     other = await client.get(f"/api/v1/notices/{strike_n['id']}", headers=rep2)
     assert other.status_code == 404
     assert other.json() == (await client.get("/api/v1/notices/999999", headers=rep2)).json()
+
+
+async def test_an_escalation_s_notice_cites_the_strikes_it_counted(
+    settings: Settings, clock: FakeClock
+) -> None:
+    settings = settings.model_copy(update={"strikes_to_suspend": 2})
+    async with running_app(settings, clock) as app:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://plaza.test") as client:
+            _, person_id = await member(client, "twice")
+            moderator = await staff(app, client, "mod_e")
+            strikes = []
+            for n in range(2):
+                reporter, _ = await member(client, f"rep_e{n}")
+                action = await _decided(
+                    app, client, "user", person_id, moderator, [reporter],
+                    action="strike", policy_id="harassment", clause=1,
+                )  # fmt: skip
+                strikes.append(action["id"])
+            again = await log_in(client, "twice")
+            [escalation, *_] = await _notices(client, again)
+            statement = _complete(escalation, action="suspend", policy_id="harassment", clause=1)
+            assert statement["facts"]["counted_strikes"] == strikes
+            assert statement["facts"]["source"] == "automated"
+            assert statement["automated_decision"] is True
+            assert statement["action"]["duration_days"] == settings.strike_suspension_days
 
 
 async def test_reading_a_notice_marks_it_read(world) -> None:

@@ -20,8 +20,7 @@ from plaza.errors import PlazaError
 from plaza.moderation.roles import is_moderator
 from plaza.moderation.service import appeals
 from plaza.moderation.setup import moderation_of
-from plaza.validation import ID_MAX
-from plaza.web.forms import form_data, redirect, render, sign_in_first
+from plaza.web.forms import form_data, page_id, redirect, render, sign_in_first
 
 router = APIRouter(include_in_schema=False)
 
@@ -33,12 +32,6 @@ def _staff(user: User | None) -> User:
     if user is None or not is_moderator(user):
         raise HTTPException(status_code=404)
     return user
-
-
-def _id(value: str) -> int:
-    if not value.isascii() or not value.isdigit() or not 0 < int(value) <= ID_MAX:
-        raise HTTPException(status_code=404)
-    return int(value)
 
 
 @router.get("/moderation/appeals")
@@ -102,7 +95,7 @@ async def appeal_page(
 ) -> Response:
     if user is None:
         return sign_in_first(request)
-    return await _appeal_page(request, _staff(user), session, runtime, _id(appeal_id))
+    return await _appeal_page(request, _staff(user), session, runtime, page_id(appeal_id))
 
 
 @router.post("/moderation/appeals/{appeal_id}")
@@ -112,7 +105,7 @@ async def appeal_form(
     """The claim button (`step=claim`) and the decision form (`step=decide`)."""
     if user is None:
         return sign_in_first(request)
-    moderator, number = _staff(user), _id(appeal_id)
+    moderator, number = _staff(user), page_id(appeal_id)
     form = await form_data(request)
     try:
         if form.get("step") == "claim":

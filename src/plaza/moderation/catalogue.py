@@ -90,6 +90,10 @@ class Policy(_Strict):
     # Named as in the TOML file ([[policy.clause]], [[policy.action]]).
     clause_list: tuple[Clause, ...] = Field(alias="clause", min_length=1)
     actions: tuple[PolicyAction, ...] = Field(alias="action", default=())
+    # Whether a public account closed under this policy may still tell its subscribers where
+    # it moved (issue #13): false where the new address would carry the harm on (a scam's
+    # next site), true by default.
+    allows_moved_notice: bool = True
 
     @model_validator(mode="after")
     def _consistent(self) -> Policy:

@@ -8,26 +8,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from starlette.exceptions import HTTPException
 
 from plaza.accounts.models import User
 from plaza.deps import DbSession, RuntimeDep, WebUser
 from plaza.errors import PlazaError
 from plaza.moderation.service import appeals, notices
 from plaza.moderation.setup import moderation_of
-from plaza.validation import ID_MAX
-from plaza.web.forms import form_data, redirect, render, sign_in_first
+from plaza.web.forms import form_data, page_id, redirect, render, sign_in_first
 
 router = APIRouter(include_in_schema=False)
 
 PAGE = 50
-
-
-def _id(value: str) -> int:
-    """An id from the address; anything else is the 404 of an unknown address."""
-    if not value.isascii() or not value.isdigit() or not 0 < int(value) <= ID_MAX:
-        raise HTTPException(status_code=404)
-    return int(value)
 
 
 @router.get("/notices")
@@ -86,7 +77,7 @@ async def notice_page(
 ) -> Response:
     if user is None:
         return sign_in_first(request)
-    return await _notice_page(request, user, _id(notice_id), session, runtime)
+    return await _notice_page(request, user, page_id(notice_id), session, runtime)
 
 
 @router.post("/notices/{notice_id}/appeal")
@@ -95,7 +86,7 @@ async def appeal_form(
 ) -> Response:
     if user is None:
         return sign_in_first(request)
-    number = _id(notice_id)
+    number = page_id(notice_id)
     form = await form_data(request)
     try:
         await appeals.file(

@@ -19,8 +19,7 @@ from plaza.accounts.models import User
 from plaza.deps import DbSession, RuntimeDep, WebUser
 from plaza.moderation.roles import ADMIN_ROLES, is_moderator
 from plaza.moderation.service import cases
-from plaza.validation import ID_MAX
-from plaza.web.forms import render, sign_in_first
+from plaza.web.forms import page_id, render, sign_in_first
 
 router = APIRouter(include_in_schema=False)
 
@@ -67,14 +66,13 @@ async def case_page(
     refused = _console(request, user)
     if refused is not None:
         return refused
-    if not case_id.isascii() or not case_id.isdigit() or not 0 < int(case_id) <= ID_MAX:
-        raise _not_found()
-    await cases.get(session, int(case_id))
+    number = page_id(case_id)
+    await cases.get(session, number)
     return render(
         request,
         "moderation_case.html",
         user,
-        case_id=int(case_id),
+        case_id=number,
         explanation_max=runtime.settings.moderation_explanation_max_chars,
     )
 

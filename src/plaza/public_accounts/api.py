@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.accounts.schemas import PersonOut
@@ -34,11 +35,15 @@ from plaza.public_accounts.models import Article, PublicAccount
 from plaza.public_accounts.policies import Role
 from plaza.public_accounts.schemas import (
     QUERY_EDGE_MAX,
+    AccountExitOut,
     ArticleIn,
     ArticleOut,
     ArticlePatch,
     ArticleSummaryOut,
     EditorIn,
+    FeedOut,
+    MovedIn,
+    MovedOut,
     PreviewIn,
     PreviewOut,
     PublicAccountIn,
@@ -48,7 +53,15 @@ from plaza.public_accounts.schemas import (
     StatsOut,
     VerifiedIn,
 )
-from plaza.public_accounts.service import accounts, articles, publishing, reading, subscriptions
+from plaza.public_accounts.service import (
+    accounts,
+    articles,
+    exits,
+    export,
+    publishing,
+    reading,
+    subscriptions,
+)
 from plaza.public_accounts.service.articles import ArticleLimits
 from plaza.public_accounts.service.views import account_views, article_views
 from plaza.validation import PathId, PathUsername, QueryCursor, Text
@@ -306,15 +319,25 @@ async def my_subscriptions(
     return Page(items=[PublicAccountOut.of(v) for v in views], next_cursor=next_cursor)
 
 
-@router.get("/feed", response_model=Page[ArticleSummaryOut])
+@router.get("/feed", response_model=FeedOut)
 async def feed(
-    user_id: CurrentUserId, session: DbSession, limit: PageLimit, cursor: QueryCursor = None
-) -> Page[ArticleSummaryOut]:
-    """The newest articles of the accounts I follow, newest first (by first publication)."""
+    user_id: CurrentUserId,
+    session: DbSession,
+    moderation: ModerationDep,
+    limit: PageLimit,
+    cursor: QueryCursor = None,
+) -> FeedOut:
+    """The newest articles of the accounts I follow, newest first (by first publication);
+    `moved` holds the "moved to" notices of closed accounts I follow."""
     views, next_cursor = await subscriptions.feed(
         session, user_id=user_id, cursor=cursor, limit=limit
     )
-    return Page(items=[ArticleSummaryOut.of(v) for v in views], next_cursor=next_cursor)
+    moved = await exits.notices_for(session, moderation=moderation, user_id=user_id)
+    return FeedOut(
+        items=[ArticleSummaryOut.of(v) for v in views],
+        next_cursor=next_cursor,
+        moved=[MovedOut.of(m) for m in moved],
+    )
 
 
 # -- articles --------------------------------------------------------------------------------
@@ -516,3 +539,101 @@ async def unlike(
     """Take my like back (none: no change)."""
     await limits.check_like(user.id)
     return await _like(article_id, False, user, session, runtime)
+
+
+# -- a publisher's exit (issue #13) ---------------------------------------------------------
+
+
+def _exit_out(account: PublicAccount, settings: Settings) -> AccountExitOut:
+    return AccountExitOut.of(
+        account, exits.changes_left(account, settings.public_account_moved_changes)
+    )
+
+
+@router.post(
+    "/public-accounts/{handle}/close", response_model=AccountExitOut, responses=errors(429)
+)
+async def close_account(
+    handle: PathHandle, user: CurrentUser, session: DbSession, runtime: RuntimeDep, limits: Limits
+) -> AccountExitOut:
+    """The owner closes the account, for good (403 `not_owner` for editors and others who
+    can see it): its pages become a tombstone (410), it publishes nothing more, its handle
+    stays taken and its subscribers keep their subscription, to see its moved notice.
+    Closing it again changes nothing."""
+    await limits.check_write(user.id)
+    account = await exits.close(
+        session, clock=runtime.clock, bus=runtime.bus, user=user, handle=handle
+    )
+    return _exit_out(account, runtime.settings)
+
+
+@router.put(
+    "/public-accounts/{handle}/moved",
+    response_model=AccountExitOut,
+    responses=errors(409, 429),
+)
+async def set_moved(
+    handle: PathHandle,
+    body: MovedIn,
+    user: CurrentUser,
+    session: DbSession,
+    runtime: RuntimeDep,
+    limits: Limits,
+    moderation: ModerationDep,
+) -> AccountExitOut:
+    """The owner of a closed account (closed by them or by a moderator) says where it moved:
+    an https URL or another live account's @handle, nothing else (422 otherwise). Its
+    subscribers see it in their feed, on the tombstone and in the Atom feed's 410. 409
+    `account_open` for an open account; 403 `moved_notice_forbidden` when the closing
+    decision cites a policy that allows no moved notice (spam and scams, child sexual
+    exploitation); it may be changed PLAZA_PUBLIC_ACCOUNT_MOVED_CHANGES times (409
+    `moved_notice_final` beyond), never removed."""
+    await limits.check_write(user.id)
+    account = await exits.set_moved(
+        session,
+        clock=runtime.clock,
+        moderation=moderation,
+        user=user,
+        handle=handle,
+        to=body.to,
+        max_changes=runtime.settings.public_account_moved_changes,
+    )
+    return _exit_out(account, runtime.settings)
+
+
+@router.get(
+    "/public-accounts/{handle}/export",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "A zip: account.json, subscribers.json/.csv, articles/<id>/ "
+            "(article.json with every revision, revision-<n>.md with front matter) and media/.",
+            "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        **errors(403, 429),
+    },
+)
+async def export_account(
+    handle: PathHandle,
+    request: Request,
+    user: CurrentUser,
+    session: DbSession,
+    runtime: RuntimeDep,
+    limits: Limits,
+) -> StreamingResponse:
+    """The owner's export of the account (403 for its editors and others who can see it),
+    also when the account, or the owner, is closed or suspended: its subscriber count
+    history and every article with every revision, as JSON and Markdown with its pictures."""
+    await limits.check_write(user.id)
+    name, spool = await export.build(
+        session,
+        clock=runtime.clock,
+        storage=request.app.state.media.storage,
+        user_id=user.id,
+        handle=handle,
+    )
+    return StreamingResponse(
+        export.chunks(spool),
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -81,10 +81,11 @@ async def atom_feed(
     moderation: ModerationDep,
 ) -> Response:
     """The account's latest published articles as Atom, to anyone; 410 `account_closed` once
-    a moderator closed the account (a feed reader may forget it; the message says when and
-    under which policy, and where an appeal stands), 404 while one holds it. Articles a
+    a moderator or its owner closed the account (a feed reader may forget it; the message
+    says when, under which policy and where an appeal stands, and where it moved if its owner
+    said so), 404 while a moderator holds it. Articles a
     moderator holds or removed are left out."""
-    account = await accounts.find(session, handle)
+    account = await accounts.find(session, handle, closed=True)
     stone = await tombstones.of_account(session, moderation, account)
     if stone is not None:
         raise Gone(stone.summary(), code="account_closed")

@@ -21,7 +21,17 @@ ARTICLE_STATES = ("draft", "published", "removed")
 
 class PublicAccount(Base):
     __tablename__ = "public_accounts"
-    __table_args__ = ({"sqlite_autoincrement": True},)
+    __table_args__ = (
+        # The few closed accounts that left a moved notice: a feed looks for those its reader
+        # follows among them, not through all of the reader's subscriptions.
+        Index(
+            "ix_public_accounts_moved",
+            "id",
+            postgresql_where=text("moved_to IS NOT NULL"),
+            sqlite_where=text("moved_to IS NOT NULL"),
+        ),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lower-case: handles are unique regardless of case.
@@ -38,7 +48,7 @@ class PublicAccount(Base):
     )
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
-    # active | closed
+    # active | closed (by its owner, who keeps its export and its moved notice)
     status: Mapped[str] = mapped_column(String(16), default="active")
     subscriber_count: Mapped[int] = mapped_column(Integer, default=0)
     article_seq: Mapped[int] = mapped_column(Integer, default=0)
@@ -46,6 +56,14 @@ class PublicAccount(Base):
     # Set by moderation: "closed" when a moderator closed the account (its pages then serve a
     # tombstone, and it cannot publish); None otherwise. Reversible: nothing is deleted.
     moderation: Mapped[str | None] = mapped_column(String(16), nullable=True, default=None)
+    # When its owner closed it (status "closed"; for good: plaza.public_accounts.service.exits).
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The one neutral "moved to" notice of a closed account: an https URL or "@handle" of
+    # another public account, nothing else. Changed at most
+    # PLAZA_PUBLIC_ACCOUNT_MOVED_CHANGES times after it is first set (`moved_changes`).
+    moved_to: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    moved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    moved_changes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class PublicAccountEditor(Base):

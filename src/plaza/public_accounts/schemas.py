@@ -9,10 +9,12 @@ from pydantic import BaseModel, Field
 
 from plaza.accounts.schemas import ModerationMark, PersonOut
 from plaza.media.schemas import MediaOut
+from plaza.pagination import Page
 from plaza.public_accounts.handles import HANDLE_PATTERN
-from plaza.public_accounts.models import ArticleRevision
+from plaza.public_accounts.models import ArticleRevision, PublicAccount
 from plaza.public_accounts.service.cards import Card
 from plaza.public_accounts.service.subscriptions import Stats
+from plaza.public_accounts.service.tombstones import Moved
 from plaza.public_accounts.service.views import AccountView, ArticleView
 from plaza.validation import Id, Text, Username
 
@@ -25,6 +27,7 @@ BODY_EDGE_MAX = 150_000
 NAME_EDGE_MAX = 256
 DESCRIPTION_EDGE_MAX = 10_000
 QUERY_EDGE_MAX = 100
+MOVED_EDGE_MAX = 1000  # the service says the real limit (200 characters) in its message
 
 Handle = Annotated[
     str,
@@ -270,3 +273,71 @@ class CardOut(BaseModel):
     @classmethod
     def of(cls, card: Card) -> CardOut:
         return cls.model_validate(card.as_dict())
+
+
+# -- a publisher's exit (issue #13) ---------------------------------------------------------
+
+
+class MovedIn(BaseModel):
+    to: Annotated[
+        Text,
+        Field(
+            min_length=1,
+            max_length=MOVED_EDGE_MAX,
+            description="An https:// URL, or another live public account as @handle; nothing else.",
+            examples=["https://example.org/herald", "@other_account"],
+        ),
+    ]
+
+
+class AccountExitOut(BaseModel):
+    handle: str
+    status: Literal["active", "closed"] = Field(
+        description="closed: its owner closed it (for good)."
+    )
+    closed_at: datetime | None
+    moderation: Literal["held", "closed"] | None
+    moved_to: str | None = Field(description="The moved notice: an https URL or @handle.")
+    moved_at: datetime | None
+    moved_changes_left: int = Field(description="Times the moved notice may still be changed.")
+
+    @classmethod
+    def of(cls, a: PublicAccount, changes_left: int) -> AccountExitOut:
+        return cls(
+            handle=a.handle,
+            status=cast(Literal["active", "closed"], a.status),
+            closed_at=a.closed_at,
+            moderation=cast(Literal["held", "closed"] | None, a.moderation),
+            moved_to=a.moved_to,
+            moved_at=a.moved_at,
+            moved_changes_left=changes_left,
+        )
+
+
+class MovedOut(BaseModel):
+    """A closed account I follow has moved: "<name> (@handle) has moved to <to>"."""
+
+    handle: str
+    name: str
+    to: str = Field(description="An https URL, or @handle of another public account.")
+    url: str = Field(description="Where `to` leads: the URL, or /a/{handle}.")
+    at: datetime
+    text: str
+
+    @classmethod
+    def of(cls, moved: Moved) -> MovedOut:
+        return cls(
+            handle=moved.handle,
+            name=moved.name,
+            to=moved.to,
+            url=moved.href,
+            at=moved.at,
+            text=moved.sentence(),
+        )
+
+
+class FeedOut(Page[ArticleSummaryOut]):
+    moved: list[MovedOut] = Field(
+        default_factory=list,
+        description="Moved notices of closed accounts I follow, newest first (on every page).",
+    )

@@ -26,6 +26,7 @@ from plaza.public_accounts.schemas import QUERY_EDGE_MAX
 from plaza.public_accounts.service import (
     accounts,
     articles,
+    exits,
     reading,
     subscriptions,
     tombstones,
@@ -58,8 +59,28 @@ def _items(
     return render(request, "article_items.html", user, articles=views, next_url=next_url)
 
 
-def _tombstone(request: Request, user: User | None, stone: tombstones.Tombstone) -> Response:
-    return render(request, "tombstone.html", user, status_code=410, stone=stone)
+def _tombstone(
+    request: Request,
+    user: User | None,
+    stone: tombstones.Tombstone,
+    *,
+    changes_left: int | None = None,
+) -> Response:
+    """410 Gone and what happened; its owner (`changes_left`: times the moved notice may still
+    change) also gets the moved notice's form and the export. Caches may keep a 410 by
+    default: an appeal may bring the page back (and a moved notice may come), so a tombstone
+    is never served from a cache without asking again."""
+    page = render(
+        request,
+        "tombstone.html",
+        user,
+        status_code=410,
+        stone=stone,
+        owner=changes_left is not None,
+        changes_left=changes_left,
+    )
+    page.headers["Cache-Control"] = "no-cache"
+    return page
 
 
 # -- the directory ---------------------------------------------------------------------------
@@ -98,16 +119,21 @@ async def account_page(
     handle: str,
     user: WebUser,
     session: DbSession,
+    runtime: RuntimeDep,
     moderation: ModerationDep,
     cursor: str | None = None,
 ) -> Response:
     """The account's public page: who it is, its articles; its owner and editors also see
-    the drafts, the "Write" button and the editors."""
+    the drafts, the "Write" button and the editors, its owner the export and "Close". A closed
+    account's page is its tombstone (410), with the moved notice if there is one."""
     user_id = user.id if user else None
-    account = await accounts.find(session, handle)
+    account = await accounts.find(session, handle, closed=True)
     stone = await tombstones.of_account(session, moderation, account)
     if stone is not None:
-        return _tombstone(request, user, stone)
+        if user_id != account.owner_id:
+            return _tombstone(request, user, stone)
+        limit = runtime.settings.public_account_moved_changes
+        return _tombstone(request, user, stone, changes_left=exits.changes_left(account, limit))
     role = await accounts.visible_role(session, account, user_id)
     if account.handle != handle:
         return RedirectResponse(f"/a/{account.handle}", status_code=308)
@@ -272,9 +298,14 @@ def _editor(
 
 @router.get("/feed")
 async def feed_page(
-    request: Request, user: WebUser, session: DbSession, cursor: str | None = None
+    request: Request,
+    user: WebUser,
+    session: DbSession,
+    moderation: ModerationDep,
+    cursor: str | None = None,
 ) -> Response:
-    """The newest articles of the accounts I follow, and those accounts. New ones are
+    """The newest articles of the accounts I follow, and those accounts; a banner for each
+    closed one that left a "moved to" notice. New articles are
     announced live (the accounts' topics on the stream); the stream resumes from where each
     topic stood when the page was read, so none published meanwhile is missed."""
     if user is None:
@@ -283,6 +314,7 @@ async def feed_page(
     views, next_cursor = await subscriptions.feed(
         session, user_id=user.id, cursor=cursor, limit=PAGE
     )
+    moved = await exits.notices_for(session, moderation=moderation, user_id=user.id)
     followed, _ = await subscriptions.my_subscriptions(
         session, user_id=user.id, cursor=None, limit=SUBSCRIPTIONS_SHOWN
     )
@@ -292,6 +324,7 @@ async def feed_page(
         "feed.html",
         user,
         articles=views,
+        moved=moved,
         subscriptions=await account_views(session, followed, subscribed={a.id for a in followed}),
         revs={topic.removeprefix(prefix): rev for topic, rev in positions.items()},
         next_url=_next_url("/feed", next_cursor),

@@ -6,8 +6,10 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.exceptions import HTTPException
 
 from plaza.accounts.models import User
+from plaza.validation import ID_MAX
 from plaza.web.csrf import CSRF_FIELD, check_csrf_form
 from plaza.web.templating import templates
 
@@ -38,6 +40,15 @@ async def form_data(request: Request) -> dict[str, str]:
     data = {k: v for k, v in form.items() if isinstance(v, str)}
     check_csrf_form(request, data.get(CSRF_FIELD))
     return data
+
+
+def page_id(value: str) -> int:
+    """An id from a page's address. Pages take it as text rather than a typed parameter so
+    that anything else (`/notices/x`, an id out of range) is the 404 of an unknown address,
+    the same for everyone, instead of a 422 that would tell the route exists."""
+    if not value.isascii() or not value.isdigit() or not 0 < int(value) <= ID_MAX:
+        raise HTTPException(status_code=404)
+    return int(value)
 
 
 def safe_next(url: str | None) -> str:

@@ -58,7 +58,8 @@ DESCRIPTIONS = {
     "(`csrf`).",
     404: "Not found, or not yours to see (the two are not told apart) (`not_found`).",
     409: "The request conflicts with the current state (a specific code says how).",
-    410: "Taken down for good: a public account closed by a moderator (`account_closed`).",
+    410: "Taken down for good: a public account closed by a moderator (`account_closed`), or "
+    "a data export's zip past PLAZA_EXPORT_KEEP_DAYS (`export_expired`).",
     413: "The request body is over the size limit, PLAZA_MAX_BODY_BYTES, or a picture is over "
     "PLAZA_MEDIA_MAX_BYTES (`too_large`).",
     415: "The upload is not a picture of a supported kind (`unsupported_media_type`): JPEG, "

@@ -20,6 +20,7 @@ TEMPLATE_DIRS = [
     PACKAGE / "moments" / "templates",
     PACKAGE / "public_accounts" / "templates",
     PACKAGE / "moderation" / "templates",
+    PACKAGE / "exports" / "templates",
 ]
 
 

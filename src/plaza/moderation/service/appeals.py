@@ -26,6 +26,7 @@ from plaza.clock import Clock
 from plaza.errors import Conflict, Forbidden, Invalid, NotFound
 from plaza.moderation.models import Action, Appeal, Notice
 from plaza.moderation.service import audit, notices
+from plaza.moderation.service.decisions import explained
 from plaza.moderation.service.enforcement import reverse
 from plaza.moderation.setup import Moderation
 from plaza.moderation.surfaces import AfterCommit
@@ -194,12 +195,11 @@ async def decide(
     """Uphold or reverse an appeal I have claimed (409 `not_claimed`, `appeal_decided`),
     explaining it to the person (422 `explanation`). One transaction: the appeal, the
     reversal, the outcome notice and the audit entry; the effects are announced after."""
-    explanation = explanation.strip()
-    limit = moderation.runtime.settings.moderation_explanation_max_chars
-    if not explanation:
-        raise Invalid("explain the outcome to the person", field="explanation")
-    if len(explanation) > limit:
-        raise Invalid(f"explanation must be at most {limit} characters", field="explanation")
+    explanation = explained(
+        explanation,
+        moderation.runtime.settings.moderation_explanation_max_chars,
+        missing="explain the outcome to the person",
+    )
     view = await get(session, appeal_id)
     _may_review(view, moderator)
     appeal = view.appeal

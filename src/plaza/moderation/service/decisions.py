@@ -40,14 +40,23 @@ class Ruling:
     duration_days: int | None = None
 
 
+def explained(text: str, max_chars: int, *, missing: str) -> str:
+    """A moderator's explanation for the person it concerns (a decision's, an appeal's
+    outcome's): trimmed, not empty (422 saying `missing`), at most `max_chars`."""
+    explanation = text.strip()
+    if not explanation:
+        raise Invalid(missing, field="explanation")
+    if len(explanation) > max_chars:
+        raise Invalid(f"explanation must be at most {max_chars} characters", field="explanation")
+    return explanation
+
+
 def _checked(moderation: Moderation, ruling: Ruling, max_chars: int) -> Ruling:
     if ruling.action not in DECISIONS:
         raise Invalid(f"action must be one of {', '.join(DECISIONS)}", field="action")
-    explanation = ruling.explanation.strip()
-    if not explanation:
-        raise Invalid("explain the decision to the author", field="explanation")
-    if len(explanation) > max_chars:
-        raise Invalid(f"explanation must be at most {max_chars} characters", field="explanation")
+    explanation = explained(
+        ruling.explanation, max_chars, missing="explain the decision to the author"
+    )
     policy_id, clause = ruling.policy_id, ruling.clause
     if ruling.action != "no_action" or policy_id is not None or clause is not None:
         cited = citing.policy(moderation, policy_id)

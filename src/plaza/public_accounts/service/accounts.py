@@ -199,17 +199,17 @@ def require_open(account: PublicAccount) -> None:
         )
 
 
-async def find(session: AsyncSession, handle: str) -> PublicAccount:
-    """The active account with this handle (any case), or 404; whether this viewer may see
-    it (moderation) is `account_and_role`'s question."""
+async def find(session: AsyncSession, handle: str, *, closed: bool = False) -> PublicAccount:
+    """The active account with this handle (any case), or 404; with `closed`, one its owner
+    closed too (for its tombstone and its owner's exit). Whether this viewer may see it
+    (moderation) is `account_and_role`'s question."""
     handle = handles.normalize_handle(handle)
     if handles.handle_problem(handle):
         raise NotFound(NOT_FOUND)
-    account = await session.scalar(
-        select(PublicAccount).where(
-            PublicAccount.handle == handle, PublicAccount.status == "active"
-        )
-    )
+    query = select(PublicAccount).where(PublicAccount.handle == handle)
+    if not closed:
+        query = query.where(PublicAccount.status == "active")
+    account = await session.scalar(query)
     if account is None:
         raise NotFound(NOT_FOUND)
     return account

@@ -255,6 +255,22 @@ class Stats:
     articles: list[ArticleReads]
 
 
+async def subscriber_history(session: AsyncSession, account_id: int) -> list[DayCount]:
+    """Subscriptions and unsubscriptions per UTC day, with the running total, oldest first:
+    the statistics' chart and the account's export. No permission check (the caller's)."""
+    days = await session.scalars(
+        select(SubscriberDay)
+        .where(SubscriberDay.account_id == account_id)
+        .order_by(SubscriberDay.day)
+    )
+    total = 0
+    counts = []
+    for d in days:
+        total += d.added - d.removed
+        counts.append(DayCount(d.day, d.added, d.removed, total))
+    return counts
+
+
 async def stats(
     session: AsyncSession, *, user_id: int, handle: str, max_articles: int = 200
 ) -> Stats:
@@ -263,18 +279,7 @@ async def stats(
     account, role = await account_and_role(session, handle=handle, user_id=user_id)
     if not policies.can_edit(role):
         raise Forbidden("only the account's owner and editors see its statistics")
-    days = list(
-        await session.scalars(
-            select(SubscriberDay)
-            .where(SubscriberDay.account_id == account.id)
-            .order_by(SubscriberDay.day)
-        )
-    )
-    total = 0
-    counts = []
-    for d in days:
-        total += d.added - d.removed
-        counts.append(DayCount(d.day, d.added, d.removed, total))
+    counts = await subscriber_history(session, account.id)
     articles = await session.scalars(
         select(Article)
         .where(Article.account_id == account.id, Article.status == "published")
