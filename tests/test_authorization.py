@@ -1833,6 +1833,30 @@ ROWS: list[Row] = [
         EVERYONE_200,
         shows={a: ("Transparency report",) for a in ACTORS},
     ),
+    # --- the public decision log (#13): public, for everyone, signed in or not ------------
+    Row(
+        "the decision log",
+        "GET",
+        "/api/v1/decisions",
+        fixed("GET", "/api/v1/decisions?from=2026-01-01&to=2026-01-31&limit=5"),
+        EVERYONE_200,
+        shows={a: ("next_cursor",) for a in ACTORS},
+    ),
+    Row(
+        "a day of the decision log as JSON Lines",
+        "GET",
+        "/api/v1/decisions/{day}.jsonl",
+        fixed("GET", "/api/v1/decisions/2026-01-15.jsonl"),
+        EVERYONE_200,
+    ),
+    Row(
+        "page: the decision log",
+        "GET",
+        "/decisions",
+        fixed("GET", "/decisions", cookie=True),
+        EVERYONE_200,
+        shows={a: ("Decision log",) for a in ACTORS},
+    ),
     # --- data export: one's own only; a zip of what the owner may see, nothing more ---------
     Row(
         "my data exports", "GET", "/api/v1/exports", fixed("GET", "/api/v1/exports"), signed_in(200)

@@ -42,6 +42,7 @@ from plaza.live.hub import Hub
 from plaza.media import api as media_api
 from plaza.media import setup as media_setup
 from plaza.moderation import appeals_web as moderation_appeals_web
+from plaza.moderation import decision_log_web as moderation_decision_log_web
 from plaza.moderation import notices_web as moderation_notices_web
 from plaza.moderation import setup as moderation_setup
 from plaza.moderation import standing_web as moderation_standing_web
@@ -50,6 +51,7 @@ from plaza.moderation import web as moderation_web
 from plaza.moderation.api import appeals as moderation_appeals_api
 from plaza.moderation.api import audit as moderation_audit_api
 from plaza.moderation.api import cases as moderation_cases_api
+from plaza.moderation.api import decision_log as moderation_decision_log_api
 from plaza.moderation.api import lists as moderation_lists_api
 from plaza.moderation.api import notices as moderation_notices_api
 from plaza.moderation.api import policies as moderation_policies_api
@@ -264,6 +266,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         moderation_notices_api.router,
         moderation_appeals_api.router,
         moderation_transparency_api.router,
+        moderation_decision_log_api.router,
         moderation_standing_api.router,
         exports_api.router,
         # Before the web pages: /a/{handle}/feed.xml is not an article page.
@@ -279,6 +282,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         moderation_notices_web.router,
         moderation_appeals_web.router,
         moderation_transparency_web.router,
+        moderation_decision_log_web.router,
         moderation_standing_web.router,
         exports_web.router,
     ):

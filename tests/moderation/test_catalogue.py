@@ -71,6 +71,12 @@ def _line(text: str, needle: str, occurrence: int = 1) -> int:
         ('detector = "keywords"', 'detector = "keyword"', 'detector = "keyword"', "keywords"),
         ("min_score = 0.5", "min_score = 1.5", "min_score = 1.5", "less than or equal to 1"),
         ('id = "violence"', 'id = "Violence!"', 'id = "Violence!"', "pattern"),
+        (
+            'dsa_category = "STATEMENT_CATEGORY_VIOLENCE"',
+            'dsa_category = "STATEMENT_CATEGORY_GORE"',
+            "STATEMENT_CATEGORY_GORE",
+            "STATEMENT_CATEGORY_VIOLENCE",
+        ),
         # A missing key is reported at its table's header, the line above the policy's id.
         ('title = "Harassment and threats"\n', "", "[[policy]]", "title"),
     ],
@@ -86,6 +92,23 @@ def test_a_broken_catalogue_names_its_line(
     occurrence = 5 if needle == "[[policy]]" else 1  # harassment is the fifth policy
     assert f"{path}, line {_line(text, needle, occurrence)}:" in message, message
     assert says in message
+
+
+def test_each_policy_names_its_dsa_category_or_gets_the_default(tmp_path: Path) -> None:
+    shipped = catalogue.load()
+    assert {p.id: p.dsa_category for p in shipped.policies} == {
+        "spam": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+        "sexual": "STATEMENT_CATEGORY_PORNOGRAPHY_OR_SEXUALIZED_CONTENT",
+        "violence": "STATEMENT_CATEGORY_VIOLENCE",
+        "illegal_goods": "STATEMENT_CATEGORY_UNSAFE_AND_ILLEGAL_PRODUCTS",
+        "harassment": "STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH",
+        "csam": "STATEMENT_CATEGORY_PROTECTION_OF_MINORS",
+    }
+    unnamed = catalogue.load(
+        _broken(tmp_path, 'dsa_category = "STATEMENT_CATEGORY_VIOLENCE"\n', "")
+    ).policy("violence")
+    assert unnamed is not None and unnamed.dsa_category == catalogue.DEFAULT_DSA_CATEGORY
+    assert catalogue.DEFAULT_DSA_CATEGORY == "STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE"
 
 
 def test_rules_beyond_the_shape_are_checked(tmp_path: Path) -> None:

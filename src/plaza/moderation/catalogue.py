@@ -5,7 +5,8 @@ catalogue of their own. A catalogue that does not parse, or that breaks a rule b
 start-up with a message naming the line, because a server that enforced half a catalogue
 would cite clauses nobody can read.
 
-Rules beyond the shape: policy ids unique; clause numbers unique within a policy; an
+Rules beyond the shape (a `dsa_category`, optional, must be one of the DSA Transparency
+Database's categories): policy ids unique; clause numbers unique within a policy; an
 action's clause exists; surfaces, detectors and outcomes from the known sets; an action's
 surfaces within its policy's.
 """
@@ -33,6 +34,26 @@ Detector = Literal[
     "image.nudity",
 ]
 ActionOutcome = Literal["hold", "remove", "restrict"]
+# The categories of the EU DSA Transparency Database's statements of reasons: each policy
+# names the one its enforcements are filed under in the public decision log.
+DsaCategory = Literal[
+    "STATEMENT_CATEGORY_ANIMAL_WELFARE",
+    "STATEMENT_CATEGORY_DATA_PROTECTION_AND_PRIVACY_VIOLATIONS",
+    "STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH",
+    "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS",
+    "STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS",
+    "STATEMENT_CATEGORY_NON_CONSENSUAL_BEHAVIOUR",
+    "STATEMENT_CATEGORY_PORNOGRAPHY_OR_SEXUALIZED_CONTENT",
+    "STATEMENT_CATEGORY_PROTECTION_OF_MINORS",
+    "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY",
+    "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+    "STATEMENT_CATEGORY_SELF_HARM",
+    "STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE",
+    "STATEMENT_CATEGORY_UNSAFE_AND_ILLEGAL_PRODUCTS",
+    "STATEMENT_CATEGORY_VIOLENCE",
+]
+# A policy that names none: content outside what the service is for.
+DEFAULT_DSA_CATEGORY: DsaCategory = "STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE"
 # How strong an outcome is, to pick the strongest of several signals' outcomes.
 STRENGTH = {"allow": 0, "hold": 1, "remove": 2, "restrict": 3}
 _POLICY_ID = r"^[a-z][a-z0-9_]{1,39}$"
@@ -65,6 +86,7 @@ class Policy(_Strict):
     description: str = Field(min_length=1, max_length=2000)
     severity: int = Field(ge=1, le=4)
     surfaces: tuple[Surface, ...] = Field(min_length=1)
+    dsa_category: DsaCategory = DEFAULT_DSA_CATEGORY
     # Named as in the TOML file ([[policy.clause]], [[policy.action]]).
     clause_list: tuple[Clause, ...] = Field(alias="clause", min_length=1)
     actions: tuple[PolicyAction, ...] = Field(alias="action", default=())
