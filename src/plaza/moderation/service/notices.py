@@ -204,7 +204,7 @@ async def issue(
     )
     session.add(notice)
     await session.flush()
-    return notice, announcing(session, bus, notice)
+    return notice, await announcing(session, bus, notice)
 
 
 _OUTCOME_SAYS = {
@@ -246,22 +246,20 @@ async def outcome(
     )
     session.add(told)
     await session.flush()
-    return announcing(session, bus, told)
+    return await announcing(session, bus, told)
 
 
-def announcing(session: AsyncSession, bus: Bus, notice: Notice) -> AfterCommit:
-    """Tell the person's open pages of a new notice (`notice.new`, with the unread count)."""
+async def announcing(session: AsyncSession, bus: Bus, notice: Notice) -> AfterCommit:
+    """Tell the person's open pages of a new (flushed) notice: `notice.new`, with the unread
+    count. The count is taken now, in the transaction that adds the notice: after the commit
+    the session may be gone (screening's, joined to chat's connection, is)."""
     user_id, notice_id, kind = notice.user_id, notice.id, notice.kind
     says = (notice.statement.get("appeal") or notice.statement.get("action") or {}).get("says", "")
+    unread = await unread_count(session, user_id=user_id)
 
     async def tell() -> None:
-        event = {
-            "type": "notice.new",
-            "id": notice_id,
-            "kind": kind,
-            "says": says,
-            "unread": await unread_count(session, user_id=user_id),
-        }
+        event = {"type": "notice.new", "id": notice_id, "kind": kind, "says": says,
+                 "unread": unread}  # fmt: skip
         await bus.publish(user_topic(user_id), pack(event))
 
     return tell
