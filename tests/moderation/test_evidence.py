@@ -335,3 +335,57 @@ async def test_the_operator_purges_old_evidence_from_the_command_line(settings: 
             assert await _picture(client, w["author"], w["picture"]) == 404
             again = plaza(settings, "moderation", "purge-evidence")
             assert "Purged the evidence of 0 enforcement(s)" in said(again)
+
+
+async def test_a_deleted_comment_and_a_recalled_message_stay_in_the_review(world) -> None:
+    app, client = world
+    ann, _ = await member(client, "ann")
+    bob, _ = await member(client, "bob")
+    await befriend(client, bob, ann, "ann")
+    moment = await client.post("/api/v1/moments", json={"text": "My new bike"}, headers=ann)
+    moment_id = moment.json()["id"]
+    said = await client.post(
+        f"/api/v1/moments/{moment_id}/comments", json={"text": "ugly, like you"}, headers=bob
+    )
+    assert said.status_code == 201, said.text
+    chat = await client.post(
+        "/api/v1/conversations", json={"kind": "direct", "members": ["bob"]}, headers=ann
+    )
+    conversation = chat.json()["id"]
+    sent = await client.post(
+        f"/api/v1/conversations/{conversation}/messages",
+        json={"client_id": "m1", "text": "send me your password"},
+        headers=bob,
+    )
+    assert sent.status_code in (200, 201), sent.text
+    things = [("comment", said.json()["id"], "harassment"), ("message", sent.json()["id"], "spam")]
+    mod_a = await staff(app, client, "mod_a")
+    for surface, ref_id, policy in things:
+        assert (await report(client, ann, surface, ref_id, policy)).status_code == 201
+        case = await case_of(client, mod_a, surface, ref_id)
+        assert (await claim(client, mod_a, case["id"])).status_code == 200
+        decided = await decide(
+            client, mod_a, case["id"], action="remove_content", policy_id=policy, clause=1
+        )
+        assert decided.status_code == 200, decided.text
+
+    # Bob deletes his comment and recalls his message.
+    deleted = await client.delete(
+        f"/api/v1/moments/{moment_id}/comments/{said.json()['id']}", headers=bob
+    )
+    assert deleted.status_code == 204, deleted.text
+    recalled = await client.delete(
+        f"/api/v1/conversations/{conversation}/messages/{sent.json()['id']}", headers=bob
+    )
+    assert recalled.status_code == 204, recalled.text
+
+    mod_b = await staff(app, client, "mod_b")
+    notices = (await client.get("/api/v1/notices", headers=bob)).json()["items"]
+    assert len(notices) == 2
+    for notice in notices:
+        assert notice["statement"]["content"]["text"] in ("ugly, like you", "send me your password")
+        appeal_id = await _appeal(client, bob, notice["id"])
+        review = await client.get(f"/api/v1/moderation/appeals/{appeal_id}", headers=mod_b)
+        assert (
+            review.json()["evidence"]["snapshot"]["text"] == notice["statement"]["content"]["text"]
+        )
