@@ -58,7 +58,9 @@ from plaza.moderation.api import policies as moderation_policies_api
 from plaza.moderation.api import reports as moderation_reports_api
 from plaza.moderation.api import standing as moderation_standing_api
 from plaza.moderation.api import transparency as moderation_transparency_api
+from plaza.moderation.evidence_sweep import EvidenceSweep
 from plaza.moderation.scans import runner as moderation_scans
+from plaza.moderation.service import evidence as moderation_evidence
 from plaza.moments import api as moments_api
 from plaza.moments import live as moments_live
 from plaza.moments import moderation as moments_moderation
@@ -166,9 +168,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         scans = await moderation_scans.start(app)
         # Data exports: takes up the builds a crash left unfinished, then builds what is asked.
         await exports.start()
+        # Evidence of enforcements past PLAZA_EVIDENCE_RETENTION_DAYS: purged now and hourly.
+        evidence_sweep.start()
         try:
             yield
         finally:
+            await evidence_sweep.stop()
             await exports.stop()
             await scans.stop()
             if checkpointer is not None:
@@ -201,6 +206,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     moments_moderation.install(moderation, runtime)
     public_accounts_moderation.install(moderation, runtime)
     chat_pictures.install(media.access)
+    # Evidence pictures: readable by moderators and the notice's person until purged.
+    moderation_evidence.install(media.access)
+    evidence_sweep = EvidenceSweep(runtime, media.storage)
     moments_live.install(app, runtime, media.access)
     public_accounts_live.install(runtime, media.access)
     exports = exports_runner.install(app, runtime, media)

@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Plaza: chat, moments, public accounts.", no_args_is_help=True)
 user_app = typer.Typer(help="Manage people.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
-moderation_app = typer.Typer(help="Trust and safety: keyword and hash lists.", no_args_is_help=True)
+moderation_app = typer.Typer(
+    help="Trust and safety: keyword and hash lists, purging old evidence.", no_args_is_help=True
+)
 keywords_app = typer.Typer(help="Keyword and phrase lists, per policy.", no_args_is_help=True)
 hashes_app = typer.Typer(help="PDQ picture hash lists, per policy.", no_args_is_help=True)
 moderation_app.add_typer(keywords_app, name="keywords")
@@ -519,6 +521,39 @@ def export(
         return f"Wrote {destination} ({size} bytes)."
 
     console.print(f"[green]{_with_runtime(settings, build)}[/green]", highlight=False)
+
+
+@moderation_app.command("purge-evidence")
+def purge_evidence(data_dir: DataDir = None) -> None:
+    """Purge the frozen copies of enforced content (text, pictures) kept past
+    PLAZA_EVIDENCE_RETENTION_DAYS after their appeal window closed and any appeal was
+    decided; each purge is audited (`evidence.purge`). The server does this hourly too."""
+    from rich.progress import Progress
+
+    settings = _settings(data_dir)
+    _migrate(settings)
+
+    async def purge(runtime: Runtime, session: AsyncSession) -> str:
+        from plaza.media.storage import storage_for
+        from plaza.moderation.service.evidence_purge import purge_due
+
+        storage = storage_for(settings)
+        try:
+            with Progress(console=console, transient=True) as progress:
+                task = progress.add_task("Looking at frozen evidence", total=None)
+                purged = await purge_due(
+                    session,
+                    clock=runtime.clock,
+                    settings=settings,
+                    storage=storage,
+                    total=lambda count: progress.update(task, total=count),
+                    progress=lambda count: progress.advance(task, count),
+                )
+        finally:
+            await storage.close()
+        return f"Purged the evidence of {purged} enforcement(s) past their keeping."
+
+    console.print(f"[green]{_with_runtime(settings, purge)}[/green]", highlight=False)
 
 
 @app.command()

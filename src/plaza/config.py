@@ -334,6 +334,12 @@ class Settings(BaseSettings):
         ge=1,
         description="Longest date range one transparency report may cover; longer is 422.",
     )
+    evidence_retention_days: int = Field(
+        365,
+        ge=0,
+        description="Days the frozen copy of enforced content (text, pictures) is kept once "
+        "its appeal window has closed and any appeal is decided; then it is purged.",
+    )
 
     # Database outages
     db_connect_timeout: float = Field(

@@ -103,7 +103,7 @@ def test_a_removed_article_is_appealed_and_restored(new_page, server):
     row = page_r.locator("#appeal-rows tr").filter(has_text=author.username)
     row.get_by_role("link").click()
     expect(page_r.locator("#appeal-text")).to_contain_text("这是警方通报")
-    expect(page_r.locator("#notice-content")).to_contain_text(TERM)
+    expect(page_r.locator("#evidence-copy")).to_contain_text(TERM)
     page_r.get_by_role("button", name="Claim this appeal").click()
     page_r.get_by_label(re.compile("Reverse")).check()
     page_r.get_by_label("Explanation for the person").fill("新闻报道不是广告。 News, not an offer.")

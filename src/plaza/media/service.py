@@ -8,17 +8,23 @@ moment (and rolls back with it).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import bindparam, delete, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from plaza.errors import Invalid
 from plaza.media.models import Media, MediaUse
+from plaza.media.storage import Storage
 
-SURFACES = ("message", "moment", "article", "profile", "public_account")
+log = logging.getLogger(__name__)
+
+# "evidence": the pictures an enforcement's frozen copy shows (item = the moderation action),
+# kept and readable by whom moderation says until the evidence is purged.
+SURFACES = ("message", "moment", "article", "profile", "public_account", "evidence")
 _MAX_ID = 2**31 - 1  # the id columns' range: a larger number names nothing
 # Chat's send path works on its transaction's Core connection; the other surfaces on a session.
 Executor = AsyncSession | AsyncConnection
@@ -191,3 +197,45 @@ async def blob_key(session: Executor, *, media_id: int) -> str | None:
     such upload. For moderation's picture scans, which read the picture itself."""
     row = await session.execute(select(Media.sha256).where(Media.id == media_id))
     return row.scalar_one_or_none()
+
+
+async def forget_unused(
+    session: AsyncSession, *, media_ids: Sequence[int]
+) -> tuple[list[int], list[str]]:
+    """Delete, in the caller's transaction, the uploads among `media_ids` that no item shows
+    any more (no use of any surface, moderation's evidence included): their ids, and the
+    storage keys of their pictures and thumbnails for `remove_unused_blobs` once committed."""
+    if not media_ids:
+        return [], []
+    used = set(
+        await session.scalars(select(MediaUse.media_id).where(MediaUse.media_id.in_(media_ids)))
+    )
+    unused = sorted(i for i in set(media_ids) if i not in used)
+    if not unused:
+        return [], []
+    rows = await session.execute(
+        select(Media.sha256, Media.thumb_sha256).where(Media.id.in_(unused))
+    )
+    keys = sorted({key for row in rows for key in row})
+    await session.execute(delete(Media).where(Media.id.in_(unused)))
+    return unused, keys
+
+
+async def remove_unused_blobs(session: AsyncSession, storage: Storage, keys: Sequence[str]) -> None:
+    """Delete the blobs among `keys` that no committed upload uses (content addressing shares
+    a blob between uploads of the same picture). Best effort: a blob left behind is only
+    wasted space, never something shown."""
+    if not keys:
+        return
+    try:
+        used = await session.execute(
+            select(Media.sha256, Media.thumb_sha256).where(
+                or_(Media.sha256.in_(keys), Media.thumb_sha256.in_(keys))
+            )
+        )
+        in_use = {key for row in used for key in row}
+        for key in keys:
+            if key not in in_use:
+                await storage.delete(key)
+    except Exception:
+        log.warning("could not remove unused blobs: %s", list(keys), exc_info=True)

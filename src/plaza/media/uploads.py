@@ -9,21 +9,17 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import logging
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.clock import Clock
 from plaza.errors import NotFound
 from plaza.media.images import Encoded
 from plaza.media.models import Media, MediaUse
-from plaza.media.service import MediaRef
+from plaza.media.service import MediaRef, remove_unused_blobs
 from plaza.media.setup import MediaRuntime
-from plaza.media.storage import Storage
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,26 +58,9 @@ async def upload(
     except BaseException:
         with contextlib.suppress(Exception):
             await session.rollback()
-        await _remove_unused(session, media.storage, list(blobs))
+        await remove_unused_blobs(session, media.storage, list(blobs))
         raise
     return MediaRef.of(row.id, row.width, row.height, row.content_type)
-
-
-async def _remove_unused(session: AsyncSession, storage: Storage, keys: list[str]) -> None:
-    """Delete the blobs no committed upload uses. Best effort: the request is failing anyway,
-    and a blob left behind is only wasted space, never something shown."""
-    try:
-        used = await session.execute(
-            select(Media.sha256, Media.thumb_sha256).where(
-                or_(Media.sha256.in_(keys), Media.thumb_sha256.in_(keys))
-            )
-        )
-        in_use = {key for row in used for key in row}
-        for key in keys:
-            if key not in in_use:
-                await storage.delete(key)
-    except Exception:
-        log.warning("could not remove the blobs of a failed upload: %s", keys, exc_info=True)
 
 
 async def blob_for_viewer(

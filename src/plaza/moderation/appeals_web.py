@@ -1,6 +1,7 @@
 """The moderators' appeal queue in the console: `/moderation/appeals` (pending, claimed and
 decided appeals) and `/moderation/appeals/{id}` (the person's text, what they were told, the
-content exactly as it was decided on, and the claim and decision forms).
+evidence the decision was taken on: the content exactly as it was, its pictures, the signals
+and the reports, never who reported; and the claim and decision forms).
 
 Server-rendered from the same service as the JSON API (`/api/v1/moderation/appeals`), which
 decides who may review what (never the moderator who took the decision). As for the rest of
@@ -18,7 +19,7 @@ from plaza.accounts.service.users import users_by_id
 from plaza.deps import DbSession, RuntimeDep, WebUser
 from plaza.errors import PlazaError
 from plaza.moderation.roles import is_moderator
-from plaza.moderation.service import appeals
+from plaza.moderation.service import appeals, evidence
 from plaza.moderation.setup import moderation_of
 from plaza.web.forms import form_data, page_id, redirect, render, sign_in_first
 
@@ -73,6 +74,7 @@ async def _appeal_page(
     **context: object,
 ) -> Response:
     view = await appeals.get(session, appeal_id)
+    kept = await evidence.review(session, [view.action], runtime.settings)
     ids = {view.appeal.appellant_id} | ({view.appeal.reviewer_id} - {None})
     people = await users_by_id(session, {i for i in ids if i is not None})
     return render(
@@ -82,6 +84,8 @@ async def _appeal_page(
         status_code=status_code,
         view=view,
         statement=view.notice.statement,
+        evidence=kept[view.action.id],
+        policy_titles={p.id: p.title for p in moderation_of(request.app).catalogue.policies},
         people=people,
         decided_by_me=view.action.moderator_id == user.id,
         explanation_max=runtime.settings.moderation_explanation_max_chars,

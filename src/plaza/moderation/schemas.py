@@ -12,9 +12,11 @@ from typing import Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from plaza.media.schemas import MediaOut
 from plaza.moderation.catalogue import Policy
 from plaza.moderation.models import AuditEntry
 from plaza.moderation.service.audit import EntryView
+from plaza.moderation.service.evidence import Evidence
 from plaza.moderation.service.notices import NoticeView
 from plaza.moderation.service.strikes import Standing, StrikeView
 from plaza.moderation.service.views import CaseDetail, CaseView
@@ -419,9 +421,42 @@ class AppealIn(BaseModel):
     )
 
 
+class EvidenceOut(BaseModel):
+    """What the decision was taken on, kept through the appeal (PLAZA_EVIDENCE_RETENTION_DAYS
+    after it): the content as frozen, its pictures, the detectors' signals and the reports
+    (what each said and when, never who made it)."""
+
+    snapshot: dict[str, Any] | None = Field(
+        description="The content exactly as decided on (title, text, media_ids, and a context "
+        "such as an article's revision number), however it was edited or deleted since; null "
+        "once purged."
+    )
+    revision: int | None = Field(description="For an article: the revision number decided on.")
+    pictures: list[MediaOut] = Field(description="The pictures of the snapshot.")
+    signals: list[dict[str, Any]] = Field(description="What the detectors found, with evidence.")
+    reports: list[CaseReportOut] = Field(description="The reports of the case, without reporter.")
+    kept_until: datetime | None = Field(
+        description="When the copy will be purged; null while an appeal or the case awaits a "
+        "decision."
+    )
+    purged_at: datetime | None = Field(description="When the copy was purged, if it was.")
+
+    @classmethod
+    def of(cls, found: Evidence) -> EvidenceOut:
+        return cls(
+            snapshot=found.snapshot,
+            revision=found.revision,
+            pictures=[MediaOut.of(p) for p in found.pictures],
+            signals=found.signals,
+            reports=[CaseReportOut.model_validate(r) for r in found.reports],
+            kept_until=found.kept_until,
+            purged_at=found.purged_at,
+        )
+
+
 class AppealReviewOut(BaseModel):
-    """An appeal as a reviewing moderator sees it: the person's text, the action contested
-    and the statement of reasons they received (with the content as it was decided on)."""
+    """An appeal as a reviewing moderator sees it: the person's text, the action contested,
+    the statement of reasons they received, and the evidence the decision was taken on."""
 
     id: int
     state: AppealStateOut
@@ -431,6 +466,7 @@ class AppealReviewOut(BaseModel):
     reviewer: str | None
     action: ActionOut
     statement: dict[str, Any]
+    evidence: EvidenceOut
     created_at: datetime
     claimed_at: datetime | None
     decided_at: datetime | None

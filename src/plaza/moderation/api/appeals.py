@@ -15,18 +15,23 @@ from plaza.moderation.schemas import (
     AppealDecisionIn,
     AppealReviewOut,
     AppealStateOut,
+    EvidenceOut,
 )
-from plaza.moderation.service import appeals
+from plaza.moderation.service import appeals, evidence
 from plaza.moderation.service.appeals import AppealView
 from plaza.moderation.setup import moderation_of
 from plaza.pagination import Page
+from plaza.runtime import Runtime
 from plaza.validation import PathId, QueryCursor
 from plaza.web.openapi import errors
 
 router = APIRouter(prefix="/api/v1/moderation", tags=["trust and safety"])
 
 
-async def _out(session: DbSession, found: list[AppealView]) -> list[AppealReviewOut]:
+async def _out(
+    session: DbSession, runtime: Runtime, found: list[AppealView]
+) -> list[AppealReviewOut]:
+    kept = await evidence.review(session, [v.action for v in found], runtime.settings)
     people = await users_by_id(
         session,
         {v.appeal.appellant_id for v in found}
@@ -47,6 +52,7 @@ async def _out(session: DbSession, found: list[AppealView]) -> list[AppealReview
             reviewer=name(v.appeal.reviewer_id),
             action=ActionOut.model_validate(v.action),
             statement=v.notice.statement,
+            evidence=EvidenceOut.of(kept[v.action.id]),
             created_at=v.appeal.created_at,
             claimed_at=v.appeal.claimed_at,
             decided_at=v.appeal.decided_at,
@@ -59,6 +65,7 @@ async def _out(session: DbSession, found: list[AppealView]) -> list[AppealReview
 async def list_appeals(
     moderator: CurrentModerator,
     session: DbSession,
+    runtime: RuntimeDep,
     limit: PageLimit,
     state: Annotated[
         AppealStateOut | Literal["all"], Query(description="Which appeals; `all` for every state.")
@@ -67,16 +74,17 @@ async def list_appeals(
 ) -> Page[AppealReviewOut]:
     """Appeals waiting for a reviewer, the oldest first."""
     found, next_cursor = await appeals.queue(session, state=state, cursor=cursor, limit=limit)
-    return Page(items=await _out(session, found), next_cursor=next_cursor)
+    return Page(items=await _out(session, runtime, found), next_cursor=next_cursor)
 
 
 @router.get("/appeals/{appeal_id}", response_model=AppealReviewOut, responses=errors(404))
 async def get_appeal(
-    appeal_id: PathId, moderator: CurrentModerator, session: DbSession
+    appeal_id: PathId, moderator: CurrentModerator, session: DbSession, runtime: RuntimeDep
 ) -> AppealReviewOut:
-    """An appeal with the action it contests and what the person was told, including the
-    content exactly as it was decided on."""
-    return (await _out(session, [await appeals.get(session, appeal_id)]))[0]
+    """An appeal with the action it contests, what the person was told, and the evidence
+    the decision was taken on: the content exactly as decided on (an article's revision),
+    its pictures, the detectors' signals and the case's reports (never who reported)."""
+    return (await _out(session, runtime, [await appeals.get(session, appeal_id)]))[0]
 
 
 @router.post(
@@ -90,7 +98,7 @@ async def claim_appeal(
     view = await appeals.claim(
         session, clock=runtime.clock, moderator=moderator, appeal_id=appeal_id
     )
-    return (await _out(session, [view]))[0]
+    return (await _out(session, runtime, [view]))[0]
 
 
 @router.post(
@@ -119,4 +127,4 @@ async def decide_appeal(
         outcome=body.outcome,
         explanation=body.explanation,
     )
-    return (await _out(session, [view]))[0]
+    return (await _out(session, runtime, [view]))[0]

@@ -2,8 +2,9 @@
 
 `enforce` applies one action to one thing and records it: it freezes the content as it was
 (the surface's snapshot goes into `Action.snapshot`, kept whatever happens to the content
-later), applies the effect (the surface's `set_state` for content, the accounts service for a
-person) and adds the `Action`, all inside the caller's transaction. It returns the work that
+later, its pictures with it: plaza.moderation.service.evidence), applies the effect (the
+surface's `set_state` for content, the accounts service for a person) and adds the
+`Action`, all inside the caller's transaction. It returns the work that
 must wait for the commit (a surface telling open sockets that a message is gone, the person's
 sessions ending), so nothing is announced that could still roll back. The caller commits,
 records its audit entry in the same transaction (it knows the verb: a moderator's
@@ -11,7 +12,8 @@ records its audit entry in the same transaction (it knows the verb: a moderator'
 
 Every enforcement is reversible and nothing is deleted: `reverse` undoes an action's effect
 (content shown again, a restriction or suspension lifted, an account reopened) unless another
-action still in force calls for it, and stamps `reversed_at`.
+action still in force calls for it, and stamps `reversed_at`. (The frozen copy alone goes,
+long after anyone may appeal: plaza.moderation.service.evidence_purge.)
 
 Effects:
 - hold / remove_content: the content's state becomes "held" / "removed".
@@ -41,7 +43,7 @@ from plaza.bus import Bus
 from plaza.clock import Clock
 from plaza.errors import Conflict, Invalid
 from plaza.moderation.models import Action, Case, Decision
-from plaza.moderation.service import notices, strikes
+from plaza.moderation.service import evidence, notices, strikes
 from plaza.moderation.setup import Moderation
 from plaza.moderation.surfaces import AfterCommit, ModerationState, Snapshot
 
@@ -140,6 +142,7 @@ async def enforce(
     )
     session.add(row)
     await session.flush()
+    await evidence.keep_pictures(session, row)
     issued = await notices.issue(session, moderation=moderation, bus=bus, action=row)
     work: list[AfterCommit] = [issued[1]] if issued else []
     if action == "no_action":
