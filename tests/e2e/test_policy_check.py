@@ -80,3 +80,17 @@ def test_the_editor_shows_the_paragraph_and_clause_a_listed_term_matches(new_pag
     for size in SIZES:
         page.set_viewport_size(SIZES[size])
         check_page(page, "policy-check", "editor-clean", size)
+
+    # The moments composer has the same check: the clause and the words, nothing posted.
+    page.goto("/moments")
+    expect(page.locator("#moments")).to_have_attribute("data-stream", "live")
+    page.get_by_label("What's new?").fill(f"有人在群里卖{TERM}，大家小心。")
+    page.get_by_role("button", name="Check rules").click()
+    check = page.locator("#composer-check")
+    expect(check).to_contain_text("Posting it would remove it:")
+    expect(check).to_contain_text("Illegal goods and services, clause 1")
+    expect(check.locator("mark")).to_have_text([TERM])
+    expect(page.locator(".moment")).to_have_count(0)
+    for size in SIZES:
+        page.set_viewport_size(SIZES[size])
+        check_page(page, "policy-check", "moments-composer", size)
