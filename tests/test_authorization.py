@@ -589,6 +589,13 @@ def _owners_picture(suffix: str = ""):
     return build
 
 
+async def _policy_check_with_owners_picture(w: World, actor: str) -> Call:
+    """A pre-publication check showing a fresh picture the owner uploaded: only theirs."""
+    picture = await _upload(w, "owner")
+    body = {"surface": "moment", "text": "look", "media_ids": [picture["id"]]}
+    return Call("POST", "/api/v1/policy-check", body)
+
+
 def _picture_sent(sender: str, conversation: str):
     """A fresh picture that `sender` uploaded and sent in a message to the conversation."""
 
@@ -1807,6 +1814,22 @@ ROWS: list[Row] = [
         MOD + "/hashes/{hash_id}",
         _on_list_entry("hashes", {"hash": "b" * 64}),
         NO_MEMBER,
+    ),
+    # --- the pre-publication check (issue #13): any member, with their own pictures only ---
+    Row(
+        "a policy check",
+        "POST",
+        "/api/v1/policy-check",
+        fixed("POST", "/api/v1/policy-check", {"surface": "moment", "text": "A quiet day."}),
+        signed_in(200),
+        shows={a: ('"outcome":"allow"',) for a in SIGNED_IN},
+    ),
+    Row(
+        "a policy check with the owner's picture",
+        "POST",
+        "/api/v1/policy-check",
+        _policy_check_with_owners_picture,
+        statuses(200, 422, 422, 422, 422, 422),
     ),
     # --- the transparency report: public, for everyone, signed in or not ------------------
     Row(

@@ -55,6 +55,7 @@ from plaza.moderation.api import decision_log as moderation_decision_log_api
 from plaza.moderation.api import lists as moderation_lists_api
 from plaza.moderation.api import notices as moderation_notices_api
 from plaza.moderation.api import policies as moderation_policies_api
+from plaza.moderation.api import policy_check as moderation_policy_check_api
 from plaza.moderation.api import reports as moderation_reports_api
 from plaza.moderation.api import standing as moderation_standing_api
 from plaza.moderation.api import transparency as moderation_transparency_api
@@ -267,6 +268,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         moments_api.router,
         public_accounts_api.router,
         moderation_policies_api.router,
+        moderation_policy_check_api.router,
         moderation_reports_api.router,
         moderation_cases_api.router,
         moderation_audit_api.router,

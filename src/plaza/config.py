@@ -294,6 +294,11 @@ class Settings(BaseSettings):
         description="Reports one person may file in an hour (429 beyond); a repeat report of "
         "the same thing is not counted.",
     )
+    policy_checks_per_person: str = Field(
+        "30/3600",
+        description="Pre-publication checks (POST /policy-check) one person may run: "
+        "N/seconds (429 beyond), so the lists cannot be probed at scale.",
+    )
     moderation_explanation_max_chars: int = Field(
         2000,
         ge=1,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from plaza.moderation.catalogue import STRENGTH, Catalogue
+from plaza.moderation.catalogue import STRENGTH, Catalogue, Policy, PolicyAction
 from plaza.moderation.detectors.signals import Signal
 from plaza.moderation.verdicts import Outcome
 
@@ -36,18 +36,10 @@ ALLOWED = Ruling("allow")
 def rule(signals: Sequence[Signal], catalogue: Catalogue, surface: str) -> Ruling:
     best = ALLOWED
     for signal in signals:
-        policy = catalogue.policy(signal.policy_id)
-        if policy is None:
+        found = action_of(signal, catalogue, surface)
+        if found is None:
             continue
-        # A picture's signals count where the picture is shown, or under the image surface.
-        covered = policy.covers(surface) or (
-            signal.detector in IMAGE_DETECTORS and policy.covers("image")
-        )
-        if not covered:
-            continue
-        action = policy.action_for(signal.detector, signal.score, surface)
-        if action is None:
-            continue
+        policy, action = found
         candidate = Ruling(action.outcome, signal, signal.clause, policy.severity)
         if (STRENGTH[candidate.outcome], candidate.severity) > (
             STRENGTH[best.outcome],
@@ -55,3 +47,22 @@ def rule(signals: Sequence[Signal], catalogue: Catalogue, surface: str) -> Rulin
         ):
             best = candidate
     return best
+
+
+def action_of(
+    signal: Signal, catalogue: Catalogue, surface: str
+) -> tuple[Policy, PolicyAction] | None:
+    """The policy of `signal` and the action it takes on `surface`, or None when it takes
+    none (a policy the catalogue no longer has, one not covering the surface, a score below
+    every action's)."""
+    policy = catalogue.policy(signal.policy_id)
+    if policy is None:
+        return None
+    # A picture's signals count where the picture is shown, or under the image surface.
+    covered = policy.covers(surface) or (
+        signal.detector in IMAGE_DETECTORS and policy.covers("image")
+    )
+    if not covered:
+        return None
+    action = policy.action_for(signal.detector, signal.score, surface)
+    return None if action is None else (policy, action)

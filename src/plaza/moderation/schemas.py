@@ -477,3 +477,50 @@ class AppealDecisionIn(BaseModel):
     explanation: Annotated[Text, Field(min_length=1, max_length=EXPLANATION_EDGE_MAX)] = Field(
         description="Written for the person who appealed: their outcome notice quotes it."
     )
+
+
+# The pre-publication check (issue #13): what publishing a text would meet, storing nothing.
+CHECK_TEXT_EDGE_MAX = 100_000
+CHECK_TITLE_EDGE_MAX = 1000
+CHECK_MEDIA_EDGE_MAX = 100
+
+
+class PolicyCheckIn(BaseModel):
+    surface: Literal["article", "moment", "comment", "profile", "public_account"] = Field(
+        description="Where it would be published; decides which checks and actions apply."
+    )
+    text: Annotated[Text, Field(max_length=CHECK_TEXT_EDGE_MAX)] = Field(
+        description="An article's Markdown body, a moment or comment, a display name, a public "
+        "account's description. At most the surface's own limit (422 `too_long`)."
+    )
+    title: Annotated[Text, Field(max_length=CHECK_TITLE_EDGE_MAX)] | None = Field(
+        None,
+        description="An article's title or a public account's name (422 `no_title` elsewhere).",
+    )
+    media_ids: list[Id] = Field(
+        default_factory=list,
+        max_length=CHECK_MEDIA_EDGE_MAX,
+        description="My own uploads it would show (422 `unknown_media` otherwise).",
+    )
+
+
+class FindingOut(BaseModel):
+    policy_id: str
+    policy_title: str
+    clause: int
+    clause_text: str
+    detector: str
+    outcome: Literal["allow", "hold", "remove", "restrict"]
+    evidence: dict[str, str | int | float] = Field(
+        description="About what I submitted only. Keywords: `field` (text or title), "
+        "`matched` as I wrote it, `start`/`end` (character offsets into that field), `count`, "
+        "`paragraph` (0-based, blank-line separated, in the text). Pictures: `media_id` (mine) "
+        "and `distance`. Never a listed term or hash."
+    )
+
+
+class PolicyCheckOut(BaseModel):
+    outcome: Literal["allow", "hold", "remove", "restrict"] = Field(
+        description="What publishing it now would lead to (the gravest finding)."
+    )
+    findings: list[FindingOut]

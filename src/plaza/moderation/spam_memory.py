@@ -50,6 +50,14 @@ class WindowCounter:
             self._counts.popitem(last=False)
         return window.total
 
+    def peek(self, author_id: int, at: float) -> int:
+        """The author's sum over the window ending at `at`, changing nothing (the
+        pre-publication check asks what a send would meet without being one)."""
+        window = self._counts.get(author_id)
+        if window is None:
+            return 0
+        return sum(amount for when, amount in window.entries if when > at - self.window_seconds)
+
 
 class AccountAges:
     """user id -> when the account was made, for the most recent `size` authors."""

@@ -64,3 +64,10 @@ class Verdict:
 
 
 ALLOW = Verdict("allow")
+
+
+def titled(title: str, body: str) -> str:
+    """The text screened of an item with a title (an article; a public account's name and
+    description): the title, a blank line, the body. One definition, so that the
+    pre-publication check reads exactly what publishing screens."""
+    return f"{title}\n\n{body}"

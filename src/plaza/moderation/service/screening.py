@@ -50,13 +50,8 @@ def checks_for(moderation: Moderation, *, public: bool) -> frozenset[str]:
 async def screen(executor: Executor, *, moderation: Moderation, content: Content) -> Verdict:
     """Run the inline detectors on `content` and store what they found; the verdict says
     which moderation state the surface stores with the item."""
+    signals = await detect(executor, moderation=moderation, content=content)
     checks = checks_for(moderation, public=content.public)
-    signals: list[Signal] = []
-    if "keywords" in checks and content.text:
-        matcher = await moderation.lists.matcher(executor)
-        signals += matcher.scan(content.text)
-    if "spam" in checks:
-        signals += await _spam(executor, moderation, content)
     if content.media_ids and checks.intersection(engine.IMAGE_DETECTORS):
         # Pictures are looked at by the scan worker, never here (plaza.moderation.scans).
         await record_scans(
@@ -68,6 +63,24 @@ async def screen(executor: Executor, *, moderation: Moderation, content: Content
             now=moderation.runtime.clock.now(),
         )
     return await decide(executor, moderation=moderation, content=content, signals=signals)
+
+
+async def detect(
+    executor: Executor, *, moderation: Moderation, content: Content, remember: bool = True
+) -> list[Signal]:
+    """The inline detectors' signals about `content`: its surface's keyword lists and spam
+    checks. `remember=False` is the pre-publication check (plaza.moderation.service.
+    policy_check): nothing is published, so the spam memory is only read, never fed, and the
+    near-duplicate comparison is left out (it would tell the caller what other people,
+    in private messages too, have written lately)."""
+    checks = checks_for(moderation, public=content.public)
+    signals: list[Signal] = []
+    if "keywords" in checks and content.text:
+        matcher = await moderation.lists.matcher(executor)
+        signals += matcher.scan(content.text)
+    if "spam" in checks:
+        signals += await _spam(executor, moderation, content, remember=remember)
+    return signals
 
 
 async def decide(
@@ -170,7 +183,9 @@ async def _session_for(executor: Executor) -> AsyncIterator[AsyncSession]:
         await session.close()
 
 
-async def _spam(executor: Executor, moderation: Moderation, content: Content) -> list[Signal]:
+async def _spam(
+    executor: Executor, moderation: Moderation, content: Content, *, remember: bool
+) -> list[Signal]:
     spam = moderation.spam_policy
     if spam is None or not spam.covers(content.surface):
         return []
@@ -178,18 +193,26 @@ async def _spam(executor: Executor, moderation: Moderation, content: Content) ->
     now = moderation.runtime.clock.now()
     created = await _account_created(executor, moderation, content.author_id)
     similar = 0
-    minhash = minhash_of(content.text) if len(content.text) >= MIN_DUPLICATE_CHARS else None
-    if minhash is not None:
-        authors = memory.duplicates.authors_similar_to(minhash)
-        similar = len(authors - {content.author_id})
-        memory.duplicates.add(f"{content.surface}:{content.ref_id}", content.author_id, minhash)
     at = now.timestamp()
+    if remember:
+        minhash = minhash_of(content.text) if len(content.text) >= MIN_DUPLICATE_CHARS else None
+        if minhash is not None:
+            authors = memory.duplicates.authors_similar_to(minhash)
+            similar = len(authors - {content.author_id})
+            key = f"{content.surface}:{content.ref_id}"
+            memory.duplicates.add(key, content.author_id, minhash)
+        sends = memory.sends.add(content.author_id, at)
+        strangers = memory.strangers.add(content.author_id, at, content.strangers)
+    else:
+        # As if this one were sent now, without counting it.
+        sends = memory.sends.peek(content.author_id, at) + 1
+        strangers = memory.strangers.peek(content.author_id, at) + content.strangers
     context = SpamContext(
         text=content.text,
-        sender_recent_sends=memory.sends.add(content.author_id, at),
+        sender_recent_sends=sends,
         window_seconds=int(memory.sends.window_seconds),
         account_age_seconds=(now - created).total_seconds() if created else float("inf"),
-        strangers_messaged_recently=memory.strangers.add(content.author_id, at, content.strangers),
+        strangers_messaged_recently=strangers,
         similar_authors=similar,
     )
     found = spam_signals(context, moderation.spam_thresholds, Rule(spam.id, 1))

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from plaza.moderation.service.screening import screen
 from plaza.moderation.setup import Moderation
-from plaza.moderation.verdicts import Content, Verdict
+from plaza.moderation.verdicts import Content, Verdict, titled
 from plaza.public_accounts import policies
 from plaza.public_accounts.models import Article, PublicAccount
 from plaza.public_accounts.service.views import ARTICLE_SURFACE, AVATAR_SURFACE
@@ -33,7 +33,7 @@ async def screen_article(
             surface=ARTICLE_SURFACE,
             ref_id=article.id,
             author_id=editor_id,
-            text=f"{article.title}\n\n{article.body}",
+            text=titled(article.title, article.body),
             media_ids=pictures,
             public=True,
         ),
@@ -52,7 +52,7 @@ async def screen_account(
             surface=AVATAR_SURFACE,
             ref_id=account.id,
             author_id=editor_id,
-            text=f"{account.name}\n\n{account.description}".strip(),
+            text=titled(account.name, account.description),
             media_ids=[account.avatar_media_id] if account.avatar_media_id else [],
             public=True,
         ),

@@ -2,7 +2,8 @@
 // cursor, a live preview from the server (POST /articles/preview: the same renderer and
 // sanitizer as publishing, asked at most every PREVIEW_MS while typing), save and publish.
 // The API's messages are shown as they are (the publishing limit's 429 says when publishing
-// is possible again). Builds on plaza.js.
+// is possible again), and a check of the draft against the rules (POST /policy-check).
+// Builds on plaza.js.
 "use strict";
 
 (() => {
@@ -135,6 +136,149 @@
     timer = setTimeout(preview, delay === undefined ? PREVIEW_MS : delay);
   }
   body.addEventListener("input", () => schedulePreview());
+
+  // ---------------------------------------------------------------- check against the rules
+  // POST /policy-check runs publishing's detectors and rules on the title and body and says
+  // which policy clauses they would trip, with where in what I wrote: each paragraph that
+  // matches is shown with the matched words marked, under the clause it matches.
+
+  const OUTCOME = {
+    allow: "Publishing it now would be allowed.",
+    hold: "Publishing it now would hold it for a moderator's review before readers see it.",
+    remove: "Publishing it now would remove it at once.",
+    restrict: "Publishing it now would remove it at once.",
+  };
+  const EFFECT = { allow: "noted", hold: "held for review", remove: "removed", restrict: "removed" };
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  // The paragraphs of the body as the server counts them (split at blank lines), with offsets.
+  function paragraphs(text) {
+    const found = [];
+    const breaks = /\n(?:[ \t]*\n)+/g;
+    let start = 0;
+    let match;
+    while ((match = breaks.exec(text)) !== null) {
+      found.push({ start, end: match.index });
+      start = match.index + match[0].length;
+    }
+    found.push({ start, end: text.length });
+    return found;
+  }
+
+  // `text` with the spans (offsets into it) wrapped in <mark>; every other place where a
+  // matched word is written the same way is marked too.
+  function marked(text, spans) {
+    const ranges = [];
+    for (const span of spans) {
+      ranges.push([span.start, span.end]);
+      for (let at = text.indexOf(span.matched); span.matched && at >= 0; at = text.indexOf(span.matched, at + 1)) {
+        ranges.push([at, at + span.matched.length]);
+      }
+    }
+    ranges.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+    const node = el("p", "pa-check-text");
+    let at = 0;
+    for (const [start, end] of ranges) {
+      if (start < at) continue; // overlaps one already marked
+      node.append(text.slice(at, start), el("mark", "", text.slice(start, end)));
+      at = end;
+    }
+    node.append(text.slice(at));
+    return node;
+  }
+
+  function clauseLine(finding) {
+    const item = el("li", "pa-check-clause");
+    item.append(
+      el("strong", "", `${finding.policy_title}, clause ${finding.clause}`),
+      `: ${finding.clause_text} `,
+      el("span", "hint", `(${EFFECT[finding.outcome]})`),
+    );
+    return item;
+  }
+
+  function describe(finding) {
+    const e = finding.evidence;
+    if (finding.detector === "image.hash") return `Picture ${e.media_id} looks like a listed picture.`;
+    if (finding.detector === "spam.links") return `The text holds ${e.links} links.`;
+    if (finding.detector === "spam.rate") return "You are publishing very fast.";
+    return "The article as a whole:";
+  }
+
+  function group(title, matchedText, spans, findings) {
+    const box = el("div", "pa-check-match");
+    box.append(el("p", "pa-check-where", title));
+    if (matchedText !== null) box.append(marked(matchedText, spans));
+    const list = el("ul", "pa-check-clauses");
+    const seen = new Set();
+    for (const f of findings) {
+      const key = `${f.policy_id}:${f.clause}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      list.append(clauseLine(f));
+    }
+    box.append(list);
+    return box;
+  }
+
+  function showCheck(answer, text, heading) {
+    const out = $("check-result");
+    out.replaceChildren();
+    out.append(el("p", `pa-check-outcome pa-check-${answer.outcome}`, OUTCOME[answer.outcome]));
+    if (!answer.findings.length) {
+      out.append(el("p", "hint", "Nothing in the title or body matches a rule."));
+      return;
+    }
+    const inTitle = answer.findings.filter((f) => f.evidence.field === "title");
+    if (inTitle.length) {
+      const spans = inTitle.map((f) => f.evidence);
+      out.append(group("The title matches:", heading, spans, inTitle));
+    }
+    const parts = paragraphs(text);
+    const byParagraph = new Map();
+    for (const f of answer.findings.filter((f) => f.evidence.field === "text")) {
+      const n = f.evidence.paragraph;
+      if (!byParagraph.has(n)) byParagraph.set(n, []);
+      byParagraph.get(n).push(f);
+    }
+    for (const n of [...byParagraph.keys()].sort((a, b) => a - b)) {
+      const part = parts[n] || { start: 0, end: text.length };
+      const findings = byParagraph.get(n);
+      const spans = findings.map((f) => ({
+        start: f.evidence.start - part.start,
+        end: f.evidence.end - part.start,
+        matched: f.evidence.matched,
+      }));
+      const where = `Paragraph ${n + 1} matches:`;
+      out.append(group(where, text.slice(part.start, part.end), spans, findings));
+    }
+    for (const f of answer.findings.filter((f) => !f.evidence.field)) {
+      out.append(group(describe(f), null, [], [f]));
+    }
+  }
+
+  $("check-rules").addEventListener("click", async () => {
+    const button = $("check-rules");
+    const text = body.value;
+    const heading = title.value;
+    const fields = { surface: "article", text };
+    if (heading.trim()) fields.title = heading;
+    button.disabled = true;
+    $("check-result").replaceChildren(el("p", "hint", "Checking…"));
+    try {
+      showCheck(await api("POST", "/policy-check", fields), text, heading);
+    } catch (error) {
+      $("check-result").replaceChildren(el("p", "field-error", messageOf(error)));
+    } finally {
+      button.disabled = false;
+    }
+  });
 
   // ---------------------------------------------------------------- save and publish
 

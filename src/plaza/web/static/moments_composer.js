@@ -199,6 +199,7 @@
 
   function resetComposer() {
     $("moment-text").value = "";
+    $("composer-check").hidden = true;
     for (const p of composer.pictures) URL.revokeObjectURL(p.url);
     composer.pictures = [];
     $("previews").replaceChildren();
@@ -258,6 +259,39 @@
     }
   }
 
+  // What posting would meet (POST /policy-check: the checks posting runs, nothing stored):
+  // each rule the text or a picture would trip, with the words as written.
+  async function checkMoment() {
+    const button = $("check-moment");
+    const out = $("composer-check");
+    const text = $("moment-text").value;
+    const media = composer.pictures.filter((p) => p.media).map((p) => p.media.id);
+    button.disabled = true;
+    out.hidden = false;
+    out.replaceChildren(el("p", "hint", "Checking…"));
+    try {
+      const answer = await api("POST", "/policy-check", { surface: "moment", text, media_ids: media });
+      out.replaceChildren();
+      if (!answer.findings.length) {
+        out.append(el("p", "hint", "Nothing in it matches a rule."));
+        return;
+      }
+      const list = el("ul", "composer-check-list");
+      for (const f of answer.findings) {
+        const item = el("li", "", `${f.policy_title}, clause ${f.clause}: ${f.clause_text}`);
+        if (f.evidence.matched) item.append(" ", el("mark", "", f.evidence.matched));
+        if (f.evidence.media_id) item.append(" ", el("span", "hint", "(a picture)"));
+        list.append(item);
+      }
+      const says = answer.outcome === "hold" ? "Posting it would hold it for review:" : "Posting it would remove it:";
+      out.append(el("p", "composer-check-says", says), list);
+    } catch (failure) {
+      out.replaceChildren(el("p", "field-error", messageOf(failure)));
+    } finally {
+      button.disabled = false;
+    }
+  }
+
   function wireComposer() {
     const form = $("moment-form");
     if (!form) return;
@@ -276,6 +310,7 @@
       }
     });
     form.addEventListener("submit", postMoment);
+    $("check-moment").addEventListener("click", checkMoment);
   }
 
   wireComposer();
