@@ -34,7 +34,7 @@ lint: install
 test: install
 	./scripts/ensure-services.sh
 	$(MAKE) lint
-	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist loadgroup --durations=20 $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python bench/chat.py --moderation-cost

@@ -2078,6 +2078,7 @@ async def _cell(w: World, row: Row, actor: str) -> list[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # every route and page for seven actors: minutes on a busy machine
 async def test_authorization_table(client, app, backend):
     """Every row x every actor on one scenario; see the module docstring."""
     w = await build_world(client, app)

@@ -9,7 +9,7 @@ Generating a case costs more than answering it, and the derandomized cases do no
 database, so each case is generated once and sent to the app on SQLite and to the app on
 PostgreSQL, each with the same world (the same rows behind the same ids).
 
-The pass is bounded and deterministic (`derandomize`): PLAZA_FUZZ_EXAMPLES (default 12) cases
+The pass is bounded and deterministic (`derandomize`): PLAZA_FUZZ_EXAMPLES (default 8) cases
 per operation and mode, more for a deeper run on a developer machine. Failures are collected
 rather than raised, so Hypothesis does not spend the time budget shrinking them, and are
 reported together with a curl command each.
@@ -49,7 +49,7 @@ from plaza.errors import RateLimited
 from tests.conftest import BACKENDS, settings_for
 from tests.helpers import PASSWORD
 
-EXAMPLES = int(os.environ.get("PLAZA_FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("PLAZA_FUZZ_EXAMPLES", "8"))
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -385,6 +385,7 @@ def _moderator_session(world: World) -> dict[str, str]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # every route, on both databases: minutes on a busy machine
 @pytest.mark.parametrize("who", ["signed-out", "signed-in", "moderator"])
 def test_every_answer_is_one_the_document_promises(served, who):
     """Every operation signed out and signed in as a member; the moderation routes again as

@@ -520,7 +520,9 @@ def export(
                 await storage.close()
         return f"Wrote {destination} ({size} bytes)."
 
-    console.print(f"[green]{_with_runtime(settings, build)}[/green]", highlight=False)
+    console.print(
+        f"[green]{_with_runtime(settings, build)}[/green]", highlight=False, soft_wrap=True
+    )
 
 
 @moderation_app.command("purge-evidence")
