@@ -23,12 +23,16 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from plaza.errors import Invalid
 from plaza.validation import CURSOR_MAX, Id, Seq, Username
 
 T = TypeVar("T")
 P = TypeVar("P", bound="Position")
+R = TypeVar("R")
 
 FORGED = "cursor is not one this server gave out"
 
@@ -111,3 +115,24 @@ def decode_cursor(cursor: str | None, position: type[P]) -> P | None:
         return position.model_validate_json(raw)
     except (binascii.Error, ValueError, ValidationError):
         raise Invalid(FORGED, field="cursor") from None
+
+
+async def newest_first(
+    session: AsyncSession,
+    statement: Select[R],
+    id_column: InstrumentedAttribute[int],
+    *,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[R], str | None]:
+    """One page of `statement`'s rows (already filtered, not yet ordered), the highest id
+    first, and the cursor to the next page (None on the last): the one shape of every
+    newest-first list (notices, exports, the audit log, the keyword and hash lists)."""
+    before = decode_cursor(cursor, BeforeId)
+    if before is not None:
+        statement = statement.where(id_column < before.before)
+    rows = list(await session.scalars(statement.order_by(id_column.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(BeforeId(before=getattr(rows[-1], id_column.key))) if more else None
+    return rows, next_cursor

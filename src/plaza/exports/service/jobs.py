@@ -23,7 +23,7 @@ from plaza.errors import Conflict, Gone, NotFound, RateLimited
 from plaza.exports.models import Export
 from plaza.exports.service import archive
 from plaza.media.storage import Storage
-from plaza.pagination import BeforeId, decode_cursor, encode_cursor
+from plaza.pagination import newest_first
 from plaza.ratelimit import Rate, RateLimiter, enforce
 
 log = logging.getLogger(__name__)
@@ -87,16 +87,8 @@ async def page(
     session: AsyncSession, *, user_id: int, cursor: str | None, limit: int
 ) -> tuple[list[Export], str | None]:
     """The person's exports, newest first."""
-    before = decode_cursor(cursor, BeforeId)
-    statement = (
-        select(Export).where(Export.user_id == user_id).order_by(Export.id.desc()).limit(limit + 1)
-    )
-    if before is not None:
-        statement = statement.where(Export.id < before.before)
-    rows = list(await session.scalars(statement))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, encode_cursor(BeforeId(before=rows[-1].id)) if more else None
+    statement = select(Export).where(Export.user_id == user_id)
+    return await newest_first(session, statement, Export.id, cursor=cursor, limit=limit)
 
 
 async def get(session: AsyncSession, *, user_id: int, export_id: int) -> Export:

@@ -23,7 +23,7 @@ from plaza.clock import Clock
 from plaza.errors import Invalid
 from plaza.moderation.models import AuditEntry
 from plaza.moderation.service import audit_chain
-from plaza.pagination import BeforeId, decode_cursor, encode_cursor
+from plaza.pagination import newest_first
 
 
 def record(
@@ -88,19 +88,10 @@ async def entries(
     session: AsyncSession, *, cursor: str | None, limit: int, filters: Filters = Filters()
 ) -> tuple[Sequence[EntryView], str | None]:
     """The newest entries first, those matching every filter."""
-    after = decode_cursor(cursor, BeforeId)
-    statement = (
-        select(AuditEntry)
-        .where(*await _conditions(session, filters))
-        .order_by(AuditEntry.id.desc())
-        .limit(limit + 1)
+    statement = select(AuditEntry).where(*await _conditions(session, filters))
+    rows, next_cursor = await newest_first(
+        session, statement, AuditEntry.id, cursor=cursor, limit=limit
     )
-    if after is not None:
-        statement = statement.where(AuditEntry.id < after.before)
-    rows = list(await session.scalars(statement))
-    more = len(rows) > limit
-    rows = rows[:limit]
     actors = await users_by_id(session, {r.actor_id for r in rows if r.actor_id is not None})
     views = [EntryView(r, actors.get(r.actor_id) if r.actor_id else None) for r in rows]
-    next_cursor = encode_cursor(BeforeId(before=rows[-1].id)) if more else None
     return views, next_cursor

@@ -30,7 +30,7 @@ from plaza.moderation.list_cache import ListCache
 from plaza.moderation.models import ModerationHash, ModerationTerm
 from plaza.moderation.service import audit, citing
 from plaza.moderation.setup import Moderation
-from plaza.pagination import BeforeId, decode_cursor, encode_cursor
+from plaza.pagination import newest_first
 
 # Rows looked up or inserted per statement (under every driver's parameter limit).
 CHUNK = 1000
@@ -87,16 +87,10 @@ async def page(
     limit: int,
 ) -> tuple[Sequence[E], str | None]:
     """The newest entries first, of one policy or all."""
-    after = decode_cursor(cursor, BeforeId)
-    statement = select(kind.model).order_by(kind.model.id.desc()).limit(limit + 1)
+    statement = select(kind.model)
     if policy_id is not None:
         statement = statement.where(kind.model.policy_id == citing.policy(moderation, policy_id).id)
-    if after is not None:
-        statement = statement.where(kind.model.id < after.before)
-    rows = list(await session.scalars(statement))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, encode_cursor(BeforeId(before=rows[-1].id)) if more else None
+    return await newest_first(session, statement, kind.model.id, cursor=cursor, limit=limit)
 
 
 def _value(kind: ListKind[E], raw: str) -> str:

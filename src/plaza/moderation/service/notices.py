@@ -39,7 +39,7 @@ from plaza.live.envelope import pack, user_topic
 from plaza.moderation.models import Action, Appeal, Decision, Notice
 from plaza.moderation.setup import Moderation
 from plaza.moderation.surfaces import AfterCommit
-from plaza.pagination import BeforeId, decode_cursor, encode_cursor
+from plaza.pagination import newest_first
 
 ENFORCEMENT = "enforcement"
 
@@ -288,17 +288,11 @@ async def mine(
     session: AsyncSession, *, user_id: int, cursor: str | None, limit: int
 ) -> tuple[list[NoticeView], str | None]:
     """The person's notices, the newest first."""
-    after = decode_cursor(cursor, BeforeId)
-    statement_ = (
-        select(Notice).where(Notice.user_id == user_id).order_by(Notice.id.desc()).limit(limit + 1)
+    statement = select(Notice).where(Notice.user_id == user_id)
+    rows, next_cursor = await newest_first(
+        session, statement, Notice.id, cursor=cursor, limit=limit
     )
-    if after is not None:
-        statement_ = statement_.where(Notice.id < after.before)
-    rows = list(await session.scalars(statement_))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    views = await _views(session, rows)
-    return views, encode_cursor(BeforeId(before=rows[-1].id)) if more else None
+    return await _views(session, rows), next_cursor
 
 
 async def _views(session: AsyncSession, rows: Sequence[Notice]) -> list[NoticeView]:
