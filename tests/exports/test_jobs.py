@@ -1,10 +1,11 @@
 """Export jobs through the API: one unfinished export per person (two asked at once: one
 409), the daily limit, suspended and closed accounts, someone else's export, expiry and the
-sweep that deletes expired zips, and builds taken up again after a crash."""
+sweep that deletes expired zips, and builds taken up again after a crash or a stop."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import timedelta
 
 import httpx
@@ -17,10 +18,12 @@ from plaza.accounts.service.status import set_status
 from plaza.config import Settings
 from plaza.exports.models import Export
 from plaza.exports.runner import exports_of
+from plaza.exports.service import archive
 from plaza.runtime import Runtime
 from tests.conftest import running_app
 from tests.exports.helpers import API, export_zip, files_of, finished, start
 from tests.helpers import log_in, register
+from tests.media.pictures import save, two_halves
 
 
 async def test_one_unfinished_export_per_person_even_asked_twice_at_once(
@@ -168,3 +171,61 @@ async def test_an_export_left_running_by_a_crash_is_built_again_at_start_up(
 
 def _client(app: FastAPI) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://plaza.test")
+
+
+async def test_a_write_under_way_when_the_build_is_cancelled_ends_before_the_zip_closes() -> None:
+    """A thread cannot be interrupted: the build waits for its zip write to end, then stops
+    as cancelled (not as a failure that the builder would survive and so never stop)."""
+    started, release = threading.Event(), threading.Event()
+
+    def write() -> str:
+        started.set()
+        release.wait(10)
+        return "written"
+
+    step = asyncio.create_task(archive._in_thread(write))
+    assert await asyncio.to_thread(started.wait, 10)
+    step.cancel()
+    await asyncio.sleep(0.05)
+    assert not step.done()  # still waiting for the write to end
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await step
+
+
+async def test_a_server_stopping_mid_build_stops_and_builds_it_at_its_next_start(
+    settings: Settings, clock
+) -> None:
+    async with running_app(settings, clock) as app, _client(app) as client:
+        alice = await register(client, "alice")
+        for n in range(12):
+            picture = await _picture(client, alice)
+            said = await client.post(
+                f"{API}/moments",
+                json={"text": f"mkStopped {n} " + "长" * 1900, "media_ids": [picture["id"]]},
+                headers=alice,
+            )
+            assert said.status_code == 201, said.text
+        export = await start(client, alice)
+        for _ in range(400):  # until the build is under way
+            shown = (await client.get(f"{API}/exports/{export['id']}", headers=alice)).json()
+            if shown["state"] == "running":
+                break
+            await asyncio.sleep(0.005)
+        stopping = asyncio.get_running_loop().time()
+    # Leaving the block stopped the app: it did not wait for the build to end.
+    assert asyncio.get_running_loop().time() - stopping < 30
+
+    async with running_app(settings, clock) as app, _client(app) as client:
+        alice = await log_in(client, "alice")
+        done = await finished(client, alice, export["id"])
+        assert done["state"] == "done", done
+        answer = await client.get(done["download_url"], headers=alice)
+        assert b"mkStopped 11" in files_of(answer.content)["moments.json"]
+
+
+async def _picture(client: httpx.AsyncClient, who: dict[str, str]) -> dict:
+    files = {"file": ("p.png", save(two_halves(), "PNG"), "image/png")}
+    answer = await client.post(f"{API}/media", files=files, headers=who)
+    assert answer.status_code == 201, answer.text
+    return answer.json()

@@ -11,13 +11,14 @@ reads in a session of its own, so no database connection is held while pictures 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import zipfile
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
@@ -33,6 +34,7 @@ from plaza.media.storage import Storage
 PICTURE_BATCH = 20
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 Progress = Callable[[int, int], Awaitable[None]]
+T = TypeVar("T")
 
 
 @lru_cache(maxsize=1)
@@ -43,6 +45,21 @@ def _index_template() -> Template:
     # Readable JSON (Chinese stays Chinese, unlike `tojson`), escaped by autoescape.
     env.filters["pretty"] = lambda value: _json(value).decode()
     return env.get_template("export_archive.html")
+
+
+async def _in_thread(func: Callable[..., T], *args: Any) -> T:
+    """`func(*args)` in a worker thread, waited for to the end even when the build is cancelled
+    meanwhile (the server stopping): a thread cannot be interrupted, and closing the zip while
+    it is still writing fails ("an open writing handle"), which turned the cancellation into
+    an ordinary error that the builder then survived, so the server never finished stopping.
+    """
+    work = asyncio.ensure_future(asyncio.to_thread(func, *args))
+    try:
+        return await asyncio.shield(work)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await work
+        raise
 
 
 async def _user(sessions: async_sessionmaker[AsyncSession], user_id: int) -> User:
@@ -89,13 +106,13 @@ async def build(
     await progress(done, total)
     partial = destination.with_name(destination.name + ".part")
     destination.parent.mkdir(parents=True, exist_ok=True)
-    archive = await asyncio.to_thread(zipfile.ZipFile, partial, "w", zipfile.ZIP_DEFLATED)
+    archive = await _in_thread(zipfile.ZipFile, partial, "w", zipfile.ZIP_DEFLATED)
     try:
         contents: dict[str, Any] = {}
         for name, section in collect.SECTIONS:
             async with sessions() as session:
                 contents[name] = await section(session, user)
-            await asyncio.to_thread(archive.writestr, f"{name}.json", _json(contents[name]))
+            await _in_thread(archive.writestr, f"{name}.json", _json(contents[name]))
             done += 1
             await progress(done, total)
         async with sessions() as session:
@@ -106,16 +123,14 @@ async def build(
                 picture["missing"] = data is None
                 if data is not None:
                     # Pictures are compressed already: stored as they are.
-                    await asyncio.to_thread(
-                        archive.writestr, picture["file"], data, zipfile.ZIP_STORED
-                    )
+                    await _in_thread(archive.writestr, picture["file"], data, zipfile.ZIP_STORED)
             done = min(done + 1, total - 1)
             await progress(done, total)
         contents["pictures"] = {"pictures": pictures}
-        await asyncio.to_thread(archive.writestr, "pictures.json", _json(contents["pictures"]))
+        await _in_thread(archive.writestr, "pictures.json", _json(contents["pictures"]))
         index = _index_template().render(now=now, **contents)
-        await asyncio.to_thread(archive.writestr, "index.html", index.encode())
-        size = await asyncio.to_thread(_close_durably, archive, partial, destination)
+        await _in_thread(archive.writestr, "index.html", index.encode())
+        size = await _in_thread(_close_durably, archive, partial, destination)
     except BaseException:
         archive.close()
         partial.unlink(missing_ok=True)
