@@ -62,10 +62,10 @@ from plaza.moderation.detectors.keywords import (
     KeywordMatcher,
     rust_automaton,
 )
+from plaza.moderation.detectors.near_duplicates import DuplicateIndex, minhash_of
 from plaza.moderation.detectors.normalize import NO_SPACE_SCRIPTS, normalize
 from plaza.moderation.detectors.nudity import NudityClassifier, NudityThresholds
 from plaza.moderation.detectors.signals import Rule
-from plaza.moderation.detectors.spam import DuplicateIndex, minhash_of
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 TERM_COUNTS = (1_000, 10_000, 100_000)
@@ -691,7 +691,6 @@ def main(argv: list[str] | None = None) -> int:
                 "ahocorasick-rs",
                 "pyahocorasick",
                 "opencc",
-                "datasketch",
                 "pdqhash",
                 "nudenet",
                 "onnxruntime",

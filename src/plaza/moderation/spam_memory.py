@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import OrderedDict, deque
 from datetime import datetime
 
-from plaza.moderation.detectors.spam import DuplicateIndex
+from plaza.moderation.detectors.near_duplicates import DuplicateIndex
 
 
 class _Window:

@@ -26,8 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from plaza.accounts.models import User
 from plaza.moderation import engine
+from plaza.moderation.detectors.near_duplicates import minhash_of
 from plaza.moderation.detectors.signals import Rule, Signal
-from plaza.moderation.detectors.spam import SpamContext, minhash_of, spam_signals
+from plaza.moderation.detectors.spam import SpamContext, spam_signals
 from plaza.moderation.models import Decision
 from plaza.moderation.scans.record import record_scans
 from plaza.moderation.service import audit, audit_chain, cases, enforcement
@@ -197,8 +198,13 @@ async def _spam(
     if remember:
         minhash = minhash_of(content.text) if len(content.text) >= MIN_DUPLICATE_CHARS else None
         if minhash is not None:
-            authors = memory.duplicates.authors_similar_to(minhash)
-            similar = len(authors - {content.author_id})
+            # The score is highest from twice the threshold on: no need to count further.
+            enough = 2 * moderation.spam_thresholds.duplicate_authors or None
+            similar = len(
+                memory.duplicates.authors_similar_to(
+                    minhash, excluding=content.author_id, enough=enough
+                )
+            )
             key = f"{content.surface}:{content.ref_id}"
             memory.duplicates.add(key, content.author_id, minhash)
         sends = memory.sends.add(content.author_id, at)
