@@ -1,29 +1,28 @@
 """The same or nearly the same text from many accounts: MinHash sketches and a banded LSH index.
 
-A sketch is datasketch's MinHash of the text's normalized character 3-grams, computed the way
-datasketch's "affine32" scheme computes it (crc32 of each 3-gram, the MurmurHash3 finalizer,
-then `a * h + b` modulo 2^32 for each of 128 permutations drawn from datasketch's seed), so
-the values are datasketch's own (tests/moderation/detectors/test_near_duplicates.py checks
-them against it). What differs is the cost: one numpy expression over the 3-grams and a bare
-array, instead of a MinHash object per text (about a third of the time, measured in
-bench/moderation.py).
+A sketch is the MinHash (128 permutations) of the text's normalized character 3-grams,
+computed by rensa (Rust). Every chat message pays for one, and the choice was measured: from
+the 3-grams of an 80-character message, datasketch's MinHash took about 45 µs (its fastest
+settings: crc32, no GPU probe), the same arithmetic written as numpy arrays about 20 µs, rensa
+about 4 µs; with the normalization and the 3-grams, the whole sketch is half of datasketch's
+(bench/moderation.py, "near-duplicates per chat message"). The similarity of two sketches is
+rensa's estimate of the Jaccard similarity of the 3-gram sets.
 
 The index is LSH with datasketch's bands for a 0.8 threshold (9 bands of 13 values), but its
 buckets hold one text per author, and a query stops as soon as it has found `enough` other
-authors. datasketch's `MinHashLSH.query` returns every text in every matching bucket, so one
-account sending the same text ten thousand times made each of its next sends confirm ten
-thousand candidates (3 ms a message, and more the longer the flood went on); here a query
-costs at most one comparison per distinct author in the text's buckets, and a flood by one
-account stays one entry per bucket.
+authors. datasketch's `MinHashLSH.query` returns every text in every matching
+bucket, so one account sending the same text ten thousand times made each of its next sends
+confirm ten thousand candidates (3 ms a message, and more the longer the flood went on); here
+a query costs at most one comparison per distinct author in the text's buckets, and a flood by
+one account stays one entry per bucket.
 """
 
 from __future__ import annotations
 
-import zlib
+from array import array
 from collections import OrderedDict
-from functools import cache
 
-import numpy as np
+from rensa import RMinHash  # type: ignore[import-untyped]
 
 from plaza.moderation.detectors.normalize import normalize
 
@@ -34,70 +33,45 @@ SHINGLE_CHARS = 3
 MIN_SHINGLES = 8
 # datasketch's MinHashLSH(threshold=0.8, num_perm=128) picks 9 bands of 13 values: the pair
 # that minimizes its false positive and negative rates, computed by numerical integration
-# (40 ms, which it pays on every index it builds).
+# (40 ms, which it paid on every index it built).
 BANDS, ROWS = 9, 13
-_SEED = 1  # datasketch's default seed: sketches match its MinHash(num_perm=128)
-# The MurmurHash3 32-bit finalizer's shifts and multipliers (datasketch's _FMIX_CONSTANTS).
-_FMIX32 = (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16)
-
-
-@cache
-def _permutations() -> tuple[np.ndarray, np.ndarray]:
-    """The 128 affine permutations `h -> a * h + b (mod 2^32)`, `a` odd: drawn once, from
-    datasketch's seed and in its order, so every process computes the same sketches."""
-    gen = np.random.RandomState(_SEED)
-    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
-    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint64).astype(np.uint32)
-    a.flags.writeable = b.flags.writeable = False
-    return a, b
-
-
-def _fmix32(hv: np.ndarray) -> np.ndarray:
-    s1, m1, s2, m2, s3 = _FMIX32
-    hv = hv ^ (hv >> np.uint32(s1))
-    hv = hv * np.uint32(m1)
-    hv = hv ^ (hv >> np.uint32(s2))
-    hv = hv * np.uint32(m2)
-    return hv ^ (hv >> np.uint32(s3))
+# Fixed, so that every process of every release computes the same sketch of the same text.
+SEED = 1
+_BAND_BYTES = ROWS * array("I").itemsize  # a band's 13 values, as rensa's uint32
 
 
 class Sketch:
-    """A text's MinHash: 128 uint32 values, read-only."""
+    """A text's MinHash and its LSH band keys (a query and an add both need them)."""
 
-    __slots__ = ("values",)
+    __slots__ = ("bands", "minhash")
 
-    def __init__(self, values: np.ndarray) -> None:
-        values.flags.writeable = False
-        self.values = values
+    def __init__(self, minhash: RMinHash) -> None:
+        self.minhash = minhash
+        values = array("I", minhash.digest()).tobytes()
+        self.bands = [values[i * _BAND_BYTES : (i + 1) * _BAND_BYTES] for i in range(BANDS)]
 
     def jaccard(self, other: Sketch) -> float:
         """The estimated Jaccard similarity of the two texts' 3-gram sets."""
-        return int(np.count_nonzero(self.values == other.values)) / NUM_PERM
+        return float(self.minhash.jaccard(other.minhash))
 
-    def bands(self) -> list[bytes]:
-        """The LSH bucket key of each band."""
-        values = self.values
-        return [values[i * ROWS : (i + 1) * ROWS].tobytes() for i in range(BANDS)]
+
+def grams_of(text: str) -> set[str]:
+    """The distinct character 3-grams of `text` as normalized for comparison: look-alike and
+    spacing variants of one text are the same text. Character shingles work alike for Chinese
+    (no spaces) and spaced scripts."""
+    normalized = normalize(text).text.strip()
+    return {normalized[i : i + SHINGLE_CHARS] for i in range(len(normalized) - SHINGLE_CHARS + 1)}
 
 
 def minhash_of(text: str) -> Sketch | None:
-    """The sketch of `text`'s normalized character 3-grams, or None when the text is too short
-    to say anything (fewer than MIN_SHINGLES distinct 3-grams).
-
-    Character shingles work alike for Chinese (no spaces) and spaced scripts, and the
-    normalization makes look-alike and spacing variants of one text the same text.
-    """
-    normalized = normalize(text).text.strip()
-    shingles = {
-        normalized[i : i + SHINGLE_CHARS] for i in range(len(normalized) - SHINGLE_CHARS + 1)
-    }
-    if len(shingles) < MIN_SHINGLES:
+    """The sketch of `text`, or None when the text is too short to say anything (fewer than
+    MIN_SHINGLES distinct 3-grams)."""
+    grams = grams_of(text)
+    if len(grams) < MIN_SHINGLES:
         return None
-    hashed = np.fromiter((zlib.crc32(s.encode()) for s in shingles), np.uint32, len(shingles))
-    a, b = _permutations()
-    with np.errstate(over="ignore"):  # the wraparound is the modulo 2^32
-        permuted = _fmix32(hashed)[:, None] * a + b
-    return Sketch(permuted.min(axis=0))
+    minhash = RMinHash(num_perm=NUM_PERM, seed=SEED)
+    minhash.update(list(grams))
+    return Sketch(minhash)
 
 
 class _Entry:
@@ -138,7 +112,7 @@ class DuplicateIndex:
     def add(self, key: str, author_id: int, sketch: Sketch) -> None:
         """Remember `key` (a content reference) by `author_id`; re-adding a key replaces it."""
         self.remove(key)
-        entry = _Entry(author_id, sketch, sketch.bands())
+        entry = _Entry(author_id, sketch, sketch.bands)
         for table, band in zip(self._buckets, entry.bands, strict=True):
             bucket = table.setdefault(band, {})
             older = bucket.pop(author_id, None)
@@ -170,7 +144,7 @@ class DuplicateIndex:
         than `excluding`; with `enough`, stops once it has found that many."""
         found: set[int] = set()
         compared: set[str] = set()  # a text in several matching buckets is compared once
-        for table, band in zip(self._buckets, sketch.bands(), strict=True):
+        for table, band in zip(self._buckets, sketch.bands, strict=True):
             for author_id, key in (table.get(band) or {}).items():
                 if author_id == excluding or author_id in found or key in compared:
                     continue
