@@ -4,11 +4,19 @@ copies across accounts: test_near_duplicates.py)."""
 from __future__ import annotations
 
 import dataclasses
+import sys
+import unicodedata
 
 import pytest
 
 from plaza.moderation.detectors.signals import Rule
-from plaza.moderation.detectors.spam import SpamContext, SpamThresholds, count_links, spam_signals
+from plaza.moderation.detectors.spam import (
+    LINK_MARKS,
+    SpamContext,
+    SpamThresholds,
+    count_links,
+    spam_signals,
+)
 
 RULE = Rule("spam", 1)
 QUIET = SpamContext(
@@ -93,3 +101,15 @@ def test_signals_are_filed_under_the_rule():
 def test_links_and_hosts_are_counted(text, links, hosts):
     counted = count_links(text)
     assert (counted.links, counted.hosts) == (links, hosts)
+
+
+def test_the_link_marks_are_every_character_that_normalizes_to_a_dot_or_colon():
+    """count_links skips texts without any of LINK_MARKS: the list must hold every character
+    that NFKC turns into one (or that count_links reads as a dot), as this Python's Unicode
+    data says."""
+    derived = {
+        c
+        for c in map(chr, range(sys.maxunicode + 1))
+        if c == "。" or any(mark in unicodedata.normalize("NFKC", c) for mark in ".:")
+    }
+    assert derived == set(LINK_MARKS)
