@@ -263,14 +263,24 @@ async def replay(replayer: Replayer, lines: list[tuple[str, str]]) -> Timings:
     return timings
 
 
+def default_hashing() -> tuple[int, int]:
+    """Plaza's shipped argon2id parameters (passes, KiB), read from its settings."""
+    from plaza.config import Settings
+
+    fields = Settings.model_fields
+    return fields["argon2_time_cost"].default, fields["argon2_memory_kib"].default
+
+
 async def run_plaza(work: Path, lines: list[tuple[str, str]]) -> dict[str, Any]:
     from plaza_driver import PlazaServer
 
     # Production password hashing (the defaults), rate limits off as for Synapse.
+    time_cost, memory_kib = default_hashing()
     server = PlazaServer(
         work / "plaza",
-        extra_env={"PLAZA_ARGON2_TIME_COST": "3", "PLAZA_ARGON2_MEMORY_KIB": "65536"},
-    )
+        extra_env={"PLAZA_ARGON2_TIME_COST": str(time_cost),
+                   "PLAZA_ARGON2_MEMORY_KIB": str(memory_kib)},
+    )  # fmt: skip
     try:
         console.print("[bold]plaza[/]: replaying")
         return (await replay(PlazaReplayer(server.port), lines)).summary()
@@ -379,8 +389,10 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             "plaza_send_over_ping": TARGET_SEND_OVER_PING,
         },
         "notes": [
-            "Password hashing at each server's defaults: Plaza argon2id (time_cost 3, 64 MiB), "
-            "Synapse bcrypt 12 rounds; both on SQLite with rate limits lifted.",
+            "Password hashing at each server's defaults: Plaza argon2id (time_cost {}, {} KiB), "
+            "Synapse bcrypt 12 rounds; both on SQLite with rate limits lifted.".format(
+                *default_hashing()
+            ),
             "Plaza's speaker set-up is register (+ sign-in if the answer has no session), a "
             "friend request from the host and its acceptance, and being added to the group: "
             "Plaza's groups hold friends. Synapse's is register and join.",

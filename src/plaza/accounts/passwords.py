@@ -22,6 +22,11 @@ class Passwords:
     async def hash(self, password: str) -> str:
         return await anyio.to_thread.run_sync(self._hasher.hash, password)
 
+    def outdated(self, stored_hash: str) -> bool:
+        """Whether `stored_hash` was made with other parameters than this server's (an operator
+        raised them): log-in then hashes the password again, while it has it."""
+        return self._hasher.check_needs_rehash(stored_hash)
+
     async def verify(self, stored_hash: str | None, password: str) -> bool:
         def check() -> bool:
             try:

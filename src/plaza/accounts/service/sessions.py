@@ -70,6 +70,8 @@ async def log_in(
     ok = await passwords.verify(user.password_hash if user else None, password)
     if not ok or user is None:
         raise Unauthorized(BAD_CREDENTIALS, code="bad_credentials")
+    if passwords.outdated(user.password_hash):
+        user.password_hash = await passwords.hash(password)
     # A suspended or closed account may still sign in, to read its notices and export its
     # data; surfaces refuse its writes instead (require_active).
     token, row = await open_session(
