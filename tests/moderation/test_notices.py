@@ -108,7 +108,10 @@ async def test_every_action_type_gives_a_complete_notice(world, clock: FakeClock
     assert statement["automated_detection"] and statement["automated_decision"]
     [signal] = statement["facts"]["signals"]
     assert signal["detector"] == "keywords" and signal["evidence"]["term"] == "meth"
-    assert "meth" in statement["facts"]["explanation"]
+    assert statement["facts"]["explanation"] == (
+        "Automated detection found the listed term \u201cmeth\u201d, "
+        "which the cited policy forbids."
+    )
     assert statement["facts"]["report_count"] == 0
     _complete(hold_n, action="hold", policy_id="violence", clause=1)
     assert "until a moderator has reviewed it" in hold_n["statement"]["action"]["says"]

@@ -151,7 +151,8 @@ def _generated(action: Action, signals: Sequence[dict[str, Any]], cited: bool) -
     if not found:
         return ""
     rule = "which the cited policy forbids" if cited else "which our rules forbid"
-    return f"Automated detection found {'; '.join(found)}: {rule}."
+    listed = found[0] if len(found) == 1 else f"{', '.join(found[:-1])} and {found[-1]}"
+    return f"Automated detection found {listed}, {rule}."
 
 
 def _finding(detector: str, evidence: dict[str, Any]) -> str:
