@@ -74,6 +74,12 @@ def test_an_owner_closes_and_a_subscriber_sees_where_it_moved(browser, server, s
         expect(page.locator("#moved-notice")).to_contain_text(f"@{new_home}")
         expect(page.locator("#moved-form")).to_have_count(0)
         check_page(page, "exit", "tombstone", size)
+        # The closed account has no page to leave it from: the notice in the feed is where.
+        page.goto("/feed")
+        page.get_by_role("button", name="Unsubscribe from 每日先驱报 The Daily Herald").click()
+        expect(page.locator("#moved-notices")).to_have_count(0)
+        page.reload()
+        expect(page.locator("#moved-notices")).to_have_count(0)
     finally:
         owner.close()
         reader.close()

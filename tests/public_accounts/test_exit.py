@@ -125,6 +125,15 @@ async def test_an_owner_closes_and_subscribers_see_where_it_moved(client, clock:
     message = atom.json()["error"]["message"]
     assert "closed by its owner" in message and f"It has moved to {NEW_HOME}" in message
 
+    # A closed account has no page to unsubscribe on; leaving it from the feed's notice works.
+    left = await client.delete(f"{API}/public-accounts/{HANDLE}/subscription", headers=bob)
+    assert left.status_code == 200, left.text
+    assert left.json()["subscribed"] is False and left.json()["subscriber_count"] == 0
+    assert (await client.get(f"{API}/feed", headers=bob)).json()["moved"] == []
+    # Subscribing again is refused: the account is gone.
+    again = await client.post(f"{API}/public-accounts/{HANDLE}/subscription", headers=bob)
+    assert again.status_code in (404, 410), again.text
+
 
 async def test_the_notice_changes_a_set_number_of_times_and_names_a_live_account(client):
     ann, _ = await member(client, "ann")

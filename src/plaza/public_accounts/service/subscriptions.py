@@ -83,12 +83,13 @@ async def set_subscribed(
     subscribed: bool,
 ) -> PublicAccount:
     """Subscribe or unsubscribe; idempotent. Only to an account one may see; leaving one
-    moderation hides or closed is always possible."""
+    that moderation hides, or that moderation or its owner closed, is always possible (its
+    "moved to" notice stays in the feed until then)."""
     if subscribed:
         require_active(user, now=clock.now())
         account, _role = await account_and_role(session, handle=handle, user_id=user.id)
     else:
-        account = await find(session, handle)
+        account = await find(session, handle, closed=True)
     now = clock.now()
     changed = False
     if subscribed:

@@ -306,6 +306,26 @@
     }
   }
 
+  // ---------------------------------------------------------------- accounts that moved
+
+  // A closed account has no page to unsubscribe from: its "moved to" notice in my feed is
+  // where I leave it, and the notice goes with the subscription.
+  for (const leave of document.querySelectorAll(".pa-leave")) {
+    leave.addEventListener("click", async () => {
+      const item = leave.closest("li");
+      leave.disabled = true;
+      try {
+        await api("DELETE", `/public-accounts/${leave.dataset.handle}/subscription`);
+        const list = item.parentElement;
+        item.remove();
+        if (!list.children.length) list.remove();
+      } catch (error) {
+        show(item.querySelector(".error"), messageOf(error));
+        leave.disabled = false;
+      }
+    });
+  }
+
   // ---------------------------------------------------------------- my feed, live
 
   const feed = $("articles-feed");
