@@ -263,6 +263,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         return JSONResponse({**HEALTHY, "version": plaza.__version__})
 
     for router in (
+        # First: a request is matched against the routes in this order, and a node that
+        # restarts gets every live socket back at once (the stream's one route would
+        # otherwise be tried after some 130 others, for each of them).
+        live_api.router,
         accounts_api.router,
         chat_api.router,
         moments_api.router,
@@ -282,7 +286,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         # Before the web pages: /a/{handle}/feed.xml is not an article page.
         public_accounts_atom.router,
         media_api.router,
-        live_api.router,
         pages.router,
         accounts_web.router,
         chat_web.router,

@@ -49,7 +49,7 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from plaza.accounts.service.sessions import SignedIn, authenticate
+from plaza.accounts.service.sessions import StreamSignIn, stream_sign_in
 from plaza.deps import bearer_token
 from plaza.errors import PlazaError, RateLimited, Unavailable, database_unavailable
 from plaza.live.connection import Connection, State
@@ -91,11 +91,10 @@ def _origin_allowed(websocket: WebSocket, extra: str) -> bool:
     return origin.rstrip("/") in allowed
 
 
-async def _authenticate(runtime: Runtime, token: str) -> SignedIn | None:
+async def _authenticate(runtime: Runtime, token: str) -> StreamSignIn | None:
     """The session of `token`, or None; Unavailable when the database cannot be reached."""
     try:
-        async with runtime.sessions() as session:
-            return await authenticate(session, clock=runtime.clock, token=token)
+        return await stream_sign_in(runtime.engine, clock=runtime.clock, token=token)
     except Exception as exc:
         if not database_unavailable(exc):
             raise
@@ -218,10 +217,9 @@ async def stream(websocket: WebSocket) -> None:
         await _refuse(websocket, SESSION_ENDED_CLOSE, "unauthorized", "sign in first")
         return
     await websocket.accept()
-    user = signed_in.user
     hub = runtime.hub
     conn = Connection(
-        user_id=user.id,
+        user_id=signed_in.user_id,
         session_id=signed_in.session_id,
         expires_at=signed_in.expires_at,
         send=websocket.send,
@@ -239,7 +237,7 @@ async def stream(websocket: WebSocket) -> None:
     conn.send_now(
         _event(
             type="ready",
-            user={"id": user.id, "username": user.username},
+            user={"id": signed_in.user_id, "username": signed_in.username},
             **hub.client_positions(positions),
         )
     )

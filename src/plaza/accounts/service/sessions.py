@@ -140,6 +140,34 @@ def _printable(text: str) -> str:
     return "".join(ch for ch in text if ch.isprintable())
 
 
+@dataclass(frozen=True)
+class StreamSignIn:
+    """Who a stream's token signs in, as the stream needs it: no ORM instance."""
+
+    user_id: int
+    username: str
+    session_id: int
+    expires_at: datetime
+
+
+_STREAM_SIGN_IN = (
+    select(Session.user_id, User.username, Session.id, Session.expires_at)
+    .join(User, User.id == Session.user_id)
+    .where(Session.token_hash == bindparam("token_hash"), Session.revoked_at.is_(None))
+)
+
+
+async def stream_sign_in(engine: AsyncEngine, *, clock: Clock, token: str) -> StreamSignIn | None:
+    """The session a stream's bearer token opens, or None if unknown, expired or revoked: one
+    Core statement on a bare connection. Every live socket opens with it, and ten thousand
+    opening at once (a node's restart) paid for an ORM session and a loaded person each."""
+    async with engine.connect() as connection:
+        row = (await connection.execute(_STREAM_SIGN_IN, {"token_hash": hash_token(token)})).first()
+    if row is None or row.expires_at <= clock.now():
+        return None
+    return StreamSignIn(row.user_id, row.username, row.id, row.expires_at)
+
+
 _SESSION_OWNER = select(Session.user_id, Session.expires_at).where(
     Session.token_hash == bindparam("token_hash"), Session.revoked_at.is_(None)
 )
