@@ -146,7 +146,8 @@ class Case(Base):
     )
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Indexed: the public transparency report reads the cases closed in its period.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
 
 
 class Report(Base):
