@@ -65,6 +65,12 @@ class BeforeId(Position):
     before: Id
 
 
+class AfterId(Position):
+    """Oldest first, by id: the page above `after`."""
+
+    after: Id
+
+
 class AfterUsername(Position):
     """In username order: the page after `after`."""
 

@@ -232,3 +232,27 @@ async def test_members_cannot_reach_the_appeal_queue(world) -> None:
         assert answer.status_code == 404 and answer.json() == unknown.json()
     claimed = await client.post("/api/v1/moderation/appeals/1/claim", headers=someone)
     assert claimed.status_code == 404 and claimed.json() == unknown.json()
+
+
+async def test_the_queue_pages_the_oldest_first(world) -> None:
+    """Three appeals, two a page: the cursor carries on after the last one shown."""
+    app, client = world
+    await add_term(app, "illegal_goods", 1, "meth")
+    filed = []
+    for n in range(3):
+        author, _ = await member(client, f"seller{n}")
+        posted = await client.post(
+            "/api/v1/moments", json={"text": f"meth here {n}"}, headers=author
+        )
+        assert posted.status_code == 201, posted.text
+        notice = await _only_notice(client, author)
+        appealed = await _appeal(client, author, notice["id"])
+        assert appealed.status_code == 201, appealed.text
+        filed.append(appealed.json()["id"])
+    moderator = await staff(app, client, "queue_reader")
+    url = "/api/v1/moderation/appeals?limit=2"
+    first = (await client.get(url, headers=moderator)).json()
+    assert [a["id"] for a in first["items"]] == filed[:2]
+    second = await client.get(f"{url}&cursor={first['next_cursor']}", headers=moderator)
+    assert [a["id"] for a in second.json()["items"]] == filed[2:]
+    assert second.json()["next_cursor"] is None

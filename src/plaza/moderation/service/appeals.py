@@ -30,7 +30,7 @@ from plaza.moderation.service.decisions import explained
 from plaza.moderation.service.enforcement import reverse
 from plaza.moderation.setup import Moderation
 from plaza.moderation.surfaces import AfterCommit
-from plaza.pagination import BeforeId, decode_cursor, encode_cursor
+from plaza.pagination import AfterId, decode_cursor, encode_cursor
 
 Outcome = Literal["uphold", "reverse"]
 AppealState = Literal["pending", "claimed", "upheld", "reversed"]
@@ -105,18 +105,17 @@ async def queue(
     session: AsyncSession, *, state: str, cursor: str | None, limit: int
 ) -> tuple[list[AppealView], str | None]:
     """Appeals in a state (`all` for every one), the oldest first."""
-    after = decode_cursor(cursor, BeforeId)
+    after = decode_cursor(cursor, AfterId)
     statement = select(Appeal).order_by(Appeal.id).limit(limit + 1)
     if state != "all":
         statement = statement.where(Appeal.state == state)
     if after is not None:
-        # BeforeId's one field, read as "after" in this oldest-first list.
-        statement = statement.where(Appeal.id > after.before)
+        statement = statement.where(Appeal.id > after.after)
     rows = list(await session.scalars(statement))
     more = len(rows) > limit
     rows = rows[:limit]
     views = await _views(session, rows)
-    return views, encode_cursor(BeforeId(before=rows[-1].id)) if more else None
+    return views, encode_cursor(AfterId(after=rows[-1].id)) if more else None
 
 
 async def _views(session: AsyncSession, rows: Sequence[Appeal]) -> list[AppealView]:
