@@ -13,7 +13,29 @@ from pathlib import Path
 
 import httpx
 
+from plaza.config import Settings
+
 PLAZA = [sys.executable, "-m", "plaza"]
+
+
+def plaza_command(
+    settings: Settings, *args: str, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """`plaza ARGS --data-dir D` as an operator runs it, against the test's database (SQLite in
+    its data dir, or PostgreSQL), with none of this process's PLAZA_ settings but cheap
+    password hashing."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PLAZA_")}
+    env |= {"PLAZA_ARGON2_TIME_COST": "1", "PLAZA_ARGON2_MEMORY_KIB": "64"}
+    if settings.database_url:
+        env["PLAZA_DATABASE_URL"] = settings.database_url
+    return subprocess.run(
+        [*PLAZA, *args, "--data-dir", str(settings.data_dir)],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def free_port() -> int:

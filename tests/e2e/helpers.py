@@ -17,6 +17,19 @@ def api(server: ServerProcess, token: str) -> httpx.Client:
     )
 
 
+def list_term(
+    server: ServerProcess, username: str, password: str, term: str, policy_id: str = "illegal_goods"
+) -> None:
+    """A moderator signs in and lists `term` under clause 1 of `policy_id`, through the API the
+    console's lists page uses (it acts at once)."""
+    with httpx.Client(base_url=server.url + "/api/v1", timeout=30) as client:
+        signed = client.post("/sessions", json={"username": username, "password": password})
+        token = signed.raise_for_status().json()["token"]
+    with api(server, token) as client:
+        body = {"policy_id": policy_id, "clause": 1, "term": term}
+        client.post("/moderation/terms", json=body).raise_for_status()
+
+
 def create_group(server: ServerProcess, token: str, title: str, members: list[str]) -> int:
     with api(server, token) as client:
         answer = client.post(

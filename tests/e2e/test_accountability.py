@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import SIZES, api_register, check_page, make_person
-from tests.e2e.helpers import api
+from tests.e2e.helpers import api, list_term
 from tests.e2e.test_moderation import create_with_role, open_as
 
 pytestmark = pytest.mark.e2e
@@ -58,13 +58,8 @@ def test_a_removed_article_is_appealed_and_restored(new_page, server):
     create_with_role(server, mo, "moderator")
     create_with_role(server, rae, "moderator")
 
-    # Mo lists a term (through the API the console's lists page uses; it acts at once).
-    with httpx.Client(base_url=server.url + "/api/v1", timeout=30) as client:
-        signed = client.post("/sessions", json={"username": mo.username, "password": mo.password})
-        mo_token = signed.raise_for_status().json()["token"]
-    with api(server, mo_token) as client:
-        body = {"policy_id": "illegal_goods", "clause": 1, "term": TERM}
-        client.post("/moderation/terms", json=body).raise_for_status()
+    # Mo lists a term.
+    list_term(server, mo.username, mo.password, TERM)
 
     before = _figures(server)
     token = api_register(server, author)

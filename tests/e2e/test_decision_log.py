@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import SIZES, api_register, check_page, make_person
-from tests.e2e.helpers import api
+from tests.e2e.helpers import list_term
 from tests.e2e.test_accountability import _publish
 from tests.e2e.test_moderation import create_with_role
 
@@ -30,12 +30,7 @@ TITLE = "便宜特效药 Miracle pills"
 def test_a_removal_is_in_the_public_decision_log(new_page, server):
     author, mo = make_person("Lin"), make_person("Mo")
     create_with_role(server, mo, "moderator")
-    with httpx.Client(base_url=server.url + "/api/v1", timeout=30) as client:
-        signed = client.post("/sessions", json={"username": mo.username, "password": mo.password})
-        mo_token = signed.raise_for_status().json()["token"]
-    with api(server, mo_token) as client:
-        body = {"policy_id": "illegal_goods", "clause": 1, "term": TERM}
-        client.post("/moderation/terms", json=body).raise_for_status()
+    list_term(server, mo.username, mo.password, TERM)
     token = api_register(server, author)
     handle = "yaodian_" + author.username[-6:]
     _publish(server, token, handle, TITLE, f"特价{TERM}，私信购买。 Cheap pills, message me.")

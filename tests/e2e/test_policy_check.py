@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import SIZES, api_register, check_page, make_person
-from tests.e2e.helpers import api
+from tests.e2e.helpers import api, list_term
 from tests.e2e.test_moderation import create_with_role
 from tests.e2e.test_public_accounts import open_as
 
@@ -27,12 +26,7 @@ TERM = "摇头丸"  # ecstasy pills
 def test_the_editor_shows_the_paragraph_and_clause_a_listed_term_matches(new_page, server):
     editor, mo = make_person("Lin"), make_person("Mo")
     create_with_role(server, mo, "moderator")
-    with httpx.Client(base_url=server.url + "/api/v1", timeout=30) as client:
-        signed = client.post("/sessions", json={"username": mo.username, "password": mo.password})
-        mo_token = signed.raise_for_status().json()["token"]
-    with api(server, mo_token) as client:
-        body = {"policy_id": "illegal_goods", "clause": 1, "term": TERM}
-        client.post("/moderation/terms", json=body).raise_for_status()
+    list_term(server, mo.username, mo.password, TERM)
 
     token = api_register(server, editor)
     handle = "zhoubao_" + uuid.uuid4().hex[:8]

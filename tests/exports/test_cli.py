@@ -18,22 +18,13 @@ from plaza.config import Settings
 from plaza.runtime import Runtime
 from tests.exports.helpers import files_of
 from tests.helpers import register
-from tests.processes import PLAZA
+from tests.processes import plaza_command
 
 pytestmark = pytest.mark.slow
 
 
 def plaza_export(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PLAZA_")}
-    if settings.database_url:
-        env["PLAZA_DATABASE_URL"] = settings.database_url
-    return subprocess.run(
-        [*PLAZA, "export", *args, "--data-dir", str(settings.data_dir)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return plaza_command(settings, "export", *args)
 
 
 async def test_export_of_a_suspended_person(

@@ -5,7 +5,6 @@ person's role or status are in the log, with no actor (the command line)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 
 import pytest
@@ -16,25 +15,12 @@ from plaza.moderation.models import AuditEntry
 from plaza.runtime import Runtime
 from tests import helpers
 from tests.moderation.helpers import staff
-from tests.processes import PLAZA
+from tests.processes import plaza_command
 
 pytestmark = pytest.mark.slow
 
 
-def plaza(settings: Settings, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    """The command line against the test's database (SQLite in its data dir, or PostgreSQL)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PLAZA_")}
-    env |= {"PLAZA_ARGON2_TIME_COST": "1", "PLAZA_ARGON2_MEMORY_KIB": "64"}
-    if settings.database_url:
-        env["PLAZA_DATABASE_URL"] = settings.database_url
-    return subprocess.run(
-        [*PLAZA, *args, "--data-dir", str(settings.data_dir)],
-        input=stdin,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+plaza = plaza_command
 
 
 def said(result: subprocess.CompletedProcess[str]) -> str:

@@ -4,7 +4,6 @@ listed and repeats are skipped and counted; the server's moderators see what was
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 
 from plaza.config import Settings
 from tests.moderation.helpers import staff
-from tests.processes import PLAZA
+from tests.processes import plaza_command
 
 pytestmark = pytest.mark.slow
 PDQ_A = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
@@ -20,17 +19,8 @@ PDQ_B = "0" * 63 + "1"
 
 
 def plaza(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    """The command line against the test's database (SQLite in its data dir, or PostgreSQL)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PLAZA_")}
-    if settings.database_url:
-        env["PLAZA_DATABASE_URL"] = settings.database_url
-    return subprocess.run(
-        [*PLAZA, "moderation", *args, "--data-dir", str(settings.data_dir)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    """`plaza moderation ARGS` against the test's database."""
+    return plaza_command(settings, "moderation", *args)
 
 
 def said(result: subprocess.CompletedProcess[str]) -> str:

@@ -39,14 +39,7 @@ async def start_export(
     suspended and closed accounts too. 409 `export_running` while one of mine is being
     built; past PLAZA_EXPORTS_PER_DAY a 429."""
     exports = exports_of(request.app)
-    export = await jobs.start(
-        session,
-        clock=runtime.clock,
-        limiter=runtime.limiter,
-        rate=exports.rate,
-        user_id=user.id,
-    )
-    exports.queue(export.id)
+    export = await exports.ask(session, user_id=user.id)
     return ExportOut.of(export, keep_days=exports.keep_days, now=runtime.clock.now())
 
 

@@ -16,11 +16,14 @@ to tell a live build from a dead one).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from plaza.background import cancel_and_wait
+from plaza.exports.models import Export
+from plaza.exports.service import jobs
 from plaza.exports.service.jobs import Builder
 from plaza.media.setup import MediaRuntime
 from plaza.ratelimit import Rate
@@ -40,12 +43,23 @@ class Exports:
             clock=runtime.clock,
             data_dir=settings.data_dir,
         )
+        self._clock = runtime.clock
+        self._limiter = runtime.limiter
         self.rate = Rate.parse(settings.exports_per_day)
         self.keep_days = settings.export_keep_days
         # One build at a time in this process: holding it keeps builds waiting.
         self.lock = asyncio.Lock()
         self._queue: asyncio.Queue[tuple[int, int]] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
+
+    async def ask(self, session: AsyncSession, *, user_id: int) -> Export:
+        """Record a new export of `user_id`'s data and queue its build (jobs.start's 409
+        while one is unfinished, 429 past PLAZA_EXPORTS_PER_DAY)."""
+        export = await jobs.start(
+            session, clock=self._clock, limiter=self._limiter, rate=self.rate, user_id=user_id
+        )
+        self.queue(export.id)
+        return export
 
     def queue(self, export_id: int, attempts: int = 0) -> None:
         """Build export `export_id` (queued with `attempts` builds started) when its turn
@@ -62,11 +76,7 @@ class Exports:
         ]
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(self._tasks)
 
     async def _building(self) -> None:
         while True:

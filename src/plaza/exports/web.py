@@ -62,16 +62,8 @@ async def start_export(
     if user is None:
         return sign_in_first(request)
     await form_data(request)
-    exports = exports_of(request.app)
     try:
-        export = await jobs.start(
-            session,
-            clock=runtime.clock,
-            limiter=runtime.limiter,
-            rate=exports.rate,
-            user_id=user.id,
-        )
+        await exports_of(request.app).ask(session, user_id=user.id)
     except PlazaError as exc:
         return await _page(request, user, session, runtime, exc.status, error=exc.message)
-    exports.queue(export.id)
     return redirect("/exports")

@@ -7,9 +7,9 @@ actions it purges under a row lock (PostgreSQL), and what one purged the other s
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
+from plaza.background import cancel_and_wait
 from plaza.media.storage import Storage
 from plaza.moderation.service.evidence_purge import purge_due
 from plaza.runtime import Runtime
@@ -29,10 +29,7 @@ class EvidenceSweep:
         self._task = asyncio.create_task(self._sweeping(), name="plaza-evidence-sweep")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait([self._task])
 
     async def sweep(self) -> int:
         async with self.runtime.sessions() as session:

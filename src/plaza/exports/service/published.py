@@ -7,6 +7,7 @@ from collections import defaultdict
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from plaza.accounts.models import User
 from plaza.exports.service.common import Json, iso, pictures_of, usernames
@@ -26,27 +27,8 @@ async def moments(session: AsyncSession, user: User) -> Json:
         await session.scalars(select(Moment).where(Moment.author_id == user.id).order_by(Moment.id))
     )
     ids = [m.id for m in own]
-    comment_counts: dict[int, int] = {}
-    like_counts: dict[int, int] = {}
-    if ids:
-        comment_counts = dict(
-            (
-                await session.execute(
-                    select(MomentComment.moment_id, func.count())
-                    .where(MomentComment.moment_id.in_(ids))
-                    .group_by(MomentComment.moment_id)
-                )
-            ).all()
-        )
-        like_counts = dict(
-            (
-                await session.execute(
-                    select(MomentLike.moment_id, func.count())
-                    .where(MomentLike.moment_id.in_(ids))
-                    .group_by(MomentLike.moment_id)
-                )
-            ).all()
-        )
+    comment_counts = await _per_moment(session, MomentComment.moment_id, ids)
+    like_counts = await _per_moment(session, MomentLike.moment_id, ids)
     pictures = await pictures_of(session, "moment", ids)
     written = list(
         await session.execute(
@@ -168,3 +150,15 @@ async def public_accounts(session: AsyncSession, user: User) -> Json:
             for a in articles
         ],
     }
+
+
+async def _per_moment(
+    session: AsyncSession, moment_id: InstrumentedAttribute[int], ids: list[int]
+) -> dict[int, int]:
+    """How many rows (comments, likes) each of these moments has; none listed, none asked."""
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(moment_id, func.count()).where(moment_id.in_(ids)).group_by(moment_id)
+    )
+    return {key: count for key, count in rows.all()}

@@ -31,7 +31,6 @@ do not race); upgrading procrastinate means applying its migrations
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
@@ -44,6 +43,7 @@ from procrastinate.schema import SchemaManager
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from plaza.background import cancel_and_wait
 from plaza.moderation.models import PendingScan
 from plaza.runtime import Runtime
 
@@ -100,11 +100,7 @@ class ScanQueue:
             self._tasks += [asyncio.ensure_future(worker), asyncio.ensure_future(self._requeue())]
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(self._tasks)
         await self.app.close_async()
 
     async def defer(self, scan_ids: Sequence[int]) -> None:

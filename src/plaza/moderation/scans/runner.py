@@ -30,6 +30,7 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from plaza.background import cancel_and_wait
 from plaza.media import service as media_service
 from plaza.media.setup import MediaRuntime
 from plaza.moderation.detectors.signals import Rule, Signal
@@ -80,11 +81,7 @@ class Scans:
             self._stop_listening()
         if self.queue is not None:
             await self.queue.stop()
-        for task in list(self._tasks):
-            task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(list(self._tasks))
         if self.pool is not None:
             self.pool.close()
 
